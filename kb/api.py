@@ -1,0 +1,157 @@
+"""The JSON API: patterns and search, described by the KB's own OpenAPI at ``/docs``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import HTTPException, Query, Request
+from pydantic import BaseModel
+
+from kb.catalogue import Entry
+from kb.deps import KB
+
+
+class TryBlockOut(BaseModel):
+    method: str
+    path: str
+    url: str
+    headers: list[tuple[str, str]]
+    body: str
+    expected_status: int | None
+    captures: list[str]
+
+
+class PatternSummary(BaseModel):
+    slug: str
+    title: str
+    summary: str
+    section: str
+    group: str
+    tags: list[str]
+    url: str
+    api_url: str
+
+
+class Pattern(PatternSummary):
+    updated: dt.date
+    related: list[str]
+    example: str | None
+    example_url: str | None
+    docs_url: str | None
+    try_blocks: list[TryBlockOut]
+    headings: list[dict[str, object]]
+
+
+class SearchResult(BaseModel):
+    slug: str
+    title: str
+    section: str
+    url: str
+    snippet: str
+    score: float
+
+
+class SearchResponse(BaseModel):
+    query: str
+    count: int
+    results: list[SearchResult]
+
+
+def _summary(entry: Entry, base: str) -> dict[str, object]:
+    meta = entry.meta
+    return {
+        "slug": entry.slug,
+        "title": meta.title,
+        "summary": meta.summary,
+        "section": meta.section,
+        "group": meta.group,
+        "tags": meta.tags,
+        "url": f"{base}{entry.url}",
+        "api_url": f"{base}/api/patterns/{entry.slug}",
+    }
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+async def list_patterns(request: Request, kb: KB) -> list[PatternSummary]:
+    base = _base(request)
+    return [PatternSummary(**_summary(e, base)) for e in kb.catalogue.entries.values()]
+
+
+async def get_pattern(slug: str, request: Request, kb: KB) -> Pattern:
+    entry = kb.catalogue.entries.get(slug)
+    if entry is None:
+        raise HTTPException(status_code=404, detail=f"No pattern {slug!r}.")
+    base = _base(request)
+    example_url = f"{base}{entry.mount}/" if entry.meta.example else None
+    return Pattern(
+        **_summary(entry, base),
+        updated=entry.meta.updated,
+        related=entry.meta.related,
+        example=entry.meta.example,
+        example_url=example_url,
+        docs_url=f"{example_url}docs" if example_url else None,
+        try_blocks=[
+            TryBlockOut(
+                method=block.method,
+                path=block.path,
+                url=f"{base}{entry.mount}{block.path}",
+                headers=list(block.headers),
+                body=block.body,
+                expected_status=block.status,
+                captures=[capture.name for capture in block.captures],
+            )
+            for block in entry.rendered.try_blocks
+        ],
+        headings=[
+            {"level": h.level, "anchor": h.anchor, "text": h.text} for h in entry.rendered.headings
+        ],
+    )
+
+
+async def search(
+    request: Request,
+    kb: KB,
+    q: Annotated[
+        str, Query(description="What to look for; trimmed to the configured maximum.")
+    ] = "",
+    limit: Annotated[int, Query(ge=1, le=100, description="Results at most.")] = 20,
+) -> SearchResponse:
+    base = _base(request)
+    hits = kb.index.search(q, limit)
+    return SearchResponse(
+        query=q,
+        count=len(hits),
+        results=[
+            SearchResult(
+                slug=hit.slug,
+                title=hit.title,
+                section=hit.section,
+                url=f"{base}{hit.url}",
+                snippet=hit.snippet,
+                score=hit.score,
+            )
+            for hit in hits
+        ],
+    )
+
+
+class Health(BaseModel):
+    status: str
+    entries: int
+    examples_running: int
+    problems: list[str]
+
+
+async def healthz(kb: KB) -> Health:
+    problems = kb.problems()
+    root = kb.settings.content_dir.parent
+    return Health(
+        status="ok" if not problems else "degraded",
+        entries=len(kb.catalogue.entries),
+        examples_running=len(kb.apps),
+        problems=[problem.format(relative_to=root) for problem in problems],
+    )

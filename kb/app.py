@@ -1,0 +1,88 @@
+"""The knowledge base's ASGI app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.types import Scope
+
+from kb import __version__
+from kb.knowledge import KnowledgeBase
+from kb.mount import ExamplesMount
+from kb.routes import router
+from kb.settings import Settings, get_settings
+from kb.templating import build_templates
+
+log = logging.getLogger("kb")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    kb = KnowledgeBase(settings)
+    templates = build_templates(settings.templates_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await kb.start_examples()
+        log.info(
+            "serving %d entries, %d example apps running", len(kb.catalogue.entries), len(kb.apps)
+        )
+        try:
+            yield
+        finally:
+            await kb.aclose()
+
+    app = FastAPI(
+        title="FastAPI Patterns",
+        version=__version__,
+        summary="A searchable knowledge base of FastAPI patterns, each a live example.",
+        lifespan=lifespan,
+        docs_url=None,  # replaced by a Swagger UI page with local assets, below
+        redoc_url=None,
+    )
+    app.state.kb = kb
+    app.state.templates = templates
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+
+    def not_found_page(scope: Scope) -> Response:
+        request = Request(scope)
+        context = {"catalogue": kb.catalogue, "edit_url": "", "q": "", "what": "Nothing is here."}
+        return templates.TemplateResponse(request, "not_found.html", context, status_code=404)
+
+    def docs_page(scope: Scope, slug: str) -> Response:
+        example = kb.example_app(slug)
+        if example is None or example.openapi_url is None:
+            return not_found_page(scope)
+        request = Request(scope)
+        root = f"{scope.get('root_path', '')}/{slug}"
+        context = {
+            "title": f"{example.title} — Swagger UI",
+            "openapi_url": f"{root}{example.openapi_url}",
+        }
+        return templates.TemplateResponse(request, "swagger.html", context)
+
+    app.mount("/examples", ExamplesMount(kb.example_app, docs_page, not_found_page))
+
+    async def swagger(request: Request) -> HTMLResponse:
+        context = {"title": f"{app.title} — API", "openapi_url": app.openapi_url}
+        return templates.TemplateResponse(request, "swagger.html", context)
+
+    app.add_route("/docs", swagger, include_in_schema=False)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if exc.status_code == 404 and wants_html and not request.url.path.startswith("/api/"):
+            return not_found_page(request.scope)
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+
+    return app

@@ -1,0 +1,315 @@
+"""The catalogue: every entry loaded, rendered once, checked, and placed in its section."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from rapidfuzz import process
+
+from kb import examples, render
+from kb.entries import SECTIONS, EntryMeta, EntrySource, read_entry
+from kb.problems import EntryError, Problem
+
+log = logging.getLogger("kb.catalogue")
+OUTLINE_FILE = "_sections.yaml"
+
+
+class OutlineGroup(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    topics: list[str] = []
+
+
+class OutlineSection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    slug: str
+    description: str
+    groups: list[OutlineGroup] = []
+
+
+_outline_adapter = TypeAdapter(list[OutlineSection])
+
+
+@dataclass
+class Entry:
+    source: EntrySource
+    rendered: render.Rendered
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        return self.source.slug
+
+    @property
+    def meta(self) -> EntryMeta:
+        return self.source.meta
+
+    @property
+    def url(self) -> str:
+        return f"/patterns/{self.slug}"
+
+    @property
+    def mount(self) -> str:
+        """Where the entry's example app is mounted."""
+        return f"/examples/{self.slug}"
+
+    @cached_property
+    def anchors(self) -> frozenset[str]:
+        return frozenset(h.anchor for h in self.rendered.headings)
+
+
+@dataclass
+class Group:
+    title: str
+    entries: list[Entry] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    title: str
+    slug: str
+    description: str
+    groups: list[Group] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"/sections/{self.slug}"
+
+    @property
+    def entries(self) -> list[Entry]:
+        """Each entry once, in reading order."""
+        seen: dict[str, Entry] = {}
+        for group in self.groups:
+            for entry in group.entries:
+                seen.setdefault(entry.slug, entry)
+        return list(seen.values())
+
+
+@dataclass
+class Catalogue:
+    content_dir: Path
+    examples_dir: Path
+    entries: dict[str, Entry]
+    sections: list[Section]
+    broken: list[Problem]  # entries that could not be loaded at all
+
+    def section_of(self, entry: Entry) -> Section:
+        return next(s for s in self.sections if s.title == entry.meta.section)
+
+    def section_by_slug(self, slug: str) -> Section | None:
+        return next((s for s in self.sections if s.slug == slug), None)
+
+    def neighbours(self, entry: Entry) -> tuple[Entry | None, Entry | None]:
+        """The previous and next entries in reading order within the entry's section."""
+        ordered = self.section_of(entry).entries
+        index = ordered.index(entry)
+        before = ordered[index - 1] if index > 0 else None
+        after = ordered[index + 1] if index + 1 < len(ordered) else None
+        return before, after
+
+    def related(self, entry: Entry) -> list[Entry]:
+        return [self.entries[slug] for slug in entry.meta.related if slug in self.entries]
+
+    @cached_property
+    def tags(self) -> dict[str, list[Entry]]:
+        tags: dict[str, list[Entry]] = {}
+        for entry in self.entries.values():
+            for tag in entry.meta.tags:
+                tags.setdefault(tag, []).append(entry)
+        return dict(sorted(tags.items()))
+
+    def problems(self) -> list[Problem]:
+        found = list(self.broken)
+        for entry in self.entries.values():
+            found.extend(entry.problems)
+        return sorted(found)
+
+
+class RenderCache:
+    """Rendered bodies keyed by a hash of everything a render reads, to skip re-rendering."""
+
+    def __init__(self) -> None:
+        self._rendered: dict[str, render.Rendered] = {}
+
+    def render(self, source: EntrySource, examples_dir: Path) -> render.Rendered:
+        key = self._key(source, examples_dir)
+        if key not in self._rendered:
+            self._rendered[key] = render.render(source.body, examples_dir)
+        return self._rendered[key]
+
+    @staticmethod
+    def _key(source: EntrySource, examples_dir: Path) -> str:
+        digest = hashlib.sha256(source.body.encode())
+        # Included files change what a body renders to, so they are part of the key.
+        if source.meta.example:
+            for path in sorted(examples_dir.glob(f"{source.meta.example}*")):
+                for file in sorted([path] if path.is_file() else path.rglob("*.py")):
+                    digest.update(str(file).encode())
+                    digest.update(file.read_bytes())
+        return digest.hexdigest()
+
+
+def load_outline(content_dir: Path) -> list[OutlineSection]:
+    path = content_dir / OUTLINE_FILE
+    if not path.is_file():
+        return [
+            OutlineSection(title=title, slug=_slugify(title), description="") for title in SECTIONS
+        ]
+    try:
+        outline = _outline_adapter.validate_python(yaml.safe_load(path.read_text("utf-8")))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise EntryError(Problem(path, 1, 1, "KB110", f"invalid outline: {exc}")) from exc
+    listed = {section.title for section in outline}
+    outline += [
+        OutlineSection(title=t, slug=_slugify(t), description="")
+        for t in SECTIONS
+        if t not in listed
+    ]
+    return outline
+
+
+def load(content_dir: Path, examples_dir: Path, cache: RenderCache | None = None) -> Catalogue:
+    """Read, render and check every entry; an entry that cannot load is reported, not fatal."""
+    cache = cache or RenderCache()
+    content_dir, examples_dir = content_dir.resolve(), examples_dir.resolve()
+    entries: dict[str, Entry] = {}
+    broken: list[Problem] = []
+    for path in sorted(content_dir.glob("*.md")):
+        if path.name.startswith("_") or path.name.upper() == path.name:
+            continue
+        try:
+            source = read_entry(path)
+        except EntryError as exc:
+            log.error("skipping broken entry: %s", exc.problem.format())
+            broken.append(exc.problem)
+            continue
+        rendered = cache.render(source, examples_dir)
+        problems = [
+            Problem(path, source.line_of(p.line), 1, p.code, p.message) for p in rendered.problems
+        ]
+        entries[source.slug] = Entry(source, rendered, problems)
+    try:
+        outline = load_outline(content_dir)
+    except EntryError as exc:
+        broken.append(exc.problem)
+        outline = load_outline(content_dir / "__missing__")
+    sections = _place(outline, entries)
+    catalogue = Catalogue(content_dir, examples_dir, _ordered(sections, entries), sections, broken)
+    _check_references(catalogue)
+    for problem in catalogue.problems():
+        if problem not in broken:
+            log.warning("%s", problem.format())
+    return catalogue
+
+
+def _place(outline: list[OutlineSection], entries: dict[str, Entry]) -> list[Section]:
+    sections = []
+    for item in outline:
+        section = Section(item.title, item.slug, item.description)
+        for group_item in item.groups:
+            group = Group(group_item.title)
+            group.entries = [entries[slug] for slug in group_item.topics if slug in entries]
+            section.groups.append(group)
+        placed = {entry.slug for group in section.groups for entry in group.entries}
+        for entry in entries.values():
+            if entry.meta.section != section.title or entry.slug in placed:
+                continue
+            group = next((g for g in section.groups if g.title == entry.meta.group), None)
+            if group is None:
+                group = Group(entry.meta.group)
+                section.groups.append(group)
+            group.entries.append(entry)
+        sections.append(section)
+    return sections
+
+
+def _ordered(sections: list[Section], entries: dict[str, Entry]) -> dict[str, Entry]:
+    ordered = {entry.slug: entry for section in sections for entry in section.entries}
+    return ordered | entries
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    match = process.extractOne(word, choices, score_cutoff=70) if choices else None
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _check_references(catalogue: Catalogue) -> None:
+    slugs = list(catalogue.entries)
+    example_names = examples.available(catalogue.examples_dir)
+    for entry in catalogue.entries.values():
+        source = entry.source
+        for slug in entry.meta.related:
+            if slug not in catalogue.entries:
+                entry.problems.append(
+                    Problem(
+                        source.path,
+                        meta_line(source, "related"),
+                        1,
+                        "KB401",
+                        f"related entry {slug!r} does not exist{did_you_mean(slug, slugs)}",
+                    )
+                )
+        name = entry.meta.example
+        if name and name not in example_names:
+            entry.problems.append(
+                Problem(
+                    source.path,
+                    meta_line(source, "example"),
+                    1,
+                    "KB402",
+                    f"example {name!r} does not exist in examples/"
+                    f"{did_you_mean(name, example_names)}",
+                )
+            )
+        if entry.rendered.try_blocks and not name:
+            entry.problems.append(
+                Problem(source.path, 1, 1, "KB403", "try blocks need an 'example' in front matter")
+            )
+        for href, line in entry.rendered.links:
+            problem = _check_link(catalogue, entry, href)
+            if problem:
+                entry.problems.append(
+                    Problem(source.path, source.line_of(line), 1, "KB404", problem)
+                )
+
+
+def _check_link(catalogue: Catalogue, entry: Entry, href: str) -> str | None:
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc:
+        return None
+    if not parts.path:
+        target = entry
+    elif parts.path.startswith("/patterns/"):
+        slug = parts.path.removeprefix("/patterns/").strip("/")
+        if slug not in catalogue.entries:
+            return f"link to unknown entry {slug!r}{did_you_mean(slug, list(catalogue.entries))}"
+        target = catalogue.entries[slug]
+    else:
+        return None
+    if parts.fragment and parts.fragment not in target.anchors:
+        choices = sorted(target.anchors)
+        return (
+            f"link to unknown anchor #{parts.fragment} in {target.slug!r}"
+            f"{did_you_mean(parts.fragment, choices)}"
+        )
+    return None
+
+
+def meta_line(source: EntrySource, field_name: str) -> int:
+    lines = source.path.read_text("utf-8").splitlines()
+    for number, line in enumerate(lines[: source.body_line], start=1):
+        if line.startswith(f"{field_name}:"):
+            return number
+    return 1
+
+
+def _slugify(title: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in title.lower()).split())

@@ -1,0 +1,90 @@
+"""``kb check``: everything that can be wrong with entries and examples, found before a reader does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from kb import catalogue as catalogue_module
+from kb import console, examples
+from kb.catalogue import Catalogue, Entry
+from kb.problems import Problem
+from kb.settings import Settings
+
+
+async def check(settings: Settings, paths: Iterable[Path] = ()) -> list[Problem]:
+    """Problems in the entries named by ``paths`` (all entries when empty)."""
+    catalogue = catalogue_module.load(settings.content_dir, settings.examples_dir)
+    selected = _select(catalogue, [p.resolve() for p in paths])
+    problems = [p for p in catalogue.broken if _wanted(p.path, selected, paths)]
+    for entry in selected:
+        problems.extend(entry.problems)
+        problems.extend(await check_example(catalogue, entry, settings.try_timeout))
+    return sorted(set(problems))
+
+
+def _select(catalogue: Catalogue, paths: list[Path]) -> list[Entry]:
+    if not paths:
+        return list(catalogue.entries.values())
+    chosen = []
+    for entry in catalogue.entries.values():
+        path = entry.source.path.resolve()
+        example = entry.meta.example
+        for wanted in paths:
+            in_example = (
+                example
+                and wanted.is_relative_to(catalogue.examples_dir)
+                and (
+                    wanted.relative_to(catalogue.examples_dir).parts[0].removesuffix(".py")
+                    == example
+                )
+            )
+            if wanted == path or (wanted.is_dir() and path.is_relative_to(wanted)) or in_example:
+                chosen.append(entry)
+                break
+    return chosen
+
+
+def _wanted(path: Path, selected: list[Entry], paths: Iterable[Path]) -> bool:
+    names = [p.resolve() for p in paths]
+    return not names or any(path == p or path.is_relative_to(p) for p in names)
+
+
+async def check_example(catalogue: Catalogue, entry: Entry, timeout: float) -> list[Problem]:
+    """Import the entry's example, build its OpenAPI, and run its try blocks in order."""
+    name = entry.meta.example
+    path = entry.source.path
+    if not name or examples.find(catalogue.examples_dir, name) is None:
+        return []
+    try:
+        app = examples.build(catalogue.examples_dir, name)
+    except examples.ExampleError as exc:
+        return [Problem(path, _example_line(entry), 1, "KB501", str(exc))]
+    try:
+        app.openapi()
+    except Exception as exc:
+        return [Problem(path, _example_line(entry), 1, "KB502", f"OpenAPI does not build: {exc!r}")]
+    running = examples.RunningApps()
+    try:
+        await running.start(entry.slug, app)
+    except examples.ExampleError as exc:
+        return [Problem(path, _example_line(entry), 1, "KB503", str(exc))]
+    try:
+        outcomes = await console.run_blocks(
+            app, entry.mount, entry.rendered.try_blocks, timeout=timeout
+        )
+    finally:
+        await running.aclose()
+    problems = []
+    for number, outcome in enumerate(outcomes, start=1):
+        line = entry.source.line_of(outcome.block.line)
+        request = f"{outcome.block.method} {outcome.block.path}"
+        problems.extend(
+            Problem(path, line, 1, "KB601", f"try block {number} ({request}): {failure}")
+            for failure in outcome.failures
+        )
+    return problems
+
+
+def _example_line(entry: Entry) -> int:
+    return catalogue_module.meta_line(entry.source, "example")

@@ -1,0 +1,200 @@
+"""Sending a console's request to an example app in-process, and reading its response.
+
+Requests never leave the process: httpx's ``ASGITransport`` calls the example app
+directly, so a console cannot be used to reach any other host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shlex
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from http import HTTPStatus
+
+import httpx
+from starlette.types import ASGIApp
+
+from kb import tryblocks
+from kb.highlight import highlight
+
+_HOP_BY_HOP = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+
+
+@dataclass(frozen=True)
+class ConsoleRequest:
+    method: str
+    path: str  # relative to the example's mount, starting with "/"
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str = ""
+
+    @classmethod
+    def from_block(cls, block: tryblocks.TryBlock, variables: dict[str, str]) -> ConsoleRequest:
+        """The block's request with ``{{name}}`` replaced; ``KeyError`` names a missing one."""
+        return cls(
+            method=block.method,
+            path=tryblocks.substitute(block.path, variables),
+            headers=tuple(
+                (name, tryblocks.substitute(value, variables)) for name, value in block.headers
+            ),
+            body=tryblocks.substitute(block.body, variables),
+        )
+
+    def curl(self, origin: str, mount: str) -> str:
+        words = ["curl", "-i"]
+        if self.method != "GET":
+            words += ["-X", self.method]
+        words.append(f"{origin.rstrip('/')}{mount}{self.path}")
+        for name, value in self.headers:
+            words += ["-H", f"{name}: {value}"]
+        if self.body:
+            words += ["--data-raw", self.body]
+        return " ".join(shlex.quote(word) for word in words)
+
+
+@dataclass
+class ConsoleResult:
+    request: ConsoleRequest
+    status: int
+    elapsed_ms: float
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    truncated: bool = False
+    error: str = ""  # set when the KB, not the example, stopped the request
+
+    @property
+    def reason(self) -> str:
+        try:
+            return HTTPStatus(self.status).phrase
+        except ValueError:
+            return ""
+
+    @property
+    def status_class(self) -> str:
+        return f"s{self.status // 100}xx"
+
+    @property
+    def media_type(self) -> str:
+        for name, value in self.headers:
+            if name.lower() == "content-type":
+                return value.split(";")[0].strip().lower()
+        return ""
+
+    def as_response(self) -> tryblocks.Response:
+        return tryblocks.Response(
+            self.status, {name.lower(): value for name, value in self.headers}, self.body
+        )
+
+    @property
+    def body_text(self) -> str:
+        text = self.body.decode("utf-8", errors="replace")
+        if self.media_type.endswith("json") and not self.truncated:
+            try:
+                return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+            except ValueError:
+                return text
+        return text
+
+    @property
+    def body_html(self) -> str:
+        """The body pretty-printed and highlighted; Pygments escapes every character."""
+        language = "json" if self.media_type.endswith("json") else "text"
+        if self.media_type in ("text/html", "application/xml", "text/xml"):
+            language = "html"
+        return highlight(self.body_text, language)
+
+
+async def send(
+    app: ASGIApp,
+    mount: str,
+    request: ConsoleRequest,
+    *,
+    origin: str = "http://testserver",
+    timeout: float = 5.0,
+    max_response: int = 1024 * 1024,
+) -> ConsoleResult:
+    """Call ``app`` (mounted at ``mount``) with ``request`` and collect its response."""
+    transport = httpx.ASGITransport(app=app, root_path=mount, raise_app_exceptions=False)
+    headers = [(n, v) for n, v in request.headers if n.lower() not in _HOP_BY_HOP]
+    started = time.perf_counter()
+    async with httpx.AsyncClient(transport=transport, base_url=origin) as client:
+        try:
+            async with asyncio.timeout(timeout or None):
+                response = await client.request(
+                    request.method,
+                    f"{mount}{request.path}",
+                    headers=headers,
+                    content=request.body.encode() if request.body else None,
+                )
+        except TimeoutError:
+            return ConsoleResult(
+                request,
+                504,
+                (time.perf_counter() - started) * 1000,
+                error=f"The example did not answer within {timeout:g} s, so the request was "
+                "stopped.",
+            )
+    elapsed = (time.perf_counter() - started) * 1000
+    body = response.content
+    truncated = bool(max_response) and len(body) > max_response
+    return ConsoleResult(
+        request=request,
+        status=response.status_code,
+        elapsed_ms=elapsed,
+        headers=list(response.headers.multi_items()),
+        body=body[:max_response] if truncated else body,
+        truncated=truncated,
+    )
+
+
+@dataclass
+class BlockOutcome:
+    """A try block run as the docs-as-tests harness runs it."""
+
+    block: tryblocks.TryBlock
+    result: ConsoleResult | None
+    failures: list[str]
+    captured: dict[str, str]
+
+
+def check(block: tryblocks.TryBlock, result: ConsoleResult) -> tuple[list[str], dict[str, str]]:
+    """What failed (expected status, asserts, captures) and what was captured."""
+    failures = []
+    if result.error:
+        failures.append(result.error)
+    if block.status is not None and result.status != block.status:
+        snippet = result.body_text[:300].replace("\n", " ")
+        failures.append(f"expected HTTP {block.status}, got {result.status}: {snippet}")
+    response = result.as_response()
+    for assertion in block.asserts:
+        if (why := assertion.check(response)) is not None:
+            failures.append(why)
+    captured = {}
+    for capture in block.captures:
+        try:
+            captured[capture.name] = capture.extract(response)
+        except KeyError as exc:
+            failures.append(f"capture {capture.name}: {exc.args[0]}")
+    return failures, captured
+
+
+async def run_blocks(
+    app: ASGIApp, mount: str, blocks: Sequence[tryblocks.TryBlock], *, timeout: float = 5.0
+) -> list[BlockOutcome]:
+    """Run an entry's try blocks in order, feeding captures forward."""
+    variables: dict[str, str] = {}
+    outcomes = []
+    for block in blocks:
+        try:
+            request = ConsoleRequest.from_block(block, variables)
+        except KeyError as exc:
+            failure = f"uses {{{{{exc.args[0]}}}}}, which no earlier block captures"
+            outcomes.append(BlockOutcome(block, None, [failure], {}))
+            continue
+        result = await send(app, mount, request, timeout=timeout)
+        failures, captured = check(block, result)
+        variables.update(captured)
+        outcomes.append(BlockOutcome(block, result, failures, captured))
+    return outcomes

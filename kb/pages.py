@@ -1,0 +1,87 @@
+"""HTML pages: home, sections, entries, tags, search, and the 404 page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+
+from kb import examples
+from kb.deps import KB, Htmx, Templates
+from kb.highlight import stylesheet
+from kb.knowledge import KnowledgeBase
+
+SearchQuery = Annotated[str, Query()]
+
+
+def page(
+    templates: Any, request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    kb: KnowledgeBase = request.app.state.kb
+    context = {"catalogue": kb.catalogue, "edit_url": kb.settings.edit_url, "q": "", **context}
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def not_found(request: Request, templates: Any, what: str) -> HTMLResponse:
+    return page(templates, request, "not_found.html", {"what": what}, status_code=404)
+
+
+async def home(request: Request, kb: KB, templates: Templates) -> HTMLResponse:
+    return page(templates, request, "home.html", {"sections": kb.catalogue.sections})
+
+
+async def section(slug: str, request: Request, kb: KB, templates: Templates) -> HTMLResponse:
+    found = kb.catalogue.section_by_slug(slug)
+    if found is None:
+        return not_found(request, templates, f"There is no section “{slug}”.")
+    return page(templates, request, "section.html", {"section": found})
+
+
+async def entry(slug: str, request: Request, kb: KB, templates: Templates) -> HTMLResponse:
+    found = kb.catalogue.entries.get(slug)
+    if found is None:
+        return not_found(request, templates, f"There is no pattern “{slug}”.")
+    return page(templates, request, "entry.html", entry_context(kb, found))
+
+
+def entry_context(kb: KnowledgeBase, entry: Any, **extra: Any) -> dict[str, Any]:
+    before, after = kb.catalogue.neighbours(entry)
+    source = examples.find(kb.settings.examples_dir, entry.meta.example or "")
+    return {
+        "entry": entry,
+        "section": kb.catalogue.section_of(entry),
+        "before": before,
+        "after": after,
+        "related": kb.catalogue.related(entry),
+        "example_source": source,
+        "example_error": kb.example_errors.get(entry.slug),
+        "example_running": kb.example_app(entry.slug) is not None,
+        "results": {},
+        "variables": {},
+        **extra,
+    }
+
+
+async def tag(name: str, request: Request, kb: KB, templates: Templates) -> HTMLResponse:
+    entries = kb.catalogue.tags.get(name)
+    if not entries:
+        return not_found(request, templates, f"No pattern is tagged “{name}”.")
+    return page(templates, request, "tag.html", {"tag": name, "entries": entries})
+
+
+async def search(
+    request: Request, kb: KB, templates: Templates, htmx: Htmx, q: SearchQuery = ""
+) -> HTMLResponse:
+    hits = kb.index.search(q, kb.settings.search_limit)
+    context = {"q": q, "hits": hits}
+    if htmx:
+        response = templates.TemplateResponse(request, "_search_results.html", context)
+    else:
+        response = page(templates, request, "search.html", context)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+async def highlight_css() -> Response:
+    return PlainTextResponse(stylesheet(), media_type="text/css")

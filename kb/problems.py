@@ -1,0 +1,34 @@
+"""Problems found in content or examples, reported as ``file:line:col: code message``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+class EntryError(Exception):
+    """A problem that stops one entry from loading; carries where it is."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.format())
+        self.problem = problem
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: Path
+    line: int
+    col: int
+    code: str
+    message: str
+
+    def format(self, relative_to: Path | None = None) -> str:
+        path = self.path
+        if relative_to is not None and path.is_relative_to(relative_to):
+            path = path.relative_to(relative_to)
+        return f"{path}:{self.line}:{self.col}: {self.code} {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["path"] = str(self.path)
+        return data

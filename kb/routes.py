@@ -1,0 +1,44 @@
+"""Every route of the knowledge base, in one place."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from kb import api, pages, tryit
+
+router = APIRouter()
+
+# Pages (HTML); not part of the JSON API's schema.
+router.add_api_route("/", pages.home, response_class=HTMLResponse, include_in_schema=False)
+router.add_api_route(
+    "/sections/{slug}", pages.section, response_class=HTMLResponse, include_in_schema=False
+)
+router.add_api_route(
+    "/patterns/{slug}", pages.entry, response_class=HTMLResponse, include_in_schema=False
+)
+router.add_api_route(
+    "/tags/{name}", pages.tag, response_class=HTMLResponse, include_in_schema=False
+)
+router.add_api_route("/search", pages.search, response_class=HTMLResponse, include_in_schema=False)
+router.add_api_route(
+    "/try/{slug}",
+    tryit.try_request,
+    methods=["POST"],
+    response_class=HTMLResponse,
+    include_in_schema=False,
+)
+router.add_api_route("/highlight.css", pages.highlight_css, include_in_schema=False)
+
+# The JSON API.
+router.add_api_route("/api/patterns", api.list_patterns, tags=["patterns"])
+router.add_api_route(
+    "/api/patterns/{slug}",
+    api.get_pattern,
+    tags=["patterns"],
+    responses={404: {"description": "No such pattern"}},
+)
+router.add_api_route("/api/search", api.search, tags=["search"])
+router.add_api_route("/healthz", api.healthz, tags=["operations"])
+
+# Mounted in kb.app.create_app: /static (files) and /examples/{slug}/... (example apps).

@@ -1,0 +1,26 @@
+"""The one Jinja environment, built once, with autoescaping everywhere."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from kb import __version__
+from kb.entries import SECTIONS
+
+
+def build_templates(templates_dir: Path) -> Jinja2Templates:
+    env = Environment(
+        loader=FileSystemLoader(templates_dir),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["version"] = __version__
+    env.globals["section_titles"] = SECTIONS
+    env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False)
+    return Jinja2Templates(env=env)
