@@ -52,10 +52,12 @@ def available(examples_dir: Path) -> list[str]:
     """Names of the example apps in ``examples_dir``."""
     names = []
     for path in sorted(examples_dir.iterdir()) if examples_dir.is_dir() else []:
-        if path.name.startswith(("_", ".", "test_")):
+        if path.name.startswith(("_", ".")):
             continue
-        if (path.suffix == ".py" and path.is_file()) or (path / "__init__.py").is_file():
+        if path.suffix == ".py" and path.is_file() and not path.name.startswith("test_"):
             names.append(path.stem)
+        elif (path / "__init__.py").is_file():
+            names.append(path.name)
     return names
 
 

@@ -119,7 +119,7 @@ class SearchIndex:
                 summary=row["summary"],
                 url=f"/patterns/{row['slug']}",
                 snippet=_snippet_html(row["snippet"]),
-                score=round(-row["score"], 4),
+                score=float(f"{-row['score']:.6g}"),
             )
             for row in rows
         ]

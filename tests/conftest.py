@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from kb import catalogue as catalogue_module
 from kb.app import create_app
 from kb.settings import PROJECT_DIR, Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
 
 
 @pytest.fixture(scope="session")
@@ -21,21 +26,23 @@ def project_settings() -> Settings:
     return Settings(content_dir=PROJECT_DIR / "content", examples_dir=PROJECT_DIR / "examples")
 
 
-@pytest.fixture(scope="session")
-def project_catalogue(project_settings: Settings) -> catalogue_module.Catalogue:
-    return catalogue_module.load(project_settings.content_dir, project_settings.examples_dir)
-
-
-@pytest.fixture(scope="session")
-def kb_client(project_settings: Settings) -> Iterator[TestClient]:
-    """A client of the KB serving the real catalogue, lifespan (examples) started."""
-    with TestClient(create_app(project_settings)) as client:
-        yield client
+@pytest.fixture
+def site_settings(tmp_path: Path) -> Settings:
+    """Settings for a copy of the two-entry fixture site, free to modify."""
+    root = tmp_path / "site"
+    shutil.copytree(FIXTURES / "site", root)
+    return Settings(content_dir=root / "content", examples_dir=root / "examples", try_timeout=1.0)
 
 
 @pytest.fixture
-def tmp_kb(tmp_path: Path) -> Settings:
-    """Settings for an empty content/ and examples/ pair under tmp_path."""
-    (tmp_path / "content").mkdir()
-    (tmp_path / "examples").mkdir()
-    return Settings(content_dir=tmp_path / "content", examples_dir=tmp_path / "examples")
+def site_client(site_settings: Settings) -> Iterator[TestClient]:
+    """A client of the KB serving the fixture site, lifespan (examples) started."""
+    with TestClient(create_app(site_settings)) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def project_client(project_settings: Settings) -> Iterator[TestClient]:
+    """A client of the KB serving the real catalogue."""
+    with TestClient(create_app(project_settings)) as client:
+        yield client

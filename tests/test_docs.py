@@ -39,8 +39,3 @@ async def test_try_blocks_answer_as_the_entry_says(entry: catalogue_module.Entry
         for failure in o.failures
     ]
     assert failures == []
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"

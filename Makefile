@@ -1,0 +1,39 @@
+# FastAPI Patterns — the two commands a new user needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint format check index bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)  ## create .venv with the KB and its development tools
+
+run: install  ## serve the knowledge base on http://127.0.0.1:8000
+	$(BIN)/kb serve
+
+test: install lint  ## lint, then run the whole test suite
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: install  ## check every entry and run its try blocks
+	$(BIN)/kb check
+
+index: install
+	$(BIN)/kb index
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-output

@@ -1,0 +1,61 @@
+from fastapi.testclient import TestClient
+
+
+def test_list_patterns(site_client: TestClient) -> None:
+    patterns = site_client.get("/api/patterns").json()
+    assert [p["slug"] for p in patterns] == ["greeting", "farewell"]
+    assert patterns[0]["url"] == "http://testserver/patterns/greeting"
+    assert patterns[0]["api_url"] == "http://testserver/api/patterns/greeting"
+
+
+def test_get_pattern_includes_try_blocks_and_urls(site_client: TestClient) -> None:
+    pattern = site_client.get("/api/patterns/greeting").json()
+    assert pattern["example"] == "greeter"
+    assert pattern["example_url"] == "http://testserver/examples/greeting/"
+    assert pattern["docs_url"] == "http://testserver/examples/greeting/docs"
+    first = pattern["try_blocks"][0]
+    assert first["method"] == "POST" and first["expected_status"] == 201
+    assert first["url"] == "http://testserver/examples/greeting/names"
+    assert pattern["try_blocks"][2]["captures"] == ["token"]
+    assert pattern["headings"][0] == {"level": 2, "anchor": "adding-names", "text": "Adding names"}
+
+
+def test_unknown_pattern_is_a_json_404(site_client: TestClient) -> None:
+    response = site_client.get("/api/patterns/nope", headers={"accept": "text/html"})
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No pattern 'nope'."}
+
+
+def test_search_api(site_client: TestClient) -> None:
+    body = site_client.get("/api/search", params={"q": "farew", "limit": 1}).json()
+    assert body["query"] == "farew" and body["count"] == 1
+    result = body["results"][0]
+    assert set(result) == {"slug", "title", "section", "url", "snippet", "score"}
+    assert result["url"] == "http://testserver/patterns/farewell"
+
+
+def test_search_api_validates_limit(site_client: TestClient) -> None:
+    assert site_client.get("/api/search", params={"q": "x", "limit": 0}).status_code == 422
+    assert site_client.get("/api/search", params={"q": "x", "limit": "many"}).status_code == 422
+
+
+def test_healthz(site_client: TestClient) -> None:
+    assert site_client.get("/healthz").json() == {
+        "status": "ok",
+        "entries": 2,
+        "examples_running": 1,
+        "problems": [],
+    }
+
+
+def test_openapi_and_local_docs(site_client: TestClient) -> None:
+    schema = site_client.get("/openapi.json").json()
+    assert set(schema["paths"]) == {
+        "/api/patterns",
+        "/api/patterns/{slug}",
+        "/api/search",
+        "/healthz",
+    }
+    docs = site_client.get("/docs").text
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs
+    assert 'data-openapi-url="/openapi.json"' in docs
