@@ -165,7 +165,7 @@ def check(block: tryblocks.TryBlock, result: ConsoleResult) -> tuple[list[str], 
     if result.error:
         failures.append(result.error)
     if block.status is not None and result.status != block.status:
-        snippet = result.body_text[:300].replace("\n", " ")
+        snippet = result.body[:300].decode("utf-8", errors="replace").replace("\n", " ")
         failures.append(f"expected HTTP {block.status}, got {result.status}: {snippet}")
     response = result.as_response()
     for assertion in block.asserts:
