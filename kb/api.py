@@ -43,19 +43,37 @@ class Pattern(PatternSummary):
     headings: list[dict[str, object]]
 
 
+class SectionResult(BaseModel):
+    anchor: str
+    title: str
+    url: str
+    snippet: str
+
+
 class SearchResult(BaseModel):
     slug: str
     title: str
     section: str
     url: str
+    anchor: str
     snippet: str
     score: float
+    sections: list[SectionResult]
+
+
+class FacetValue(BaseModel):
+    value: str
+    count: int
 
 
 class SearchResponse(BaseModel):
     query: str
+    corrected_query: str | None
     count: int
+    total: int
+    timed_out: bool
     results: list[SearchResult]
+    facets: dict[str, list[FacetValue]]
 
 
 def _summary(entry: Entry, base: str) -> dict[str, object]:
@@ -119,23 +137,42 @@ async def search(
         str, Query(description="What to look for; trimmed to the configured maximum.")
     ] = "",
     limit: Annotated[int, Query(ge=1, le=100, description="Results at most.")] = 20,
+    offset: Annotated[int, Query(ge=0, le=10_000, description="Results to skip.")] = 0,
+    section: Annotated[str, Query(description="Only this section (its title).")] = "",
+    tag: Annotated[str, Query(description="Only entries with this tag.")] = "",
+    exact: Annotated[bool, Query(description="Do not correct typos.")] = False,
 ) -> SearchResponse:
+    """Search entries: the same ranking as the search page, with facets and corrections."""
     base = _base(request)
-    hits = kb.index.search(q, limit)
+    found = kb.index.search(q, limit, offset=offset, section=section, tag=tag, correct=not exact)
     return SearchResponse(
-        query=q,
-        count=len(hits),
+        query=found.query,
+        corrected_query=found.corrected,
+        count=len(found.hits),
+        total=found.total,
+        timed_out=found.timed_out,
         results=[
             SearchResult(
                 slug=hit.slug,
                 title=hit.title,
                 section=hit.section,
-                url=f"{base}{hit.url}",
+                url=f"{base}{hit.url}" + (f"#{hit.anchor}" if hit.anchor else ""),
+                anchor=hit.anchor,
                 snippet=hit.snippet,
                 score=hit.score,
+                sections=[
+                    SectionResult(
+                        anchor=s.anchor, title=s.title, url=f"{base}{s.url}", snippet=s.snippet
+                    )
+                    for s in hit.sections
+                ],
             )
-            for hit in hits
+            for hit in found.hits
         ],
+        facets={
+            name: [FacetValue(value=f.value, count=f.count) for f in values]
+            for name, values in found.facets.items()
+        },
     )
 
 

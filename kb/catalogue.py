@@ -43,6 +43,7 @@ class Entry:
     source: EntrySource
     rendered: render.Rendered
     problems: list[Problem] = field(default_factory=list)
+    digest: str = ""  # changes whenever the entry or the example code it shows changes
 
     @property
     def slug(self) -> str:
@@ -139,15 +140,16 @@ class RenderCache:
     def __init__(self) -> None:
         self._rendered: dict[str, render.Rendered] = {}
 
-    def render(self, source: EntrySource, examples_dir: Path) -> render.Rendered:
-        key = self._key(source, examples_dir)
+    def render(self, source: EntrySource, examples_dir: Path) -> tuple[str, render.Rendered]:
+        """The entry's digest and its rendering, rendered only if not seen before."""
+        key = self.key(source, examples_dir)
         if key not in self._rendered:
             self._rendered[key] = render.render(source.body, examples_dir)
-        return self._rendered[key]
+        return key, self._rendered[key]
 
     @staticmethod
-    def _key(source: EntrySource, examples_dir: Path) -> str:
-        digest = hashlib.sha256(source.body.encode())
+    def key(source: EntrySource, examples_dir: Path) -> str:
+        digest = hashlib.sha256(source.path.read_bytes())
         # Included files change what a body renders to, so they are part of the key.
         if source.meta.example:
             for path in sorted(examples_dir.glob(f"{source.meta.example}*")):
@@ -191,11 +193,11 @@ def load(content_dir: Path, examples_dir: Path, cache: RenderCache | None = None
             log.error("skipping broken entry: %s", exc.problem.format())
             broken.append(exc.problem)
             continue
-        rendered = cache.render(source, examples_dir)
+        digest, rendered = cache.render(source, examples_dir)
         problems = [
             Problem(path, source.line_of(p.line), 1, p.code, p.message) for p in rendered.problems
         ]
-        entries[source.slug] = Entry(source, rendered, problems)
+        entries[source.slug] = Entry(source, rendered, problems, digest)
     try:
         outline = load_outline(content_dir)
     except EntryError as exc:

@@ -34,7 +34,12 @@ class KnowledgeBase:
         self.catalogue = catalogue_module.load(
             self.settings.content_dir, self.settings.examples_dir, self._cache
         )
-        self.index = SearchIndex(self.catalogue, max_query=self.settings.search_max_query)
+        self.index = SearchIndex(
+            self.catalogue,
+            max_query=self.settings.search_max_query,
+            timeout_ms=self.settings.search_timeout_ms,
+            cache_dir=self.settings.cache_dir,
+        )
 
     async def start_examples(self) -> None:
         for entry in self.catalogue.entries.values():

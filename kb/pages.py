@@ -71,10 +71,25 @@ async def tag(name: str, request: Request, kb: KB, templates: Templates) -> HTML
 
 
 async def search(
-    request: Request, kb: KB, templates: Templates, htmx: Htmx, q: SearchQuery = ""
+    request: Request,
+    kb: KB,
+    templates: Templates,
+    htmx: Htmx,
+    q: SearchQuery = "",
+    section: Annotated[str, Query()] = "",
+    tag: Annotated[str, Query()] = "",
+    exact: Annotated[bool, Query()] = False,
 ) -> HTMLResponse:
-    hits = kb.index.search(q, kb.settings.search_limit)
-    context = {"q": q, "hits": hits}
+    results = kb.index.search(
+        q, kb.settings.search_limit, section=section, tag=tag, correct=not exact
+    )
+    context = {
+        "q": q,
+        "results": results,
+        "section_filter": section,
+        "tag_filter": tag,
+        "catalogue": kb.catalogue,
+    }
     if htmx:
         response = templates.TemplateResponse(request, "_search_results.html", context)
     else:

@@ -61,6 +61,7 @@ class SearchSection:
     title: str
     text: str
     code: str
+    identifiers: str = ""  # inline code spans of the prose: `Depends`, `response_model`
 
 
 @dataclass
@@ -96,7 +97,7 @@ class _Renderer:
         env: dict[str, object] = {}
         tokens = md.parse(body, env)
         result = Rendered(parts=[])
-        self._collect(tokens, result)
+        self.included: dict[int, str] = {}  # id(fence token) -> the code it includes
         chunk: list[Token] = []
         for token in tokens:
             if token.type == "fence" and _language(token.info) == "hurl":
@@ -109,28 +110,32 @@ class _Renderer:
                 chunk.append(token)
         result.parts.append(md.renderer.render(chunk, md.options, env))
         result.parts = [part for part in result.parts if part != ""]
+        self._collect(tokens, result)
         return result
 
     def _collect(self, tokens: list[Token], result: Rendered) -> None:
         """Headings, links and section texts for the table of contents, checks and search."""
-        section = SearchSection(anchor="", title="", text="", code="")
+        anchor, title = "", ""
         texts: list[str] = []
         code: list[str] = []
+        identifiers: list[str] = []
+
+        def close_section() -> None:
+            if title or texts or code:
+                result.sections.append(
+                    SearchSection(
+                        anchor, title, " ".join(texts), "\n".join(code), " ".join(identifiers)
+                    )
+                )
+
         for index, token in enumerate(tokens):
             line = token.map[0] if token.map else 0
-            if token.type == "heading_open":
-                inline = tokens[index + 1]
-                title = _plain_text(inline)
+            if token.type == "heading_open" and token.tag in ("h2", "h3"):
+                close_section()
+                title = _plain_text(tokens[index + 1])
                 anchor = str(token.attrGet("id") or "")
-                if token.tag in ("h2", "h3"):
-                    result.headings.append(Heading(int(token.tag[1]), anchor, title))
-                    result.sections.append(
-                        SearchSection(
-                            section.anchor, section.title, " ".join(texts), "\n".join(code)
-                        )
-                    )
-                    section = SearchSection(anchor=anchor, title=title, text="", code="")
-                    texts, code = [], []
+                result.headings.append(Heading(int(token.tag[1]), anchor, title))
+                texts, code, identifiers = [], [], []
             elif token.type == "inline":
                 if index and tokens[index - 1].type == "heading_open":
                     continue
@@ -138,12 +143,11 @@ class _Renderer:
                 for child in token.children or []:
                     if child.type == "link_open":
                         result.links.append((str(child.attrGet("href") or ""), line))
+                    elif child.type == "code_inline":
+                        identifiers.append(child.content)
             elif token.type in ("fence", "code_block"):
-                code.append(token.content)
-        result.sections.append(
-            SearchSection(section.anchor, section.title, " ".join(texts), "\n".join(code))
-        )
-        result.sections = [s for s in result.sections if s.title or s.text or s.code]
+                code.append(self.included.get(id(token), token.content))
+        close_section()
 
     def _try_block(self, token: Token, result: Rendered) -> int | str:
         line = token.map[0] if token.map else 0
@@ -165,21 +169,21 @@ class _Renderer:
             if "include" not in attrs:
                 rendered.content = highlight(token.content, language)
                 return rendered
-            rendered.content = self._include(language, attrs, line, token.content, result)
+            rendered.content = self._include(language, attrs, line, token, result)
         except ValueError as exc:
             result.problems.append(RenderProblem(line, "KB201", str(exc)))
             rendered.content = _pre(f"[include failed: {exc}]", "text")
         return rendered
 
     def _include(
-        self, language: str, attrs: dict[str, str], line: int, content: str, result: Rendered
+        self, language: str, attrs: dict[str, str], line: int, token: Token, result: Rendered
     ) -> str:
         unknown = sorted(set(attrs) - INCLUDE_ATTRS)
         if unknown:
             raise ValueError(
                 f"unknown include attribute {unknown[0]!r}; use {sorted(INCLUDE_ATTRS)}"
             )
-        if content.strip():
+        if token.content.strip():
             raise ValueError("an include block must be empty: the code comes from the file")
         relative = attrs["include"]
         path = (self.examples_dir / relative).resolve()
@@ -210,6 +214,7 @@ class _Renderer:
             highlighted.extend(range(first + low - 1, first + high))
         result.includes.append(Include(relative, first, last, line))
         code = "\n".join(lines[first - 1 : last]) + "\n"
+        self.included[id(token)] = code
         shown = f"lines {first}–{last}" if (first, last) != (1, len(lines)) else "whole file"
         caption = (
             f"<figcaption><code>examples/{html.escape(relative)}</code> "
@@ -225,7 +230,8 @@ def render(body: str, examples_dir: Path) -> Rendered:
 
 
 def symbol_lines(source: str, symbol: str, relative: str) -> tuple[int, int]:
-    """First and last line of a class or function (dotted for nested), decorators included."""
+    """First and last line of a class, function or assignment (dotted for nested ones),
+    decorators included."""
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
@@ -234,21 +240,26 @@ def symbol_lines(source: str, symbol: str, relative: str) -> tuple[int, int]:
     node: ast.stmt | None = None
     for name in symbol.split("."):
         node = next(
-            (
-                item
-                for item in ast.walk(ast.Module(body=scope, type_ignores=[]))
-                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-                and item.name == name
-            ),
+            (item for item in ast.walk(ast.Module(body=scope, type_ignores=[])) if _defines(item, name)),
             None,
         )
         if node is None:
-            raise ValueError(f"no class or function {symbol!r} in examples/{relative}")
-        scope = node.body  # type: ignore[attr-defined]
+            raise ValueError(f"no class, function or assignment {symbol!r} in examples/{relative}")
+        scope = getattr(node, "body", [])
     assert node is not None
     decorators = getattr(node, "decorator_list", [])
     first = min([node.lineno, *(d.lineno for d in decorators)])
     return first, node.end_lineno or node.lineno
+
+
+def _defines(node: ast.AST, name: str) -> bool:
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return node.name == name
+    if isinstance(node, ast.Assign):
+        return any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+    if isinstance(node, ast.AnnAssign):
+        return isinstance(node.target, ast.Name) and node.target.id == name
+    return False
 
 
 def _language(info: str) -> str:

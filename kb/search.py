@@ -1,30 +1,125 @@
 """Full-text search over the catalogue: SQLite FTS5 built with sqlite-utils.
 
-All SQL lives here. User input never reaches SQL text: a query is reduced to words,
-each passed to FTS5 as a quoted string inside a bound parameter.
+All SQL lives here, and identifiers are quoted. User input never reaches SQL text: the
+query is parsed by :mod:`kb.query` into quoted FTS5 strings passed as bound parameters.
+
+Two FTS5 tables: ``entries`` ranks whole entries (so words spread across an entry's
+sections still match it), ``sections`` finds the headings that answer best, for deep
+links. Results are entries, each with its best sections.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import re
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlite_utils import Database
 
+from kb import query as query_module
 from kb.catalogue import Catalogue, Entry
+from kb.query import Query, Synonyms
+from kb.spelling import Vocabulary
 
-TABLE = "docs"
-# Order matters: bm25() weights below follow it.
-COLUMNS = ("title", "headings", "tags", "summary", "body", "code")
-WEIGHTS = (10.0, 4.0, 3.0, 3.0, 1.0, 0.5)
-TOKENIZE = "porter unicode61 remove_diacritics 2"
-MIN_PREFIX = 2
-MAX_WORDS = 16
+SCHEMA_VERSION = "3"
+TOKENIZE = "porter unicode61 remove_diacritics 2 tokenchars '_'"
+# Column order matters: the bm25() weights follow it. Title > headings > tags, summary and
+# identifiers > body > code; "parts" holds identifiers split into words (response, model).
+ENTRY_COLUMNS = ("title", "headings", "identifiers", "tags", "summary", "body", "code", "parts")
+ENTRY_WEIGHTS = (10.0, 5.0, 3.0, 4.0, 4.0, 1.0, 0.5, 0.5)
+SECTION_COLUMNS = ("heading", "identifiers", "body", "code", "parts")
+SECTION_WEIGHTS = (5.0, 3.0, 1.0, 0.5, 0.5)
+SECTIONS_PER_ENTRY = 3
+PROGRESS_OPS = 1000  # SQLite VM steps between deadline checks
 _MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
-_WORD = re.compile(r"\w+")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*[A-Za-z0-9](?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_CAMEL_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_ROUTE = re.compile(
+    r"""@\w+\.(get|post|put|patch|delete|head|options)\(\s*["']([^"']+)["']""", re.IGNORECASE
+)
+
+
+def _weights(weights: tuple[float, ...]) -> str:
+    return ", ".join(str(w) for w in weights)
+
+
+ENTRIES_SQL = f"""
+select
+  "entries"."slug", "entries"."title", "entries"."section", "entries"."summary",
+  snippet("entries_fts", -1, :open, :close, '…', 14) as "snippet",
+  bm25("entries_fts", {_weights(ENTRY_WEIGHTS)}) as "score",
+  lower("entries"."title") = :exact as "exact_title",
+  instr(' ' || lower("entries"."identifiers") || ' ' || "entries"."tags" || ' ', ' ' || :exact || ' ') > 0
+    as "exact_identifier"
+from "entries_fts"
+join "entries" on "entries"."rowid" = "entries_fts"."rowid"
+where "entries_fts" match :match
+  and (:section is null or "entries"."section" = :section)
+  and (:tag is null or exists (
+    select 1 from "tags" where "tags"."slug" = "entries"."slug" and "tags"."tag" = :tag))
+order by "exact_title" desc, "exact_identifier" desc, "score"
+limit :limit offset :offset
+"""
+
+COUNT_SQL = """
+select count(*) as "n"
+from "entries_fts"
+join "entries" on "entries"."rowid" = "entries_fts"."rowid"
+where "entries_fts" match :match
+  and (:section is null or "entries"."section" = :section)
+  and (:tag is null or exists (
+    select 1 from "tags" where "tags"."slug" = "entries"."slug" and "tags"."tag" = :tag))
+"""
+
+SECTION_FACET_SQL = """
+select "entries"."section" as "value", count(*) as "count"
+from "entries_fts"
+join "entries" on "entries"."rowid" = "entries_fts"."rowid"
+where "entries_fts" match :match
+  and (:tag is null or exists (
+    select 1 from "tags" where "tags"."slug" = "entries"."slug" and "tags"."tag" = :tag))
+group by "entries"."section"
+order by "count" desc, "value"
+"""
+
+TAG_FACET_SQL = """
+select "tags"."tag" as "value", count(*) as "count"
+from "entries_fts"
+join "entries" on "entries"."rowid" = "entries_fts"."rowid"
+join "tags" on "tags"."slug" = "entries"."slug"
+where "entries_fts" match :match
+  and (:section is null or "entries"."section" = :section)
+group by "tags"."tag"
+order by "count" desc, "value"
+limit 30
+"""
+
+SECTIONS_SQL = f"""
+select
+  "sections"."slug", "sections"."anchor", "sections"."heading",
+  snippet("sections_fts", 2, :open, :close, '…', 12) as "snippet",
+  bm25("sections_fts", {_weights(SECTION_WEIGHTS)}) as "score"
+from "sections_fts"
+join "sections" on "sections"."rowid" = "sections_fts"."rowid"
+where "sections_fts" match :match
+  and "sections"."slug" in (select "value" from json_each(:slugs))
+order by "score"
+"""
+
+
+@dataclass(frozen=True)
+class SectionHit:
+    anchor: str
+    title: str
+    url: str
+    snippet: str
 
 
 @dataclass(frozen=True)
@@ -36,98 +131,312 @@ class Hit:
     url: str
     snippet: str  # escaped HTML with <mark> around matched terms
     score: float
+    sections: tuple[SectionHit, ...] = ()
+
+    @property
+    def anchor(self) -> str:
+        return self.sections[0].anchor if self.sections else ""
 
 
-def match_expression(query: str, max_length: int = 200) -> str | None:
-    """The FTS5 MATCH text for a reader's query, or None when it has no words.
-
-    Every word must match (AND); the last is a prefix while the reader is typing.
-    """
-    query = query[:max_length]
-    words = _WORD.findall(query.lower())[:MAX_WORDS]
-    if not words:
-        return None
-    terms = [f'"{word}"' for word in words]
-    typing = not query[-1].isspace()
-    if typing and len(words[-1]) >= MIN_PREFIX:
-        terms[-1] += " *"
-    return " ".join(terms)
+@dataclass(frozen=True)
+class Facet:
+    value: str
+    count: int
 
 
-SEARCH_SQL = f"""
-select
-  "{TABLE}"."slug", "{TABLE}"."title", "{TABLE}"."section", "{TABLE}"."summary",
-  snippet("{TABLE}_fts", -1, :open, :close, '…', 16) as "snippet",
-  bm25("{TABLE}_fts", {", ".join(str(w) for w in WEIGHTS)}) as "score"
-from "{TABLE}_fts"
-join "{TABLE}" on "{TABLE}"."rowid" = "{TABLE}_fts"."rowid"
-where "{TABLE}_fts" match :match
-order by "score"
-limit :limit
-"""
+@dataclass
+class Results:
+    query: str
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    corrected: str | None = None  # the query actually searched, when a typo was corrected
+    facets: dict[str, list[Facet]] = field(default_factory=dict)
+    timed_out: bool = False
+
+
+class SearchTimeout(Exception):
+    pass
 
 
 class SearchIndex:
-    """An in-memory FTS5 index of a catalogue, rebuilt whenever the catalogue is."""
+    """The catalogue's search index, in memory; loaded from a file when content is unchanged."""
 
-    def __init__(self, catalogue: Catalogue, *, max_query: int = 200) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        *,
+        max_query: int = 200,
+        timeout_ms: float = 250.0,
+        cache_dir: Path | None = None,
+    ) -> None:
         self.max_query = max_query
-        connection = sqlite3.connect(":memory:", check_same_thread=False)
-        self.db = Database(connection)
-        self.build(catalogue.entries.values())
-
-    def build(self, entries: Iterable[Entry]) -> None:
-        table = self.db[TABLE]
-        table.insert_all(
-            (self._row(entry) for entry in entries),
-            pk="slug",
-            replace=True,
-            columns={name: str for name in ("slug", "section", *COLUMNS)},
+        self.timeout_ms = timeout_ms
+        self.synonyms = _load_synonyms(catalogue.content_dir)
+        digest = self.digest(catalogue)
+        cached = cache_dir / f"search-{digest[:16]}.db" if cache_dir else None
+        self.connection = sqlite3.connect(":memory:", check_same_thread=False)
+        self.db = Database(self.connection)
+        self.loaded_from_cache = False
+        if cached is not None and cached.is_file():
+            with sqlite3.connect(cached) as source:
+                source.backup(self.connection)
+            self.loaded_from_cache = True
+        else:
+            self.build(catalogue.entries.values(), catalogue.examples_dir)
+            self.db["meta"].insert({"key": "digest", "value": digest}, pk="key", replace=True)
+            if cached is not None:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                partial = cached.with_suffix(".partial")
+                with sqlite3.connect(partial) as target:
+                    self.connection.backup(target)
+                partial.replace(cached)
+        self.vocabulary = Vocabulary(
+            {row["word"]: row["count"] for row in self.db.query('select * from "vocabulary"')}
         )
-        table.enable_fts(list(COLUMNS), tokenize=TOKENIZE, replace=True)
 
     @staticmethod
-    def _row(entry: Entry) -> dict[str, str]:
-        sections = entry.rendered.sections
-        return {
-            "slug": entry.slug,
-            "section": entry.meta.section,
-            "title": entry.meta.title,
-            "headings": " ".join(s.title for s in sections if s.title),
-            "tags": " ".join(entry.meta.tags),
-            "summary": entry.meta.summary,
-            "body": " ".join(s.text for s in sections),
-            "code": "\n".join(s.code for s in sections),
-        }
+    def digest(catalogue: Catalogue) -> str:
+        """Changes whenever anything the index is built from changes."""
+        digest = hashlib.sha256(SCHEMA_VERSION.encode())
+        for entry in catalogue.entries.values():
+            digest.update(entry.slug.encode())
+            digest.update(entry.digest.encode())
+        synonyms = catalogue.content_dir / "_synonyms.yaml"
+        if synonyms.is_file():
+            digest.update(synonyms.read_bytes())
+        return digest.hexdigest()
 
-    def search(self, query: str, limit: int = 20) -> list[Hit]:
-        match = match_expression(query, self.max_query)
-        if match is None:
-            return []
-        params = {"match": match, "limit": limit, "open": _MARK_OPEN, "close": _MARK_CLOSE}
+    def build(self, entries: Iterable[Entry], examples_dir: Path) -> None:
+        entry_rows, section_rows, tag_rows = [], [], []
+        texts: list[str] = []
+        for entry in entries:
+            row = _entry_row(entry, examples_dir)
+            entry_rows.append(row)
+            texts.extend([row["title"], row["headings"], row["summary"], row["body"], row["code"]])
+            section_rows.extend(_section_rows(entry))
+            tag_rows.extend({"slug": entry.slug, "tag": tag} for tag in entry.meta.tags)
+        text_columns = {name: str for name in ("slug", "section", "url", *ENTRY_COLUMNS)}
+        self.db["entries"].insert_all(entry_rows, pk="slug", columns=text_columns, replace=True)
+        self.db["entries"].enable_fts(list(ENTRY_COLUMNS), tokenize=TOKENIZE, replace=True)
+        self.db["sections"].insert_all(
+            section_rows,
+            pk="id",
+            columns={name: str for name in ("id", "slug", "anchor", *SECTION_COLUMNS)},
+            replace=True,
+        )
+        self.db["sections"].enable_fts(list(SECTION_COLUMNS), tokenize=TOKENIZE, replace=True)
+        self.db["tags"].insert_all(tag_rows, columns={"slug": str, "tag": str})
+        self.db["tags"].create_index(["tag", "slug"], if_not_exists=True)
+        vocabulary = Vocabulary.from_texts(texts)
+        self.db["vocabulary"].insert_all(
+            ({"word": w, "count": c} for w, c in vocabulary.counts.items()),
+            pk="word",
+            columns={"word": str, "count": int},
+            replace=True,
+        )
+
+    def count(self) -> int:
+        return self.db["entries"].count
+
+    @contextmanager
+    def _deadline(self) -> Iterator[None]:
+        if not self.timeout_ms:
+            yield
+            return
+        stop_at = time.perf_counter() + self.timeout_ms / 1000
+
+        def past_deadline() -> int:
+            return 1 if time.perf_counter() > stop_at else 0
+
+        self.connection.set_progress_handler(past_deadline, PROGRESS_OPS)
         try:
-            rows = list(self.db.query(SEARCH_SQL, params))
-        except sqlite3.OperationalError:
-            # A match expression made only of quoted words cannot be malformed, but a
-            # corrupt or interrupted query must still answer with "no results".
-            return []
-        return [
+            yield
+        except sqlite3.OperationalError as exc:
+            if "interrupt" in str(exc):
+                raise SearchTimeout from exc
+            raise
+        finally:
+            self.connection.set_progress_handler(None, 0)
+
+    def search(
+        self,
+        text: str,
+        limit: int = 20,
+        *,
+        offset: int = 0,
+        section: str | None = None,
+        tag: str | None = None,
+        correct: bool = True,
+    ) -> Results:
+        """Search the catalogue; typos are corrected when the query as typed finds nothing."""
+        parsed = query_module.parse(text, self.synonyms, self.max_query)
+        results = Results(query=parsed.text)
+        try:
+            with self._deadline():
+                self._run(parsed, results, limit, offset, section, tag)
+                if not results.total and correct:
+                    fixed = self._corrected(parsed)
+                    if fixed is not None:
+                        self._run(fixed, results, limit, offset, section, tag)
+                        if results.total:
+                            results.corrected = fixed.text.strip()
+        except SearchTimeout:
+            results.timed_out = True
+        return results
+
+    def _corrected(self, parsed: Query) -> Query | None:
+        words = query_module.words(parsed.text)
+        changed = False
+        fixed = []
+        for position, word in enumerate(words):
+            typing = position == len(words) - 1 and bool(parsed.terms) and parsed.terms[-1].prefix
+            if word in self.vocabulary or (typing and self.vocabulary.has_prefix(word)):
+                fixed.append(word)
+                continue
+            correction = self.vocabulary.correct(word)
+            changed = changed or correction is not None
+            fixed.append(correction or word)
+        if not changed:
+            return None
+        return query_module.parse(" ".join(fixed) + " ", self.synonyms, self.max_query)
+
+    def _run(
+        self,
+        parsed: Query,
+        results: Results,
+        limit: int,
+        offset: int,
+        section: str | None,
+        tag: str | None,
+    ) -> None:
+        match = parsed.match()
+        if match is None:
+            return
+        exact = " ".join(query_module.words(parsed.text))
+        params = {
+            "match": match,
+            "exact": exact,
+            "section": section or None,
+            "tag": tag or None,
+            "limit": limit,
+            "offset": offset,
+            "open": _MARK_OPEN,
+            "close": _MARK_CLOSE,
+        }
+        rows = list(self.db.query(ENTRIES_SQL, params))
+        results.total = next(self.db.query(COUNT_SQL, params))["n"]
+        results.facets = {
+            "section": [
+                Facet(r["value"], r["count"]) for r in self.db.query(SECTION_FACET_SQL, params)
+            ],
+            "tag": [Facet(r["value"], r["count"]) for r in self.db.query(TAG_FACET_SQL, params)],
+        }
+        sections = self._sections(parsed, [row["slug"] for row in rows])
+        results.hits = [
             Hit(
                 slug=row["slug"],
                 title=row["title"],
                 section=row["section"],
                 summary=row["summary"],
                 url=f"/patterns/{row['slug']}",
-                snippet=_snippet_html(row["snippet"]),
+                snippet=_snippet_html(row["snippet"]) or html.escape(row["summary"]),
                 score=float(f"{-row['score']:.6g}"),
+                sections=tuple(sections.get(row["slug"], ())),
             )
             for row in rows
         ]
 
-    def count(self) -> int:
-        return self.db[TABLE].count
+    def _sections(self, parsed: Query, slugs: list[str]) -> dict[str, list[SectionHit]]:
+        match = parsed.match_any()
+        if not slugs or match is None:
+            return {}
+        params = {
+            "match": match,
+            "slugs": json.dumps(slugs),
+            "open": _MARK_OPEN,
+            "close": _MARK_CLOSE,
+        }
+        found: dict[str, list[SectionHit]] = {}
+        for row in self.db.query(SECTIONS_SQL, params):
+            if not row["anchor"] or len(found.get(row["slug"], ())) >= SECTIONS_PER_ENTRY:
+                continue
+            found.setdefault(row["slug"], []).append(
+                SectionHit(
+                    anchor=row["anchor"],
+                    title=row["heading"],
+                    url=f"/patterns/{row['slug']}#{row['anchor']}",
+                    snippet=_snippet_html(row["snippet"]),
+                )
+            )
+        return found
 
 
-def _snippet_html(text: str) -> str:
-    escaped = html.escape(text or "", quote=False)
+def _load_synonyms(content_dir: Path) -> Synonyms:
+    try:
+        return Synonyms.load(content_dir / "_synonyms.yaml")
+    except (ValueError, OSError):
+        return Synonyms()
+
+
+def split_identifiers(text: str) -> str:
+    """The words inside identifiers: ``response_model`` → ``response model``,
+    ``OAuth2PasswordBearer`` → ``O Auth 2 Password Bearer``, ``a.b`` → ``a b``."""
+    parts: list[str] = []
+    for identifier in set(_IDENTIFIER.findall(text)):
+        pieces = [p for chunk in re.split(r"[._]", identifier) for p in _CAMEL_PART.findall(chunk)]
+        if len(pieces) > 1:
+            parts.extend(pieces)
+    return " ".join(parts)
+
+
+def _example_text(entry: Entry, examples_dir: Path) -> tuple[str, str]:
+    """The example's source and its routes (``POST /token``), for code-aware search."""
+    name = entry.meta.example
+    if not name:
+        return "", ""
+    module = examples_dir / f"{name}.py"
+    files = [module] if module.is_file() else sorted((examples_dir / name).rglob("*.py"))
+    source = "\n".join(f.read_text("utf-8", errors="replace") for f in files if f.is_file())
+    routes = " ".join(f"{m.upper()} {p}" for m, p in _ROUTE.findall(source))
+    return source, routes
+
+
+def _entry_row(entry: Entry, examples_dir: Path) -> dict[str, str]:
+    sections = entry.rendered.sections
+    source, routes = _example_text(entry, examples_dir)
+    identifiers = " ".join(s.identifiers for s in sections)
+    code = "\n".join([*(s.code for s in sections), routes])
+    return {
+        "slug": entry.slug,
+        "section": entry.meta.section,
+        "url": entry.url,
+        "title": entry.meta.title,
+        "headings": " ".join(s.title for s in sections if s.title),
+        "identifiers": identifiers,
+        "tags": " ".join(entry.meta.tags),
+        "summary": entry.meta.summary,
+        "body": " ".join(s.text for s in sections),
+        "code": code + "\n" + source,
+        "parts": split_identifiers(" ".join([identifiers, code, source])),
+    }
+
+
+def _section_rows(entry: Entry) -> Iterator[dict[str, str]]:
+    for section in entry.rendered.sections:
+        yield {
+            "id": f"{entry.slug}#{section.anchor}",
+            "slug": entry.slug,
+            "anchor": section.anchor,
+            "heading": section.title,
+            "identifiers": section.identifiers,
+            "body": section.text,
+            "code": section.code,
+            "parts": split_identifiers(" ".join([section.identifiers, section.code])),
+        }
+
+
+def _snippet_html(text: str | None) -> str:
+    if not text or _MARK_OPEN not in text:
+        return ""
+    escaped = html.escape(text, quote=False)
     return escaped.replace(_MARK_OPEN, "<mark>").replace(_MARK_CLOSE, "</mark>")

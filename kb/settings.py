@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     search_max_query: int = Field(
         default=200, ge=10, description="Characters of a query kept; the rest is ignored."
     )
+    search_timeout_ms: float = Field(
+        default=250.0, ge=0, description="Milliseconds one search may run (0: no limit)."
+    )
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Folder for the search index and rendered entries, reused while content "
+        "is unchanged (unset: kept in memory only).",
+    )
     try_timeout: float = Field(
         default=5.0, ge=0, description="Seconds an example call may run (0: no limit)."
     )

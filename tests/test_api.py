@@ -28,10 +28,26 @@ def test_unknown_pattern_is_a_json_404(site_client: TestClient) -> None:
 
 def test_search_api(site_client: TestClient) -> None:
     body = site_client.get("/api/search", params={"q": "farew", "limit": 1}).json()
-    assert body["query"] == "farew" and body["count"] == 1
+    assert body["query"] == "farew" and body["count"] == 1 and body["total"] == 2
+    assert body["corrected_query"] is None and body["timed_out"] is False
     result = body["results"][0]
-    assert set(result) == {"slug", "title", "section", "url", "snippet", "score"}
-    assert result["url"] == "http://testserver/patterns/farewell"
+    assert set(result) == {"slug", "title", "section", "url", "anchor", "snippet", "score", "sections"}
+    assert result["url"].startswith("http://testserver/patterns/farewell")
+    assert {f["value"] for f in body["facets"]["section"]} == {"Core Patterns", "Best Practices"}
+
+
+def test_search_api_deep_links_and_corrections(site_client: TestClient) -> None:
+    body = site_client.get("/api/search", params={"q": "loging in"}).json()
+    assert body["corrected_query"] == "logging in"
+    result = body["results"][0]
+    assert result["anchor"] == "logging-in"
+    assert result["url"] == "http://testserver/patterns/greeting#logging-in"
+    assert result["sections"][0]["url"] == "http://testserver/patterns/greeting#logging-in"
+
+
+def test_search_api_filters(site_client: TestClient) -> None:
+    body = site_client.get("/api/search", params={"q": "fixture", "tag": "greeting"}).json()
+    assert [r["slug"] for r in body["results"]] == ["greeting"]
 
 
 def test_search_api_validates_limit(site_client: TestClient) -> None:

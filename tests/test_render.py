@@ -61,6 +61,7 @@ def test_an_include_shows_the_symbol_with_file_line_numbers_and_highlights() -> 
     assert [(i.path, i.first, i.last) for i in rendered.includes] == [
         ("sample.py", 11, 12),
         ("sample.py", 6, 7),
+        ("sample.py", 25, 27),
     ]
     assert rendered.html.count('class="hll"') == 1
     assert '<span class="normal">11</span>' in rendered.html
@@ -78,7 +79,7 @@ def test_a_try_block_becomes_a_console_part() -> None:
         ('```python include="missing.py"\n```', "KB201", "no file examples/missing.py", 0),
         ('```python include="../tests/conftest.py"\n```', "KB201", "no file", 0),
         ('```python include="sample.py" lines="1-999"\n```', "KB201", "out of range", 0),
-        ('x\n\n```python include="sample.py" symbol="nope"\n```', "KB201", "no class or", 2),
+        ('x\n\n```python include="sample.py" symbol="nope"\n```', "KB201", "no class, function", 2),
         ('```python include="sample.py" symbol="helper" highlight="9"\n```', "KB201", "outside", 0),
         ('```python include="sample.py" lines="2-1"\n```', "KB201", "ends before", 0),
         ('```python include="sample.py" colour="red"\n```', "KB201", "unknown include", 0),

@@ -1,0 +1,128 @@
+"""A reader's query, parsed into terms and turned into FTS5 MATCH text.
+
+Every word becomes a quoted FTS5 string, so no query can be malformed or reach SQL:
+operators the reader types (``AND``, ``-``, ``*``, ``:``, parentheses) are just words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+MIN_PREFIX = 2
+MAX_TERMS = 16
+_CHUNK = re.compile(r'"([^"]*)"|([^\s"]+)')
+_WORD = re.compile(r"\w+")
+_LONGEST_SYNONYM = 4
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+@dataclass(frozen=True)
+class Term:
+    """One thing every result must contain: a phrase, or any of its synonyms."""
+
+    phrase: str  # what the reader typed, normalised: words joined by single spaces
+    synonyms: tuple[str, ...] = ()
+    prefix: bool = False
+    quoted: bool = False
+
+    def expression(self) -> str:
+        if self.synonyms:
+            return "(" + " OR ".join(f'"{p}"' for p in (self.phrase, *self.synonyms)) + ")"
+        return f'"{self.phrase}"' + (" *" if self.prefix else "")
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    terms: tuple[Term, ...] = field(default=())
+
+    def match(self) -> str | None:
+        """Every term must match (AND)."""
+        return " ".join(term.expression() for term in self.terms) or None
+
+    def match_any(self) -> str | None:
+        """Any term may match (OR): used to find the sections that answer best."""
+        return " OR ".join(term.expression() for term in self.terms) or None
+
+    @property
+    def words(self) -> list[str]:
+        return [word for term in self.terms for word in term.phrase.split()]
+
+
+class Synonyms:
+    """Groups of equivalent phrases, read from ``content/_synonyms.yaml``."""
+
+    def __init__(self, groups: list[list[str]] | None = None) -> None:
+        self._by_phrase: dict[str, tuple[str, ...]] = {}
+        for group in groups or []:
+            phrases = [" ".join(words(str(item))) for item in group]
+            phrases = [p for p in dict.fromkeys(phrases) if p]
+            for phrase in phrases:
+                others = tuple(p for p in phrases if p != phrase)
+                self._by_phrase[phrase] = tuple(
+                    dict.fromkeys([*self._by_phrase.get(phrase, ()), *others])
+                )
+
+    @classmethod
+    def load(cls, path: Path) -> Synonyms:
+        if not path.is_file():
+            return cls()
+        data = yaml.safe_load(path.read_text("utf-8")) or []
+        if not isinstance(data, list) or not all(isinstance(g, list) for g in data):
+            raise ValueError(f"{path}: expected a list of lists of phrases")
+        return cls(data)
+
+    def __len__(self) -> int:
+        return len(self._by_phrase)
+
+    def of(self, phrase: str) -> tuple[str, ...]:
+        return self._by_phrase.get(phrase, ())
+
+    def longest_match(self, tokens: list[str], start: int) -> int:
+        """How many tokens from ``start`` form a phrase that has synonyms (0: none)."""
+        for length in range(min(_LONGEST_SYNONYM, len(tokens) - start), 0, -1):
+            if " ".join(tokens[start : start + length]) in self._by_phrase:
+                return length
+        return 0
+
+
+def parse(text: str, synonyms: Synonyms | None = None, max_length: int = 200) -> Query:
+    """Parse what the reader typed; the last bare word is a prefix while they type."""
+    text = text[:max_length]
+    synonyms = synonyms or Synonyms()
+    terms: list[Term] = []
+    bare: list[str] = []
+
+    def flush(typing: bool) -> None:
+        position = 0
+        while position < len(bare):
+            length = synonyms.longest_match(bare, position)
+            if length:
+                phrase = " ".join(bare[position : position + length])
+                terms.append(Term(phrase, synonyms=synonyms.of(phrase)))
+                position += length
+                continue
+            word = bare[position]
+            last = position == len(bare) - 1
+            terms.append(Term(word, prefix=typing and last and len(word) >= MIN_PREFIX))
+            position += 1
+        bare.clear()
+
+    for match in _CHUNK.finditer(text):
+        quoted, chunk = match.group(1), match.group(2)
+        if quoted is not None:
+            flush(typing=False)
+            phrase = " ".join(words(quoted))
+            if phrase:
+                terms.append(Term(phrase, quoted=True))
+        else:
+            bare.extend(words(chunk))
+    flush(typing=bool(text) and not text[-1].isspace() and not text.endswith('"'))
+    return Query(text=text, terms=tuple(terms[:MAX_TERMS]))

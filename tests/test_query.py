@@ -1,0 +1,54 @@
+import pytest
+
+from kb.query import Synonyms, parse
+
+SYNONYMS = Synonyms([["auth", "authentication"], ["n+1", "eager loading"], ["db", "database"]])
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("pagin", '"pagin" *'),
+        ("pagination ", '"pagination"'),
+        ("jwt token", '"jwt" "token" *'),
+        ("response_model", '"response_model" *'),
+        ('"rate limit" x', '"rate limit" "x"'),
+        ('say "exact phrase"', '"say" "exact phrase"'),
+        ("AND -x* OR", '"and" "x" "or" *'),
+        ("C++", '"c"'),
+        ("a", '"a"'),
+        ("title:x NEAR(a b)", '"title" "x" "near" "a" "b"'),
+        ("auth", '("auth" OR "authentication")'),
+        ("N+1 queries", '("n 1" OR "eager loading") "queries" *'),
+        ("eager loading", '("eager loading" OR "n 1")'),
+        ("db", '("db" OR "database")'),
+    ],
+)
+def test_match_expressions(text: str, match: str) -> None:
+    assert parse(text, SYNONYMS).match() == match
+
+
+@pytest.mark.parametrize("text", ["", "   ", "*:-()", '""', "+++"])
+def test_queries_without_words_match_nothing(text: str) -> None:
+    assert parse(text, SYNONYMS).match() is None
+
+
+def test_match_any_joins_terms_with_or() -> None:
+    assert parse("jwt refresh ", SYNONYMS).match_any() == '"jwt" OR "refresh"'
+
+
+def test_long_queries_are_trimmed() -> None:
+    assert len(parse("word " * 1000).terms) == 16
+    assert parse("x" * 300, max_length=200).text == "x" * 200
+
+
+def test_synonyms_load_from_yaml(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "_synonyms.yaml"
+    path.write_text("- [jwt, token]\n- [jwt, bearer]\n")
+    synonyms = Synonyms.load(path)
+    assert synonyms.of("jwt") == ("token", "bearer")
+    assert synonyms.of("token") == ("jwt",)
+    path.write_text("just a string\n")
+    with pytest.raises(ValueError, match="list of lists"):
+        Synonyms.load(path)
+    assert len(Synonyms.load(tmp_path / "missing.yaml")) == 0
