@@ -118,7 +118,7 @@ def test_facets_and_filters(site_index: SearchIndex) -> None:
 
 def test_synonyms_from_content(site_settings: Settings) -> None:
     (site_settings.content_dir / "_synonyms.yaml").write_text("- [farewell, adieu]\n")
-    assert [h.slug for h in build(site_settings).search("adieu").hits][0] == "farewell"
+    assert build(site_settings).search("adieu").hits[0].slug == "farewell"
 
 
 def test_snippets_mark_matches_and_escape_html(site_settings: Settings) -> None:
