@@ -240,7 +240,11 @@ def symbol_lines(source: str, symbol: str, relative: str) -> tuple[int, int]:
     node: ast.stmt | None = None
     for name in symbol.split("."):
         node = next(
-            (item for item in ast.walk(ast.Module(body=scope, type_ignores=[])) if _defines(item, name)),
+            (
+                item
+                for item in ast.walk(ast.Module(body=scope, type_ignores=[]))
+                if _defines(item, name)
+            ),
             None,
         )
         if node is None:

@@ -31,7 +31,16 @@ def test_search_api(site_client: TestClient) -> None:
     assert body["query"] == "farew" and body["count"] == 1 and body["total"] == 2
     assert body["corrected_query"] is None and body["timed_out"] is False
     result = body["results"][0]
-    assert set(result) == {"slug", "title", "section", "url", "anchor", "snippet", "score", "sections"}
+    assert set(result) == {
+        "slug",
+        "title",
+        "section",
+        "url",
+        "anchor",
+        "snippet",
+        "score",
+        "sections",
+    }
     assert result["url"].startswith("http://testserver/patterns/farewell")
     assert {f["value"] for f in body["facets"]["section"]} == {"Core Patterns", "Best Practices"}
 
