@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -17,7 +16,6 @@ from kb import examples, render
 from kb.entries import SECTIONS, EntryMeta, EntrySource, read_entry
 from kb.problems import EntryError, Problem
 
-log = logging.getLogger("kb.catalogue")
 OUTLINE_FILE = "_sections.yaml"
 
 
@@ -190,7 +188,6 @@ def load(content_dir: Path, examples_dir: Path, cache: RenderCache | None = None
         try:
             source = read_entry(path)
         except EntryError as exc:
-            log.error("skipping broken entry: %s", exc.problem.format())
             broken.append(exc.problem)
             continue
         digest, rendered = cache.render(source, examples_dir)
@@ -206,9 +203,6 @@ def load(content_dir: Path, examples_dir: Path, cache: RenderCache | None = None
     sections = _place(outline, entries)
     catalogue = Catalogue(content_dir, examples_dir, _ordered(sections, entries), sections, broken)
     _check_references(catalogue)
-    for problem in catalogue.problems():
-        if problem not in broken:
-            log.warning("%s", problem.format())
     return catalogue
 
 

@@ -40,6 +40,8 @@ class KnowledgeBase:
             timeout_ms=self.settings.search_timeout_ms,
             cache_dir=self.settings.cache_dir,
         )
+        for problem in self.catalogue.problems():
+            log.warning("%s", problem.format())
 
     async def start_examples(self) -> None:
         for entry in self.catalogue.entries.values():
