@@ -1,0 +1,178 @@
+"""SQLAlchemy 2.0 declarative models, kept apart from the Pydantic schemas of the API."""
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import (
+    CheckConstraint,
+    MetaData,
+    String,
+    Text,
+    create_engine,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.pool import StaticPool
+
+
+class Base(DeclarativeBase):
+    """The declarative base: one ``MetaData`` whose naming convention names every constraint."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class Product(Base):
+    """A row of the ``products`` table: the database's view of a product."""
+
+    __tablename__ = "products"
+    __table_args__ = (CheckConstraint("price_cents >= 0", name="price_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    price_cents: Mapped[int]
+    in_stock: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ProductCreate(BaseModel):
+    """What a client may send: no id, no timestamps."""
+
+    sku: str = Field(min_length=3, max_length=32, pattern=r"^[A-Z0-9-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = None
+    price_cents: int = Field(ge=0)
+    in_stock: bool = True
+
+
+class ProductUpdate(BaseModel):
+    """A partial update: only the fields the client sends are changed."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = None
+    price_cents: int | None = Field(None, ge=0)
+    in_stock: bool | None = None
+
+    @field_validator("name", "price_cents", "in_stock")
+    @classmethod
+    def not_null(cls, value: object) -> object:
+        # Runs only for fields the client sent: omitting one is fine, nulling it is not.
+        if value is None:
+            raise ValueError("may be omitted, but not null")
+        return value
+
+
+class ProductRead(BaseModel):
+    """What the API returns, read straight from a ``Product`` object's attributes."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    sku: str
+    name: str
+    description: str | None
+    price_cents: int
+    in_stock: bool
+    created_at: datetime
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    engine = create_engine(
+        "sqlite://",
+        connect_args={"check_same_thread": False},
+        poolclass=StaticPool,
+    )
+    Base.metadata.create_all(engine)
+    app.state.engine = engine
+    yield
+    engine.dispose()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_product_or_404(product_id: int, session: SessionDep) -> Product:
+    product = session.get(Product, product_id)
+    if product is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Product {product_id} not found")
+    return product
+
+
+ProductDep = Annotated[Product, Depends(get_product_or_404)]
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="ORM models", lifespan=lifespan)
+
+    @app.post("/products", status_code=status.HTTP_201_CREATED, response_model=ProductRead)
+    def create_product(payload: ProductCreate, session: SessionDep) -> ProductRead:
+        product = Product(**payload.model_dump())
+        session.add(product)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, f"A product with SKU {payload.sku!r} already exists"
+            ) from None
+        return ProductRead.model_validate(product)
+
+    @app.get("/products", response_model=list[ProductRead])
+    def list_products(session: SessionDep) -> list[ProductRead]:
+        products = session.scalars(select(Product).order_by(Product.id))
+        return [ProductRead.model_validate(p) for p in products]
+
+    @app.get("/products/{product_id}", response_model=ProductRead)
+    def read_product(product: ProductDep) -> ProductRead:
+        return ProductRead.model_validate(product)
+
+    @app.patch("/products/{product_id}", response_model=ProductRead)
+    def update_product(
+        payload: ProductUpdate, product: ProductDep, session: SessionDep
+    ) -> ProductRead:
+        for field, value in payload.model_dump(exclude_unset=True).items():
+            setattr(product, field, value)
+        session.commit()
+        return ProductRead.model_validate(product)
+
+    @app.delete("/products/{product_id}", status_code=status.HTTP_204_NO_CONTENT)
+    def delete_product(product: ProductDep, session: SessionDep) -> Response:
+        session.delete(product)
+        session.commit()
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    @app.get("/schema")
+    def table_schema(session: SessionDep) -> dict[str, object]:
+        """The names the naming convention gave the table's constraints."""
+        inspector = inspect(session.connection())
+        return {
+            "table": Product.__tablename__,
+            "columns": [column["name"] for column in inspector.get_columns("products")],
+            "primary_key": inspector.get_pk_constraint("products")["name"],
+            "unique": [u["name"] for u in inspector.get_unique_constraints("products")],
+            "checks": [c["name"] for c in inspector.get_check_constraints("products")],
+        }
+
+    return app

@@ -1,0 +1,25 @@
+"""The users feature: everything under ``/users``."""
+
+from fastapi import APIRouter, HTTPException
+
+from ..dependencies import StoreDep
+from ..schemas import User
+
+router = APIRouter(
+    prefix="/users",
+    tags=["users"],
+    responses={404: {"description": "User not found"}},
+)
+
+
+@router.get("")
+async def list_users(store: StoreDep) -> list[User]:
+    return list(store.users.values())
+
+
+@router.get("/{user_id}")
+async def read_user(user_id: int, store: StoreDep) -> User:
+    user = store.users.get(user_id)
+    if user is None:
+        raise HTTPException(status_code=404, detail=f"User {user_id} not found")
+    return user
