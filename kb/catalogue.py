@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import pickle
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -133,26 +137,76 @@ class Catalogue:
 
 
 class RenderCache:
-    """Rendered bodies keyed by a hash of everything a render reads, to skip re-rendering."""
+    """Rendered bodies keyed by a hash of everything a render reads, to skip re-rendering.
 
-    def __init__(self) -> None:
+    With a ``path``, renders are also kept in a SQLite file, so that a restart with
+    unchanged content renders nothing.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
         self._rendered: dict[str, render.Rendered] = {}
+        self._unsaved: dict[str, render.Rendered] = {}
+        self.path = path
+        self.hits = self.misses = 0
 
     def render(self, source: EntrySource, examples_dir: Path) -> tuple[str, render.Rendered]:
         """The entry's digest and its rendering, rendered only if not seen before."""
         key = self.key(source, examples_dir)
-        if key not in self._rendered:
-            self._rendered[key] = render.render(source.body, examples_dir)
-        return key, self._rendered[key]
+        rendered = self._rendered.get(key) or self._load(key)
+        if rendered is None:
+            self.misses += 1
+            rendered = render.render(source.body, examples_dir)
+            self._unsaved[key] = rendered
+        else:
+            self.hits += 1
+        self._rendered[key] = rendered
+        return key, rendered
+
+    def _connect(self) -> sqlite3.Connection:
+        assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path)
+        connection.execute(
+            'create table if not exists "renders" ("key" text primary key, "value" blob)'
+        )
+        return connection
+
+    def _load(self, key: str) -> render.Rendered | None:
+        if self.path is None or not self.path.exists():
+            return None
+        with closing(self._connect()) as connection:
+            row = connection.execute(
+                'select "value" from "renders" where "key" = ?', (key,)
+            ).fetchone()
+        return pickle.loads(row[0]) if row else None
+
+    def preload(self) -> None:
+        """Read every saved render at once: one query instead of one per entry."""
+        if self.path is None or not self.path.exists():
+            return
+        with closing(self._connect()) as connection:
+            for key, value in connection.execute('select "key", "value" from "renders"'):
+                self._rendered.setdefault(key, pickle.loads(value))
+
+    def save(self) -> None:
+        if self.path is None or not self._unsaved:
+            return
+        with closing(self._connect()) as connection, connection:
+            connection.executemany(
+                'insert or replace into "renders" ("key", "value") values (?, ?)',
+                [(k, pickle.dumps(v, pickle.HIGHEST_PROTOCOL)) for k, v in self._unsaved.items()],
+            )
+        self._unsaved.clear()
 
     @staticmethod
     def key(source: EntrySource, examples_dir: Path) -> str:
-        digest = hashlib.sha256(source.path.read_bytes())
+        digest = hashlib.sha256(render.RENDERER_VERSION.encode())
+        digest.update(source.path.read_bytes())
         # Included files change what a body renders to, so they are part of the key.
         if source.meta.example:
             for path in sorted(examples_dir.glob(f"{source.meta.example}*")):
                 for file in sorted([path] if path.is_file() else path.rglob("*.py")):
-                    digest.update(str(file).encode())
+                    digest.update(file.relative_to(examples_dir).as_posix().encode())
                     digest.update(file.read_bytes())
         return digest.hexdigest()
 
@@ -176,15 +230,29 @@ def load_outline(content_dir: Path) -> list[OutlineSection]:
     return outline
 
 
-def load(content_dir: Path, examples_dir: Path, cache: RenderCache | None = None) -> Catalogue:
-    """Read, render and check every entry; an entry that cannot load is reported, not fatal."""
+def load(
+    content_dir: Path,
+    examples_dir: Path,
+    cache: RenderCache | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Catalogue:
+    """Read, render and check every entry; an entry that cannot load is reported, not fatal.
+
+    ``progress(done, total)`` is called as entries load, for progress bars.
+    """
     cache = cache or RenderCache()
+    cache.preload()
     content_dir, examples_dir = content_dir.resolve(), examples_dir.resolve()
     entries: dict[str, Entry] = {}
     broken: list[Problem] = []
-    for path in sorted(content_dir.glob("*.md")):
-        if path.name.startswith("_") or path.name.upper() == path.name:
-            continue
+    paths = [
+        path
+        for path in sorted(content_dir.glob("*.md"))
+        if not path.name.startswith("_") and path.name.upper() != path.name
+    ]
+    for done, path in enumerate(paths, start=1):
+        if progress is not None:
+            progress(done, len(paths))
         try:
             source = read_entry(path)
         except EntryError as exc:
@@ -195,6 +263,7 @@ def load(content_dir: Path, examples_dir: Path, cache: RenderCache | None = None
             Problem(path, source.line_of(p.line), 1, p.code, p.message) for p in rendered.problems
         ]
         entries[source.slug] = Entry(source, rendered, problems, digest)
+    cache.save()
     try:
         outline = load_outline(content_dir)
     except EntryError as exc:

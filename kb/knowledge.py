@@ -24,9 +24,11 @@ class KnowledgeBase:
     index: SearchIndex = field(init=False)
     apps: examples.RunningApps = field(default_factory=examples.RunningApps)
     example_errors: dict[str, Problem] = field(default_factory=dict)
-    _cache: RenderCache = field(default_factory=RenderCache)
+    _cache: RenderCache = field(init=False)
 
     def __post_init__(self) -> None:
+        cache_dir = self.settings.cache_dir
+        self._cache = RenderCache(cache_dir / "renders.db" if cache_dir else None)
         self.load_content()
 
     def load_content(self) -> None:

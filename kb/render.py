@@ -16,6 +16,7 @@ import ast
 import html
 import re
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,8 @@ from mdit_py_plugins.anchors import anchors_plugin
 from kb import tryblocks
 from kb.highlight import highlight
 
+# Bump when rendering changes, so that renders cached on disk are not reused.
+RENDERER_VERSION = "1"
 INCLUDE_ATTRS = frozenset({"include", "lines", "symbol", "highlight"})
 
 
@@ -239,14 +242,10 @@ def symbol_lines(source: str, symbol: str, relative: str) -> tuple[int, int]:
     scope: list[ast.stmt] = tree.body
     node: ast.stmt | None = None
     for name in symbol.split("."):
-        node = next(
-            (
-                item
-                for item in ast.walk(ast.Module(body=scope, type_ignores=[]))
-                if _defines(item, name)
-            ),
-            None,
-        )
+        candidates = [item for item in _in_source_order(scope) if _defines(item, name)]
+        # A function or class wins over a variable of the same name somewhere earlier.
+        candidates.sort(key=lambda item: not isinstance(item, _DEFINITIONS))
+        node = candidates[0] if candidates else None
         if node is None:
             raise ValueError(f"no class, function or assignment {symbol!r} in examples/{relative}")
         scope = getattr(node, "body", [])
@@ -256,8 +255,19 @@ def symbol_lines(source: str, symbol: str, relative: str) -> tuple[int, int]:
     return first, node.end_lineno or node.lineno
 
 
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _in_source_order(nodes: list[ast.stmt]) -> Iterator[ast.stmt]:
+    for node in nodes:
+        yield node
+        yield from _in_source_order(
+            [child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt)]
+        )
+
+
 def _defines(node: ast.AST, name: str) -> bool:
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+    if isinstance(node, _DEFINITIONS):
         return node.name == name
     if isinstance(node, ast.Assign):
         return any(isinstance(t, ast.Name) and t.id == name for t in node.targets)

@@ -28,7 +28,7 @@ from kb.catalogue import Catalogue, Entry
 from kb.query import Query, Synonyms
 from kb.spelling import Vocabulary
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "5"
 TOKENIZE = "porter unicode61 remove_diacritics 2 tokenchars '_'"
 # Column order matters: the bm25() weights follow it. Title > headings > tags, summary and
 # identifiers > body > code; "parts" holds identifiers split into words (response, model).
@@ -50,17 +50,17 @@ def _weights(weights: tuple[float, ...]) -> str:
     return ", ".join(str(w) for w in weights)
 
 
+# Ranking reads only bm25 and two flags per matching row; snippets, the costly part, are
+# made afterwards for the page of results alone (SNIPPETS_SQL).
 ENTRIES_SQL = f"""
 select
-  "entries"."slug", "entries"."title", "entries"."section", "entries"."summary",
-  snippet("entries_fts", -1, :open, :close, '…', 14) as "snippet",
-  bm25("entries_fts", {_weights(ENTRY_WEIGHTS)}) as "score",
-  lower("entries"."title") = :exact as "exact_title",
-  instr(' ' || lower("entries"."identifiers") || ' ' || "entries"."tags" || ' ', ' ' || :exact || ' ') > 0
-    as "exact_identifier"
-from "entries_fts"
-join "entries" on "entries"."rowid" = "entries_fts"."rowid"
-where "entries_fts" match :match
+  "entry_texts_fts"."rowid" as "rowid",
+  bm25("entry_texts_fts", {_weights(ENTRY_WEIGHTS)}) as "score",
+  "entries"."title_key" = :exact as "exact_title",
+  instr("entries"."identifier_key", ' ' || :exact || ' ') > 0 as "exact_identifier"
+from "entry_texts_fts"
+join "entries" on "entries"."id" = "entry_texts_fts"."rowid"
+where "entry_texts_fts" match :match
   and (:section is null or "entries"."section" = :section)
   and (:tag is null or exists (
     select 1 from "tags" where "tags"."slug" = "entries"."slug" and "tags"."tag" = :tag))
@@ -68,11 +68,23 @@ order by "exact_title" desc, "exact_identifier" desc, "score"
 limit :limit offset :offset
 """
 
+SNIPPETS_SQL = """
+select
+  "entry_texts_fts"."rowid" as "rowid",
+  "entries"."slug", "entries"."title", "entries"."section", "entries"."summary",
+  "entries"."first_section", "entries"."last_section",
+  snippet("entry_texts_fts", -1, :open, :close, '…', 14) as "snippet"
+from "entry_texts_fts"
+join "entries" on "entries"."id" = "entry_texts_fts"."rowid"
+where "entry_texts_fts" match :match
+  and "entry_texts_fts"."rowid" in (select "value" from json_each(:rowids))
+"""
+
 COUNT_SQL = """
 select count(*) as "n"
-from "entries_fts"
-join "entries" on "entries"."rowid" = "entries_fts"."rowid"
-where "entries_fts" match :match
+from "entry_texts_fts"
+join "entries" on "entries"."id" = "entry_texts_fts"."rowid"
+where "entry_texts_fts" match :match
   and (:section is null or "entries"."section" = :section)
   and (:tag is null or exists (
     select 1 from "tags" where "tags"."slug" = "entries"."slug" and "tags"."tag" = :tag))
@@ -80,9 +92,9 @@ where "entries_fts" match :match
 
 SECTION_FACET_SQL = """
 select "entries"."section" as "value", count(*) as "count"
-from "entries_fts"
-join "entries" on "entries"."rowid" = "entries_fts"."rowid"
-where "entries_fts" match :match
+from "entry_texts_fts"
+join "entries" on "entries"."id" = "entry_texts_fts"."rowid"
+where "entry_texts_fts" match :match
   and (:tag is null or exists (
     select 1 from "tags" where "tags"."slug" = "entries"."slug" and "tags"."tag" = :tag))
 group by "entries"."section"
@@ -91,26 +103,29 @@ order by "count" desc, "value"
 
 TAG_FACET_SQL = """
 select "tags"."tag" as "value", count(*) as "count"
-from "entries_fts"
-join "entries" on "entries"."rowid" = "entries_fts"."rowid"
+from "entry_texts_fts"
+join "entries" on "entries"."id" = "entry_texts_fts"."rowid"
 join "tags" on "tags"."slug" = "entries"."slug"
-where "entries_fts" match :match
+where "entry_texts_fts" match :match
   and (:section is null or "entries"."section" = :section)
 group by "tags"."tag"
 order by "count" desc, "value"
 limit 30
 """
 
+# One entry's sections are stored with consecutive ids, so a rowid range picks them out
+# of the FTS index without reading any other entry's sections.
 SECTIONS_SQL = f"""
 select
-  "sections"."slug", "sections"."anchor", "sections"."heading",
+  "sections"."anchor", "sections"."heading",
   snippet("sections_fts", 2, :open, :close, '…', 12) as "snippet",
   bm25("sections_fts", {_weights(SECTION_WEIGHTS)}) as "score"
 from "sections_fts"
-join "sections" on "sections"."rowid" = "sections_fts"."rowid"
+join "sections" on "sections"."id" = "sections_fts"."rowid"
 where "sections_fts" match :match
-  and "sections"."slug" in (select "value" from json_each(:slugs))
+  and "sections_fts"."rowid" between :first and :last
 order by "score"
+limit :per_entry
 """
 
 
@@ -207,26 +222,46 @@ class SearchIndex:
         return digest.hexdigest()
 
     def build(self, entries: Iterable[Entry], examples_dir: Path) -> None:
-        entry_rows, section_rows, tag_rows = [], [], []
+        entry_rows, text_rows, section_rows, tag_rows = [], [], [], []
         texts: list[str] = []
-        for entry in entries:
-            row = _entry_row(entry, examples_dir)
-            entry_rows.append(row)
-            texts.extend([row["title"], row["headings"], row["summary"], row["body"], row["code"]])
-            section_rows.extend(_section_rows(entry))
+        for number, entry in enumerate(entries, start=1):
+            text = _entry_text(entry, examples_dir)
+            sections = list(_section_rows(entry, first_id=len(section_rows) + 1))
+            entry_rows.append(
+                {
+                    "id": number,
+                    "slug": entry.slug,
+                    "section": entry.meta.section,
+                    "title": entry.meta.title,
+                    "summary": entry.meta.summary,
+                    "title_key": " ".join(query_module.words(entry.meta.title)),
+                    "identifier_key": " "
+                    + " ".join({*query_module.words(text["identifiers"]), *entry.meta.tags})
+                    + " ",
+                    "first_section": len(section_rows) + 1,
+                    "last_section": len(section_rows) + len(sections),
+                }
+            )
+            text_rows.append({"id": number, **text})
+            section_rows.extend(sections)
             tag_rows.extend({"slug": entry.slug, "tag": tag} for tag in entry.meta.tags)
-        text_columns = {name: str for name in ("slug", "section", "url", *ENTRY_COLUMNS)}
-        self.db["entries"].insert_all(entry_rows, pk="slug", columns=text_columns, replace=True)
-        self.db["entries"].enable_fts(list(ENTRY_COLUMNS), tokenize=TOKENIZE, replace=True)
+            texts.extend(text[c] for c in ("title", "headings", "summary", "body", "code"))
+        self.db["entries"].insert_all(entry_rows, pk="id", replace=True)
+        self.db["entries"].create_index(["slug"], unique=True, if_not_exists=True)
+        self.db["entry_texts"].insert_all(
+            text_rows, pk="id", columns={c: str for c in ENTRY_COLUMNS}, replace=True
+        )
+        self.db["entry_texts"].enable_fts(list(ENTRY_COLUMNS), tokenize=TOKENIZE, replace=True)
         self.db["sections"].insert_all(
             section_rows,
             pk="id",
-            columns={name: str for name in ("id", "slug", "anchor", *SECTION_COLUMNS)},
+            columns={name: str for name in ("slug", "anchor", *SECTION_COLUMNS)},
             replace=True,
         )
         self.db["sections"].enable_fts(list(SECTION_COLUMNS), tokenize=TOKENIZE, replace=True)
         self.db["tags"].insert_all(tag_rows, columns={"slug": str, "tag": str})
         self.db["tags"].create_index(["tag", "slug"], if_not_exists=True)
+        self.db["tags"].create_index(["slug", "tag"], if_not_exists=True)
         vocabulary = Vocabulary.from_texts(texts)
         self.db["vocabulary"].insert_all(
             ({"word": w, "count": c} for w, c in vocabulary.counts.items()),
@@ -323,7 +358,13 @@ class SearchIndex:
             "open": _MARK_OPEN,
             "close": _MARK_CLOSE,
         }
-        rows = list(self.db.query(ENTRIES_SQL, params))
+        ranked = list(self.db.query(ENTRIES_SQL, params))
+        rowids = [row["rowid"] for row in ranked]
+        details = {
+            row["rowid"]: row
+            for row in self.db.query(SNIPPETS_SQL, {**params, "rowids": json.dumps(rowids)})
+        }
+        rows = [{**details[row["rowid"]], "score": row["score"]} for row in ranked]
         results.total = next(self.db.query(COUNT_SQL, params))["n"]
         results.facets = {
             "section": [
@@ -331,7 +372,7 @@ class SearchIndex:
             ],
             "tag": [Facet(r["value"], r["count"]) for r in self.db.query(TAG_FACET_SQL, params)],
         }
-        sections = self._sections(parsed, [row["slug"] for row in rows])
+        sections = self._sections(parsed, rows)
         results.hits = [
             Hit(
                 slug=row["slug"],
@@ -346,28 +387,31 @@ class SearchIndex:
             for row in rows
         ]
 
-    def _sections(self, parsed: Query, slugs: list[str]) -> dict[str, list[SectionHit]]:
+    def _sections(self, parsed: Query, rows: list[dict]) -> dict[str, list[SectionHit]]:  # type: ignore[type-arg]
         match = parsed.match_any()
-        if not slugs or match is None:
-            return {}
-        params = {
-            "match": match,
-            "slugs": json.dumps(slugs),
-            "open": _MARK_OPEN,
-            "close": _MARK_CLOSE,
-        }
         found: dict[str, list[SectionHit]] = {}
-        for row in self.db.query(SECTIONS_SQL, params):
-            if not row["anchor"] or len(found.get(row["slug"], ())) >= SECTIONS_PER_ENTRY:
-                continue
-            found.setdefault(row["slug"], []).append(
+        if match is None:
+            return found
+        for row in rows:
+            params = {
+                "match": match,
+                "first": row["first_section"],
+                "last": row["last_section"],
+                "per_entry": SECTIONS_PER_ENTRY + 1,
+                "open": _MARK_OPEN,
+                "close": _MARK_CLOSE,
+            }
+            hits = [
                 SectionHit(
-                    anchor=row["anchor"],
-                    title=row["heading"],
-                    url=f"/patterns/{row['slug']}#{row['anchor']}",
-                    snippet=_snippet_html(row["snippet"]),
+                    anchor=section["anchor"],
+                    title=section["heading"],
+                    url=f"/patterns/{row['slug']}#{section['anchor']}",
+                    snippet=_snippet_html(section["snippet"]),
                 )
-            )
+                for section in self.db.query(SECTIONS_SQL, params)
+                if section["anchor"]
+            ]
+            found[row["slug"]] = hits[:SECTIONS_PER_ENTRY]
         return found
 
 
@@ -401,15 +445,12 @@ def _example_text(entry: Entry, examples_dir: Path) -> tuple[str, str]:
     return source, routes
 
 
-def _entry_row(entry: Entry, examples_dir: Path) -> dict[str, str]:
+def _entry_text(entry: Entry, examples_dir: Path) -> dict[str, str]:
     sections = entry.rendered.sections
     source, routes = _example_text(entry, examples_dir)
     identifiers = " ".join(s.identifiers for s in sections)
     code = "\n".join([*(s.code for s in sections), routes])
     return {
-        "slug": entry.slug,
-        "section": entry.meta.section,
-        "url": entry.url,
         "title": entry.meta.title,
         "headings": " ".join(s.title for s in sections if s.title),
         "identifiers": identifiers,
@@ -421,10 +462,10 @@ def _entry_row(entry: Entry, examples_dir: Path) -> dict[str, str]:
     }
 
 
-def _section_rows(entry: Entry) -> Iterator[dict[str, str]]:
-    for section in entry.rendered.sections:
+def _section_rows(entry: Entry, first_id: int) -> Iterator[dict[str, object]]:
+    for number, section in enumerate(entry.rendered.sections, start=first_id):
         yield {
-            "id": f"{entry.slug}#{section.anchor}",
+            "id": number,
             "slug": entry.slug,
             "anchor": section.anchor,
             "heading": section.title,

@@ -82,3 +82,26 @@ def test_the_real_outline_lists_each_topic_once_per_group() -> None:
     assert len(outline) == 6
     assert topics.count("connection-pooling") == 2  # Connection Management and Performance
     assert len(topics) == len(set(topics)) + 1
+
+
+def test_renders_saved_on_disk_are_reused_after_a_restart(
+    site_settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "renders.db"
+    cold = catalogue.RenderCache(path)
+    catalogue.load(site_settings.content_dir, site_settings.examples_dir, cold)
+    assert (cold.hits, cold.misses) == (0, 2)
+    warm = catalogue.RenderCache(path)
+    loaded = catalogue.load(site_settings.content_dir, site_settings.examples_dir, warm)
+    assert (warm.hits, warm.misses) == (2, 0)
+    assert loaded.entries["greeting"].rendered.try_blocks[0].status == 201
+
+
+def test_progress_is_reported(site_settings: Settings) -> None:
+    seen: list[tuple[int, int]] = []
+    catalogue.load(
+        site_settings.content_dir,
+        site_settings.examples_dir,
+        progress=lambda d, t: seen.append((d, t)),
+    )
+    assert seen == [(1, 2), (2, 2)]

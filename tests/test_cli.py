@@ -77,7 +77,7 @@ def test_index_builds_and_writes_a_database(
     assert main(["index", *dirs(site_settings), "--db", str(target)]) == 0
     assert "indexed 2 entries" in capsys.readouterr().out
     with sqlite3.connect(target) as connection:
-        assert connection.execute('select count(*) from "entries_fts"').fetchone() == (2,)
+        assert connection.execute('select count(*) from "entry_texts_fts"').fetchone() == (2,)
 
 
 def test_serve_arguments_parse() -> None:

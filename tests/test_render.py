@@ -67,6 +67,15 @@ def test_an_include_shows_the_symbol_with_file_line_numbers_and_highlights() -> 
     assert '<span class="normal">11</span>' in rendered.html
 
 
+def test_a_symbol_prefers_a_function_over_an_earlier_variable_of_that_name() -> None:
+    # sample.py has a local "ping" in a later function and the endpoint "ping" in create_app.
+    rendered = render.render(
+        '```python include="sample.py" symbol="ping"\n```', FIXTURES / "examples"
+    )
+    assert rendered.problems == []
+    assert [(i.first, i.last) for i in rendered.includes] == [(18, 20)]
+
+
 def test_a_try_block_becomes_a_console_part() -> None:
     rendered = render_fixture(FIXTURES / "render" / "tryblock.md")
     assert [type(p).__name__ for p in rendered.parts] == ["str", "int", "str"]

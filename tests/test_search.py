@@ -37,7 +37,9 @@ def test_every_statement_prepares_and_binds_its_values(site_index: SearchIndex, 
         "offset": 0,
         "open": "[",
         "close": "]",
-        "slugs": "[]",
+        "rowids": "[]",
+        "first": 1,
+        "last": 1,
         "per_entry": 1,
     }
     list(site_index.db.query(sql, params))
