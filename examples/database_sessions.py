@@ -1,0 +1,113 @@
+"""Session-per-request: one SQLAlchemy Session per request, from a yield dependency."""
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import String, create_engine, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Note(Base):
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(100), unique=True)
+    body: Mapped[str] = mapped_column(String(2000), default="")
+
+
+class NoteIn(BaseModel):
+    title: str = Field(min_length=1, max_length=100)
+    body: str = Field("", max_length=2000)
+
+
+class NoteOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    body: str
+
+
+SEED = (
+    ("Shopping", "Milk, eggs, coffee."),
+    ("Ideas", "A knowledge base where every example runs."),
+)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # One engine (and its pool) per app; in-memory SQLite shared by every thread.
+    engine = create_engine(
+        "sqlite://",
+        connect_args={"check_same_thread": False},
+        poolclass=StaticPool,
+    )
+    Base.metadata.create_all(engine)
+    # The factory is configured once; each request calls it for a fresh Session.
+    session_factory = sessionmaker(engine, expire_on_commit=False)
+    with session_factory.begin() as session:
+        session.add_all(Note(title=title, body=body) for title, body in SEED)
+    app.state.session_factory = session_factory
+    try:
+        yield
+    finally:
+        engine.dispose()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One Session per request: opened here, closed when the request is done."""
+    session = request.app.state.session_factory()
+    try:
+        yield session
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="Database sessions", lifespan=lifespan)
+
+    @app.post("/notes", status_code=status.HTTP_201_CREATED, response_model=NoteOut)
+    def create_note(
+        data: NoteIn, session: SessionDep, request: Request, response: Response
+    ) -> NoteOut:
+        note = Note(**data.model_dump())
+        session.add(note)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, f"A note titled {data.title!r} already exists."
+            ) from None
+        # expire_on_commit=False: note.id and the other fields are still loaded.
+        response.headers["Location"] = str(request.url_for("read_note", note_id=note.id))
+        return NoteOut.model_validate(note)
+
+    @app.get("/notes", response_model=list[NoteOut])
+    def list_notes(session: SessionDep) -> list[NoteOut]:
+        notes = session.scalars(select(Note).order_by(Note.id))
+        return [NoteOut.model_validate(note) for note in notes]
+
+    @app.get("/notes/{note_id}", response_model=NoteOut)
+    def read_note(note_id: int, session: SessionDep) -> NoteOut:
+        note = session.get(Note, note_id)
+        if note is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"Note {note_id} not found.")
+        return NoteOut.model_validate(note)
+
+    return app

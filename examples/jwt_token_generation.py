@@ -1,0 +1,171 @@
+"""Issuing signed JWT access tokens from an OAuth2 password login."""
+
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
+from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
+from pwdlib import PasswordHash
+from pydantic import BaseModel
+from starlette.datastructures import State
+
+ALGORITHM = "HS256"
+ACCESS_TOKEN_LIFETIME = timedelta(minutes=15)
+ISSUER = "https://auth.fastapi-patterns.example"
+AUDIENCE = "fastapi-patterns-api"
+SECRET_ENV = "JWT_SECRET"
+MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key is at least as long as the hash
+
+# (username, password, full name, scopes the user may be granted): demo data only.
+DEMO_USERS = (
+    ("alice", "wonderland", "Alice Liddell", ("profile", "orders:read")),
+    ("bob", "builder", "Bob Builder", ("profile",)),
+)
+
+oauth2_scheme = OAuth2PasswordBearer(
+    tokenUrl="token",
+    scopes={"profile": "Read your profile.", "orders:read": "Read your orders."},
+)
+
+
+class User(BaseModel):
+    username: str
+    full_name: str
+    scopes: list[str]
+
+
+class StoredUser(User):
+    password_hash: str
+
+
+class Token(BaseModel):
+    """The OAuth2 token response (RFC 6749 §5.1)."""
+
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    scope: str
+
+
+def signing_key() -> str:
+    """The HMAC key: $JWT_SECRET if set, else a random key for this process only."""
+    key = os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32)
+    if len(key.encode()) < MIN_SECRET_BYTES:
+        raise RuntimeError(f"{SECRET_ENV} must be at least {MIN_SECRET_BYTES} bytes for HS256")
+    return key
+
+
+def create_access_token(
+    subject: str, scopes: list[str], key: str, now: datetime | None = None
+) -> str:
+    """Sign a short-lived access token for ``subject`` carrying the granted scopes."""
+    issued_at = now or datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "iss": ISSUER,  # who issued it
+        "aud": AUDIENCE,  # which API it is for
+        "sub": subject,  # whom it is about: a stable id, never a secret
+        "iat": issued_at,  # PyJWT turns datetimes into NumericDate seconds
+        "exp": issued_at + ACCESS_TOKEN_LIFETIME,
+        "jti": uuid.uuid4().hex,  # unique id, for logs and revocation
+        "scope": " ".join(scopes),  # OAuth2 scopes: one space-separated string
+    }
+    return jwt.encode(claims, key, algorithm=ALGORITHM)
+
+
+def authenticate(state: State, username: str, password: str) -> StoredUser | None:
+    """The user if the password matches, else None; as slow for unknown users as known ones."""
+    user = state.users.get(username)
+    if user is None:
+        state.password_hash.verify(password, state.dummy_hash)  # same work, same timing
+        return None
+    if not state.password_hash.verify(password, user.password_hash):
+        return None
+    return user
+
+
+def unauthorized(detail: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def read_claims(request: Request, token: Annotated[str, Depends(oauth2_scheme)]) -> dict[str, Any]:
+    """Verify the bearer token; the Token Validation entry covers this step in depth."""
+    try:
+        return jwt.decode(
+            token,
+            request.app.state.jwt_key,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub"]},
+        )
+    except jwt.InvalidTokenError:
+        raise unauthorized("Could not validate credentials") from None
+
+
+def get_current_user(
+    request: Request, claims: Annotated[dict[str, Any], Depends(read_claims)]
+) -> User:
+    user = request.app.state.users.get(claims["sub"])
+    if user is None:
+        raise unauthorized("Could not validate credentials")
+    return User.model_validate(user, from_attributes=True)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    hasher = PasswordHash.recommended()  # argon2id
+    app.state.password_hash = hasher
+    app.state.dummy_hash = hasher.hash("a password nobody has")
+    app.state.users = {
+        name: StoredUser(
+            username=name,
+            full_name=full_name,
+            scopes=list(scopes),
+            password_hash=hasher.hash(password),
+        )
+        for name, password, full_name, scopes in DEMO_USERS
+    }
+    app.state.jwt_key = signing_key()
+    yield
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="JWT token generation", lifespan=lifespan)
+
+    @app.post("/token")
+    def login(
+        form: Annotated[OAuth2PasswordRequestForm, Depends()],
+        request: Request,
+        response: Response,
+    ) -> Token:
+        user = authenticate(request.app.state, form.username, form.password)
+        if user is None:
+            raise unauthorized("Incorrect username or password")
+        # Grant what was asked for and allowed; nothing asked for means everything allowed.
+        granted = [s for s in form.scopes if s in user.scopes] if form.scopes else user.scopes
+        token = create_access_token(user.username, granted, request.app.state.jwt_key)
+        response.headers["Cache-Control"] = "no-store"  # RFC 6749 §5.1: never cache tokens
+        return Token(
+            access_token=token,
+            expires_in=int(ACCESS_TOKEN_LIFETIME.total_seconds()),
+            scope=" ".join(granted),
+        )
+
+    @app.get("/users/me")
+    def read_me(user: Annotated[User, Depends(get_current_user)]) -> User:
+        return user
+
+    @app.get("/token/claims")
+    def read_token_claims(claims: Annotated[dict[str, Any], Depends(read_claims)]) -> dict:
+        """The verified claims of the caller's token, to see what login put in it."""
+        return claims
+
+    return app

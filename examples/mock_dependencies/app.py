@@ -1,0 +1,119 @@
+"""An order API that charges cards through a payment gateway reached as a dependency."""
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request, status
+from pydantic import BaseModel, Field
+
+PRODUCTS = {"mug": 1250, "poster": 2000, "tote": 1800}  # cents
+
+
+class GatewayUnavailable(Exception):
+    """The gateway cannot be reached: not configured, down, or timing out."""
+
+
+class CardDeclined(Exception):
+    """The gateway answered, and the answer was no."""
+
+
+class Charge(BaseModel):
+    id: str
+    amount_cents: int
+
+
+class PaymentGateway:
+    """The real client. This example never talks to a live gateway."""
+
+    def __init__(self, api_key: str | None) -> None:
+        self.api_key = api_key
+
+    async def charge(self, *, amount_cents: int, card_token: str, idempotency_key: str) -> Charge:
+        if not self.api_key:
+            raise GatewayUnavailable("PAYMENTS_API_KEY is not configured")
+        reply = await self._send(
+            "/v1/charges",
+            {"amount": amount_cents, "currency": "eur", "source": card_token},
+            headers={
+                "Authorization": f"Bearer {self.api_key}",
+                "Idempotency-Key": idempotency_key,
+            },
+        )
+        if reply.get("status") != "succeeded":
+            raise CardDeclined(reply.get("failure_message", "card declined"))
+        return Charge(id=reply["id"], amount_cents=reply["amount"])
+
+    async def _send(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> dict:
+        # A real client would POST over HTTPS here; this example is offline by design.
+        raise GatewayUnavailable("the live payment gateway is not reachable from this example")
+
+
+class OrderIn(BaseModel):
+    product: str = Field(min_length=1, max_length=30)
+    quantity: int = Field(ge=1, le=10)
+    card_token: str = Field(pattern=r"^tok_\w+$")
+
+
+class Order(BaseModel):
+    id: int
+    product: str
+    quantity: int
+    amount_cents: int
+    charge_id: str
+
+
+def get_gateway(request: Request) -> PaymentGateway:
+    return request.app.state.gateway
+
+
+Gateway = Annotated[PaymentGateway, Depends(get_gateway)]
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.gateway = PaymentGateway(api_key=os.environ.get("PAYMENTS_API_KEY"))
+    app.state.orders = {}
+    yield
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="Mock dependencies", lifespan=lifespan)
+
+    @app.post("/orders", status_code=status.HTTP_201_CREATED, response_model=Order)
+    async def place_order(request: Request, payload: OrderIn, gateway: Gateway) -> Order:
+        price = PRODUCTS.get(payload.product)
+        if price is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="unknown product")
+        orders: dict[int, Order] = request.app.state.orders
+        order_id = len(orders) + 1
+        try:
+            charge = await gateway.charge(
+                amount_cents=price * payload.quantity,
+                card_token=payload.card_token,
+                idempotency_key=f"order-{order_id}",
+            )
+        except CardDeclined as exc:
+            raise HTTPException(status.HTTP_402_PAYMENT_REQUIRED, detail=str(exc)) from exc
+        except GatewayUnavailable as exc:
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                detail=f"payments unavailable: {exc}",
+                headers={"Retry-After": "30"},
+            ) from exc
+        order = Order(
+            id=order_id,
+            product=payload.product,
+            quantity=payload.quantity,
+            amount_cents=charge.amount_cents,
+            charge_id=charge.id,
+        )
+        orders[order.id] = order
+        return order
+
+    @app.get("/orders", response_model=list[Order])
+    def list_orders(request: Request) -> list[Order]:
+        return list(request.app.state.orders.values())
+
+    return app

@@ -1,0 +1,82 @@
+"""Endpoints worth measuring: a CPU-bound count, the same count cached, and a locked counter."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import FastAPI, Path, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+from starlette.datastructures import State
+
+Limit = Annotated[int, Path(ge=2, le=200_000, description="Count primes below this number.")]
+
+
+class PrimeCount(BaseModel):
+    limit: int
+    count: int
+    cached: bool
+
+
+class Stats(BaseModel):
+    hits: int
+    cache_hits: int
+    cache_misses: int
+
+
+def count_primes(limit: int) -> int:
+    """Primes below ``limit``, by a sieve: deliberately real work for the CPU."""
+    sieve = bytearray([1]) * limit
+    sieve[0:2] = b"\x00\x00"
+    for n in range(2, int(limit**0.5) + 1):
+        if sieve[n]:
+            sieve[n * n :: n] = bytes(len(range(n * n, limit, n)))
+    return sum(sieve)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.cache = {}
+    app.state.cache_hits = 0
+    app.state.hits = 0
+    app.state.hits_lock = asyncio.Lock()
+    yield
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="Performance testing", lifespan=lifespan)
+
+    @app.get("/primes/{limit}", response_model=PrimeCount)
+    def primes(limit: Limit) -> PrimeCount:
+        # A sync endpoint: FastAPI runs it in a worker thread, off the event loop.
+        return PrimeCount(limit=limit, count=count_primes(limit), cached=False)
+
+    @app.get("/primes/{limit}/cached", response_model=PrimeCount)
+    async def primes_cached(request: Request, limit: Limit) -> PrimeCount:
+        state = request.app.state
+        if limit in state.cache:
+            state.cache_hits += 1
+            return PrimeCount(limit=limit, count=state.cache[limit], cached=True)
+        count = await run_in_threadpool(count_primes, limit)
+        state.cache[limit] = count
+        return PrimeCount(limit=limit, count=count, cached=False)
+
+    @app.post("/hits", response_model=Stats)
+    async def hit(request: Request) -> Stats:
+        state = request.app.state
+        async with state.hits_lock:
+            current = state.hits
+            await asyncio.sleep(0)  # stands in for I/O: without the lock, updates get lost here
+            state.hits = current + 1
+        return _stats(state)
+
+    @app.get("/stats", response_model=Stats)
+    def stats(request: Request) -> Stats:
+        return _stats(request.app.state)
+
+    return app
+
+
+def _stats(state: State) -> Stats:
+    return Stats(hits=state.hits, cache_hits=state.cache_hits, cache_misses=len(state.cache))
