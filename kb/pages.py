@@ -81,7 +81,14 @@ async def search(
     exact: Annotated[bool, Query()] = False,
 ) -> HTMLResponse:
     results = kb.index.search(
-        q, kb.settings.search_limit, section=section, tag=tag, correct=not exact
+        q,
+        kb.settings.search_limit,
+        section=section,
+        tag=tag,
+        correct=not exact,
+        # As-you-type results show no facets and deep links for the first few hits only.
+        facets=not htmx,
+        deep_links=5 if htmx else kb.settings.search_limit,
     )
     context = {
         "q": q,

@@ -45,7 +45,7 @@ class Query:
 
     def match(self) -> str | None:
         """Every term must match (AND)."""
-        return " ".join(term.expression() for term in self.terms) or None
+        return " AND ".join(term.expression() for term in self.terms) or None
 
     def match_any(self) -> str | None:
         """Any term may match (OR): used to find the sections that answer best."""

@@ -16,9 +16,11 @@ import json
 import re
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -26,19 +28,19 @@ from sqlite_utils import Database
 from kb import query as query_module
 from kb.catalogue import Catalogue, Entry
 from kb.query import Query, Synonyms
+from kb.snippets import Highlighter
 from kb.spelling import Vocabulary
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "8"
 TOKENIZE = "porter unicode61 remove_diacritics 2 tokenchars '_'"
 # Column order matters: the bm25() weights follow it. Title > headings > tags, summary and
 # identifiers > body > code; "parts" holds identifiers split into words (response, model).
 ENTRY_COLUMNS = ("title", "headings", "identifiers", "tags", "summary", "body", "code", "parts")
-ENTRY_WEIGHTS = (10.0, 5.0, 3.0, 4.0, 4.0, 1.0, 0.5, 0.5)
+ENTRY_WEIGHTS = (10.0, 5.0, 4.0, 4.0, 4.0, 1.0, 0.5, 0.5)
 SECTION_COLUMNS = ("heading", "identifiers", "body", "code", "parts")
 SECTION_WEIGHTS = (5.0, 3.0, 1.0, 0.5, 0.5)
 SECTIONS_PER_ENTRY = 3
 PROGRESS_OPS = 1000  # SQLite VM steps between deadline checks
-_MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*[A-Za-z0-9](?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _CAMEL_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _ROUTE = re.compile(
@@ -50,82 +52,84 @@ def _weights(weights: tuple[float, ...]) -> str:
     return ", ".join(str(w) for w in weights)
 
 
-# Ranking reads only bm25 and two flags per matching row; snippets, the costly part, are
-# made afterwards for the page of results alone (SNIPPETS_SQL).
-ENTRIES_SQL = f"""
-select
-  "entry_texts_fts"."rowid" as "rowid",
-  bm25("entry_texts_fts", {_weights(ENTRY_WEIGHTS)}) as "score",
-  "entries"."title_key" = :exact as "exact_title",
-  instr("entries"."identifier_key", ' ' || :exact || ' ') > 0 as "exact_identifier"
+# Ranking reads nothing but the FTS index when there is no filter; the page's details
+# and snippets are read afterwards for its rows alone (DETAILS_SQL, kb.snippets).
+RANK_SQL = f"""
+select "rowid", bm25("entry_texts_fts", {_weights(ENTRY_WEIGHTS)}) as "score"
 from "entry_texts_fts"
-join "entries" on "entries"."id" = "entry_texts_fts"."rowid"
 where "entry_texts_fts" match :match
-  and (:section is null or "entries"."section" = :section)
-  and (:tag is null or exists (
-    select 1 from "tags" where "tags"."slug" = "entries"."slug" and "tags"."tag" = :tag))
-order by "exact_title" desc, "exact_identifier" desc, "score"
+order by "score"
 limit :limit offset :offset
 """
 
-SNIPPETS_SQL = """
-select
-  "entry_texts_fts"."rowid" as "rowid",
-  "entries"."slug", "entries"."title", "entries"."section", "entries"."summary",
-  "entries"."first_section", "entries"."last_section",
-  snippet("entry_texts_fts", -1, :open, :close, '…', 14) as "snippet"
+_FILTERS = """
+  and (:section is null or "entries"."section" = :section)
+  and (:tag is null or exists (
+    select 1 from "tags" where "tags"."slug" = "entries"."slug" and "tags"."tag" = :tag))
+"""
+
+RANK_FILTERED_SQL = f"""
+select "entry_texts_fts"."rowid" as "rowid", bm25("entry_texts_fts", {_weights(ENTRY_WEIGHTS)}) as "score"
 from "entry_texts_fts"
 join "entries" on "entries"."id" = "entry_texts_fts"."rowid"
-where "entry_texts_fts" match :match
-  and "entry_texts_fts"."rowid" in (select "value" from json_each(:rowids))
+where "entry_texts_fts" match :match {_FILTERS}
+order by "score"
+limit :limit offset :offset
+"""
+
+# An entry whose title is exactly the query ranks first (when it matches the filters).
+EXACT_TITLE_SQL = f"""
+select "entries"."id" as "rowid", 0.0 as "score"
+from "entries"
+where "entries"."title_key" = :exact {_FILTERS}
+limit 5
+"""
+
+DETAILS_SQL = """
+select
+  "entries"."id" as "rowid", "entries"."slug", "entries"."title", "entries"."section",
+  "entries"."summary", "entries"."first_section", "entries"."last_section",
+  "entry_texts"."body"
+from "entries"
+join "entry_texts" on "entry_texts"."id" = "entries"."id"
+where "entries"."id" in (select "value" from json_each(:rowids))
+"""
+
+# The score of one entry that ranks first for its exact title.
+SCORE_SQL = f"""
+select bm25("entry_texts_fts", {_weights(ENTRY_WEIGHTS)}) as "score"
+from "entry_texts_fts"
+where "entry_texts_fts" match :match and "entry_texts_fts"."rowid" = :rowid
 """
 
 COUNT_SQL = """
+select count(*) as "n" from "entry_texts_fts" where "entry_texts_fts" match :match
+"""
+
+COUNT_FILTERED_SQL = f"""
 select count(*) as "n"
 from "entry_texts_fts"
 join "entries" on "entries"."id" = "entry_texts_fts"."rowid"
-where "entry_texts_fts" match :match
-  and (:section is null or "entries"."section" = :section)
-  and (:tag is null or exists (
-    select 1 from "tags" where "tags"."slug" = "entries"."slug" and "tags"."tag" = :tag))
+where "entry_texts_fts" match :match {_FILTERS}
 """
 
-SECTION_FACET_SQL = """
-select "entries"."section" as "value", count(*) as "count"
-from "entry_texts_fts"
-join "entries" on "entries"."id" = "entry_texts_fts"."rowid"
-where "entry_texts_fts" match :match
-  and (:tag is null or exists (
-    select 1 from "tags" where "tags"."slug" = "entries"."slug" and "tags"."tag" = :tag))
-group by "entries"."section"
-order by "count" desc, "value"
+MATCHING_IDS_SQL = """
+select "rowid" from "entry_texts_fts" where "entry_texts_fts" match :match
 """
 
-TAG_FACET_SQL = """
-select "tags"."tag" as "value", count(*) as "count"
-from "entry_texts_fts"
-join "entries" on "entries"."id" = "entry_texts_fts"."rowid"
-join "tags" on "tags"."slug" = "entries"."slug"
-where "entry_texts_fts" match :match
-  and (:section is null or "entries"."section" = :section)
-group by "tags"."tag"
-order by "count" desc, "value"
-limit 30
+FACET_VALUES_SQL = """
+select "entries"."id", "entries"."section", "tags"."tag"
+from "entries"
+left join "tags" on "tags"."slug" = "entries"."slug"
 """
 
 # One entry's sections are stored with consecutive ids, so a rowid range picks them out
 # of the FTS index without reading any other entry's sections.
-SECTIONS_SQL = f"""
-select
-  "sections"."anchor", "sections"."heading",
-  snippet("sections_fts", 2, :open, :close, '…', 12) as "snippet",
-  bm25("sections_fts", {_weights(SECTION_WEIGHTS)}) as "score"
-from "sections_fts"
-join "sections" on "sections"."id" = "sections_fts"."rowid"
-where "sections_fts" match :match
-  and "sections_fts"."rowid" between :first and :last
-order by "score"
-limit :per_entry
+SECTIONS_SQL = """
+select "anchor", "heading", "body"
+from "sections"
+where "id" between :first and :last and "anchor" != ''
+order by "id"
 """
 
 
@@ -173,6 +177,16 @@ class SearchTimeout(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class _Options:
+    limit: int
+    offset: int
+    section: str | None
+    tag: str | None
+    facets: bool
+    deep_links: int
+
+
 class SearchIndex:
     """The catalogue's search index, in memory; loaded from a file when content is unchanged."""
 
@@ -205,6 +219,7 @@ class SearchIndex:
                 with sqlite3.connect(partial) as target:
                     self.connection.backup(target)
                 partial.replace(cached)
+        self._facet_values: dict[int, tuple[str, list[str]]] | None = None
         self.vocabulary = Vocabulary(
             {row["word"]: row["count"] for row in self.db.query('select * from "vocabulary"')}
         )
@@ -235,9 +250,6 @@ class SearchIndex:
                     "title": entry.meta.title,
                     "summary": entry.meta.summary,
                     "title_key": " ".join(query_module.words(entry.meta.title)),
-                    "identifier_key": " "
-                    + " ".join({*query_module.words(text["identifiers"]), *entry.meta.tags})
-                    + " ",
                     "first_section": len(section_rows) + 1,
                     "last_section": len(section_rows) + len(sections),
                 }
@@ -245,23 +257,26 @@ class SearchIndex:
             text_rows.append({"id": number, **text})
             section_rows.extend(sections)
             tag_rows.extend({"slug": entry.slug, "tag": tag} for tag in entry.meta.tags)
+
             texts.extend(text[c] for c in ("title", "headings", "summary", "body", "code"))
         self.db["entries"].insert_all(entry_rows, pk="id", replace=True)
         self.db["entries"].create_index(["slug"], unique=True, if_not_exists=True)
+        self.db["entries"].create_index(["title_key"], if_not_exists=True)
         self.db["entry_texts"].insert_all(
             text_rows, pk="id", columns={c: str for c in ENTRY_COLUMNS}, replace=True
         )
-        self.db["entry_texts"].enable_fts(list(ENTRY_COLUMNS), tokenize=TOKENIZE, replace=True)
+        self._create_fts("entry_texts", ENTRY_COLUMNS)
         self.db["sections"].insert_all(
             section_rows,
             pk="id",
             columns={name: str for name in ("slug", "anchor", *SECTION_COLUMNS)},
             replace=True,
         )
-        self.db["sections"].enable_fts(list(SECTION_COLUMNS), tokenize=TOKENIZE, replace=True)
+        self._create_fts("sections", SECTION_COLUMNS)
         self.db["tags"].insert_all(tag_rows, columns={"slug": str, "tag": str})
         self.db["tags"].create_index(["tag", "slug"], if_not_exists=True)
         self.db["tags"].create_index(["slug", "tag"], if_not_exists=True)
+
         vocabulary = Vocabulary.from_texts(texts)
         self.db["vocabulary"].insert_all(
             ({"word": w, "count": c} for w, c in vocabulary.counts.items()),
@@ -269,6 +284,16 @@ class SearchIndex:
             columns={"word": str, "count": int},
             replace=True,
         )
+
+    def _create_fts(self, table: str, columns: tuple[str, ...]) -> None:
+        """An external-content FTS5 index of ``table`` with prefix indexes.
+
+        sqlite-utils' ``enable_fts`` cannot set FTS5's ``prefix`` option, and without it
+        a 2- or 3-character prefix as the reader types scans every term of the index.
+        """
+        self.connection.execute(fts_table_sql(table, columns))
+        self.connection.execute(f'insert into "{table}_fts"("{table}_fts") values (\'rebuild\')')
+        self.connection.commit()
 
     def count(self) -> int:
         return self.db["entries"].count
@@ -302,17 +327,24 @@ class SearchIndex:
         section: str | None = None,
         tag: str | None = None,
         correct: bool = True,
+        facets: bool = True,
+        deep_links: int = 20,
     ) -> Results:
-        """Search the catalogue; typos are corrected when the query as typed finds nothing."""
+        """Search the catalogue; typos are corrected when the query as typed finds nothing.
+
+        ``facets`` counts matches by section and tag; ``deep_links`` is how many of the hits
+        get their best sections (search-as-you-type asks for fewer of both).
+        """
+        options = _Options(limit, offset, section or None, tag or None, facets, deep_links)
         parsed = query_module.parse(text, self.synonyms, self.max_query)
         results = Results(query=parsed.text)
         try:
             with self._deadline():
-                self._run(parsed, results, limit, offset, section, tag)
+                self._run(parsed, results, options)
                 if not results.total and correct:
                     fixed = self._corrected(parsed)
                     if fixed is not None:
-                        self._run(fixed, results, limit, offset, section, tag)
+                        self._run(fixed, results, options)
                         if results.total:
                             results.corrected = fixed.text.strip()
         except SearchTimeout:
@@ -335,44 +367,52 @@ class SearchIndex:
             return None
         return query_module.parse(" ".join(fixed) + " ", self.synonyms, self.max_query)
 
-    def _run(
-        self,
-        parsed: Query,
-        results: Results,
-        limit: int,
-        offset: int,
-        section: str | None,
-        tag: str | None,
-    ) -> None:
+    def _run(self, parsed: Query, results: Results, options: _Options) -> None:
         match = parsed.match()
         if match is None:
             return
-        exact = " ".join(query_module.words(parsed.text))
+        filtered = options.section is not None or options.tag is not None
         params = {
             "match": match,
-            "exact": exact,
-            "section": section or None,
-            "tag": tag or None,
-            "limit": limit,
-            "offset": offset,
-            "open": _MARK_OPEN,
-            "close": _MARK_CLOSE,
+            "exact": " ".join(query_module.words(parsed.text)),
+            "section": options.section,
+            "tag": options.tag,
+            "limit": options.limit,
+            "offset": options.offset,
         }
-        ranked = list(self.db.query(ENTRIES_SQL, params))
-        rowids = [row["rowid"] for row in ranked]
+        boosted = []
+        for row in self.db.query(EXACT_TITLE_SQL, params):
+            score = next(self.db.query(SCORE_SQL, {**params, "rowid": row["rowid"]}), None)
+            if score is not None:  # the title is the query, but does the entry match it?
+                boosted.append({"rowid": row["rowid"], "score": score["score"]})
+        first_ids = {row["rowid"] for row in boosted}
+        # Boosted entries fill the first page; later pages continue the bm25 order past them.
+        page_boost = boosted[options.offset : options.offset + options.limit]
+        rank_params = {
+            **params,
+            "offset": max(0, options.offset - len(boosted)),
+            "limit": options.limit - len(page_boost) + len(first_ids),
+        }
+        ranked = [
+            row
+            for row in self.db.query(RANK_FILTERED_SQL if filtered else RANK_SQL, rank_params)
+            if row["rowid"] not in first_ids
+        ]
+        ordered = (page_boost + ranked)[: options.limit]
         details = {
             row["rowid"]: row
-            for row in self.db.query(SNIPPETS_SQL, {**params, "rowids": json.dumps(rowids)})
+            for row in self.db.query(
+                DETAILS_SQL, {"rowids": json.dumps([row["rowid"] for row in ordered])}
+            )
         }
-        rows = [{**details[row["rowid"]], "score": row["score"]} for row in ranked]
-        results.total = next(self.db.query(COUNT_SQL, params))["n"]
-        results.facets = {
-            "section": [
-                Facet(r["value"], r["count"]) for r in self.db.query(SECTION_FACET_SQL, params)
-            ],
-            "tag": [Facet(r["value"], r["count"]) for r in self.db.query(TAG_FACET_SQL, params)],
-        }
-        sections = self._sections(parsed, rows)
+        rows = [{**details[row["rowid"]], "score": row["score"]} for row in ordered]
+        results.total = next(self.db.query(COUNT_FILTERED_SQL if filtered else COUNT_SQL, params))[
+            "n"
+        ]
+        if options.facets:
+            results.facets = self._facets(params, options)
+        highlighter = Highlighter.for_query(parsed)
+        sections = self._sections(highlighter, rows[: options.deep_links])
         results.hits = [
             Hit(
                 slug=row["slug"],
@@ -380,39 +420,75 @@ class SearchIndex:
                 section=row["section"],
                 summary=row["summary"],
                 url=f"/patterns/{row['slug']}",
-                snippet=_snippet_html(row["snippet"]) or html.escape(row["summary"]),
+                snippet=highlighter.snippet(row["body"]) or html.escape(row["summary"]),
                 score=float(f"{-row['score']:.6g}"),
                 sections=tuple(sections.get(row["slug"], ())),
             )
             for row in rows
         ]
 
-    def _sections(self, parsed: Query, rows: list[dict]) -> dict[str, list[SectionHit]]:  # type: ignore[type-arg]
-        match = parsed.match_any()
+    def _facets(self, params: dict[str, object], options: _Options) -> dict[str, list[Facet]]:
+        """Matches by section (within the tag filter) and by tag (within the section filter).
+
+        Counted in Python from each entry's section and tags, read once: cheaper than a
+        join and GROUP BY over every match.
+        """
+        if self._facet_values is None:
+            values: dict[int, tuple[str, list[str]]] = {}
+            for row in self.db.query(FACET_VALUES_SQL):
+                _, tags = values.setdefault(row["id"], (row["section"], []))
+                if row["tag"] is not None:
+                    tags.append(row["tag"])
+            self._facet_values = values
+        values = self._facet_values
+        rows = self.connection.execute(MATCHING_IDS_SQL, {"match": params["match"]})
+        matching = [values[row[0]] for row in rows]
+        sections = Counter(
+            section for section, tags in matching if options.tag is None or options.tag in tags
+        )
+        tags = Counter(
+            chain.from_iterable(
+                tags for section, tags in matching if options.section in (None, section)
+            )
+        )
+        return {
+            "section": [
+                Facet(v, c) for v, c in sorted(sections.items(), key=lambda i: (-i[1], i[0]))
+            ],
+            "tag": [Facet(v, c) for v, c in sorted(tags.items(), key=lambda i: (-i[1], i[0]))[:30]],
+        }
+
+    def _sections(self, highlighter: Highlighter, rows: list[dict]) -> dict[str, list[SectionHit]]:  # type: ignore[type-arg]
+        """The sections of each hit that mention the reader's words most, best first."""
         found: dict[str, list[SectionHit]] = {}
-        if match is None:
-            return found
         for row in rows:
-            params = {
-                "match": match,
-                "first": row["first_section"],
-                "last": row["last_section"],
-                "per_entry": SECTIONS_PER_ENTRY + 1,
-                "open": _MARK_OPEN,
-                "close": _MARK_CLOSE,
-            }
-            hits = [
+            params = {"first": row["first_section"], "last": row["last_section"]}
+            scored = []
+            for position, section in enumerate(self.db.query(SECTIONS_SQL, params)):
+                score = 3 * highlighter.count(section["heading"]) + highlighter.count(
+                    section["body"]
+                )
+                if score:
+                    scored.append((-score, position, section))
+            found[row["slug"]] = [
                 SectionHit(
                     anchor=section["anchor"],
                     title=section["heading"],
                     url=f"/patterns/{row['slug']}#{section['anchor']}",
-                    snippet=_snippet_html(section["snippet"]),
+                    snippet=highlighter.snippet(section["body"], width=110),
                 )
-                for section in self.db.query(SECTIONS_SQL, params)
-                if section["anchor"]
+                for _, _, section in sorted(scored)[:SECTIONS_PER_ENTRY]
             ]
-            found[row["slug"]] = hits[:SECTIONS_PER_ENTRY]
         return found
+
+
+def fts_table_sql(table: str, columns: tuple[str, ...]) -> str:
+    """``create virtual table`` for the FTS5 index of a table whose names are constants."""
+    quoted = ", ".join(f'"{column}"' for column in columns)
+    return (
+        f'create virtual table "{table}_fts" using fts5({quoted}, '
+        f'content="{table}", content_rowid="id", tokenize="{TOKENIZE}", prefix=\'2 3\')'
+    )
 
 
 def _load_synonyms(content_dir: Path) -> Synonyms:
@@ -474,10 +550,3 @@ def _section_rows(entry: Entry, first_id: int) -> Iterator[dict[str, object]]:
             "code": section.code,
             "parts": split_identifiers(" ".join([section.identifiers, section.code])),
         }
-
-
-def _snippet_html(text: str | None) -> str:
-    if not text or _MARK_OPEN not in text:
-        return ""
-    escaped = html.escape(text, quote=False)
-    return escaped.replace(_MARK_OPEN, "<mark>").replace(_MARK_CLOSE, "</mark>")

@@ -20,10 +20,13 @@ def site_index(site_settings: Settings) -> SearchIndex:
 @pytest.mark.parametrize(
     "sql",
     [
-        search.ENTRIES_SQL,
+        search.RANK_SQL,
+        search.RANK_FILTERED_SQL,
+        search.EXACT_TITLE_SQL,
+        search.COUNT_FILTERED_SQL,
         search.COUNT_SQL,
-        search.SECTION_FACET_SQL,
-        search.TAG_FACET_SQL,
+        search.MATCHING_IDS_SQL,
+        search.FACET_VALUES_SQL,
         search.SECTIONS_SQL,
     ],
 )
@@ -38,12 +41,28 @@ def test_every_statement_prepares_and_binds_its_values(site_index: SearchIndex, 
         "open": "[",
         "close": "]",
         "rowids": "[]",
+        "rowid": 1,
         "first": 1,
         "last": 1,
         "per_entry": 1,
     }
     list(site_index.db.query(sql, params))
     assert "{" not in sql  # no formatting left: values are bound, never interpolated
+
+
+def test_fts_tables_are_declared_with_quoted_names_and_prefix_indexes() -> None:
+    sql = search.fts_table_sql("sections", ("heading", "body"))
+    assert sql.startswith('create virtual table "sections_fts" using fts5("heading", "body",')
+    assert "prefix='2 3'" in sql and 'content="sections"' in sql
+
+
+def test_synonym_groups_combine_with_other_words(site_settings: Settings) -> None:
+    (site_settings.content_dir / "_synonyms.yaml").write_text(
+        "- [farewell, adieu]\n- [fixture, sample]\n"
+    )
+    hits = build(site_settings).search("adieu sample").hits
+    assert hits[0].slug == "farewell"  # "greeting" mentions the farewell and is a fixture too
+    assert {h.slug for h in hits} == {"farewell", "greeting"}
 
 
 def test_split_identifiers() -> None:
