@@ -19,8 +19,15 @@ def get_templates(request: Request) -> Jinja2Templates:
 
 
 def is_htmx(request: Request) -> bool:
-    """True for requests htmx makes, which want a fragment rather than a page."""
-    return request.headers.get("hx-request") == "true"
+    """True for requests htmx makes that want a fragment rather than a page.
+
+    When the reader goes back to a URL htmx pushed, htmx asks for it again and needs the
+    whole page, so a history restore is not a fragment request.
+    """
+    headers = request.headers
+    return (
+        headers.get("hx-request") == "true" and headers.get("hx-history-restore-request") != "true"
+    )
 
 
 KB = Annotated[KnowledgeBase, Depends(get_kb)]

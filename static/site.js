@@ -2,48 +2,61 @@
 (function () {
   "use strict";
 
-  function searchBox() { return document.getElementById("search-box"); }
-  function popup() { return document.getElementById("search-popup"); }
-
-  function resultLinks() {
-    var box = popup();
-    return box ? Array.prototype.slice.call(box.querySelectorAll(".search-results a")) : [];
+  // Each search box names the element its results go to (hx-target).
+  function resultsOf(input) {
+    var target = input && input.getAttribute("hx-target");
+    return target ? document.querySelector(target) : null;
   }
 
-  function moveSelection(step) {
-    var links = resultLinks();
+  function activeSearch(element) {
+    if (!element) return null;
+    if (element.matches && element.matches("input[type=search][hx-target]")) return element;
+    var boxes = document.querySelectorAll("input[type=search][hx-target]");
+    for (var i = 0; i < boxes.length; i++) {
+      var results = resultsOf(boxes[i]);
+      if (results && results.contains(element)) return boxes[i];
+    }
+    return null;
+  }
+
+  function move(input, step) {
+    var results = resultsOf(input);
+    var links = results ? Array.prototype.slice.call(results.querySelectorAll("a.hit")) : [];
     if (!links.length) return;
-    var current = links.indexOf(document.activeElement);
-    var next = current + step;
-    if (next < 0) { searchBox().focus(); return; }
-    if (next >= links.length) next = links.length - 1;
-    links[next].focus();
+    var next = links.indexOf(document.activeElement) + step;
+    if (next < 0) { input.focus(); return; }
+    links[Math.min(next, links.length - 1)].focus();
   }
 
   document.addEventListener("keydown", function (event) {
-    var box = searchBox();
-    if (!box) return;
+    var header = document.getElementById("search-box");
     var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName) || event.target.isContentEditable;
-    if ((event.key === "/" && !typing) || (event.key.toLowerCase() === "k" && (event.ctrlKey || event.metaKey))) {
+    if (header && ((event.key === "/" && !typing) || (event.key.toLowerCase() === "k" && (event.ctrlKey || event.metaKey)))) {
       event.preventDefault();
+      var onPage = document.getElementById("page-search");
+      var box = onPage || header;
       box.focus();
       box.select();
       return;
     }
-    var inSearch = event.target === box || (popup() && popup().contains(event.target));
-    if (!inSearch) return;
-    if (event.key === "ArrowDown") { event.preventDefault(); moveSelection(1); }
-    else if (event.key === "ArrowUp") { event.preventDefault(); moveSelection(-1); }
+    var input = activeSearch(event.target);
+    if (!input) return;
+    if (event.key === "ArrowDown") { event.preventDefault(); move(input, 1); }
+    else if (event.key === "ArrowUp") { event.preventDefault(); move(input, -1); }
     else if (event.key === "Escape") {
-      box.value = "";
-      popup().innerHTML = "";
-      box.focus();
+      input.value = "";
+      var results = resultsOf(input);
+      if (results) results.innerHTML = "";
+      input.focus();
+    } else if (event.key === "Enter" && event.target === input) {
+      var first = resultsOf(input) && resultsOf(input).querySelector("a.hit");
+      if (first && input.id === "search-box") { event.preventDefault(); first.click(); }
     }
   });
 
   document.addEventListener("click", function (event) {
-    var box = popup();
-    if (box && !event.target.closest(".search")) box.innerHTML = "";
+    var popup = document.getElementById("search-popup");
+    if (popup && !event.target.closest(".search")) popup.innerHTML = "";
   });
 
   function setTheme(theme) {

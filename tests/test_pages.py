@@ -104,3 +104,16 @@ def test_a_broken_entry_does_not_stop_the_site(site_settings: Settings) -> None:
         health = client.get("/healthz").json()
     assert health["status"] == "degraded"
     assert any("broken.md:1:1: KB102" in p for p in health["problems"])
+
+
+def test_going_back_to_a_pushed_search_url_gets_the_whole_page(site_client: TestClient) -> None:
+    headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    response = site_client.get("/search", params={"q": "farew"}, headers=headers)
+    assert "<html" in response.text
+
+
+def test_search_page_keeps_filters_while_typing(site_client: TestClient) -> None:
+    text = site_client.get("/search", params={"q": "fixture", "section": "Core Patterns"}).text
+    assert 'name="section" value="Core Patterns"' in text
+    assert 'hx-include="closest form"' in text
+    assert "Clear filters" in text
