@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 MIN_PREFIX = 2
+SHORT_PREFIX = 3
 MAX_TERMS = 16
 _CHUNK = re.compile(r'"([^"]*)"|([^\s"]+)')
 _WORD = re.compile(r"\w+")
@@ -32,10 +33,16 @@ class Term:
     prefix: bool = False
     quoted: bool = False
 
-    def expression(self) -> str:
+    def expression(self, short_prefix_columns: tuple[str, ...] = ()) -> str:
         if self.synonyms:
             return "(" + " OR ".join(f'"{p}"' for p in (self.phrase, *self.synonyms)) + ")"
-        return f'"{self.phrase}"' + (" *" if self.prefix else "")
+        if not self.prefix:
+            return f'"{self.phrase}"'
+        if short_prefix_columns and len(self.phrase) <= SHORT_PREFIX and not self.phrase.isdigit():
+            # Two or three letters typed so far match half the words of a large catalogue;
+            # in titles, headings, tags and summaries they still point somewhere useful.
+            return "{" + " ".join(short_prefix_columns) + f'}} : "{self.phrase}" *'
+        return f'"{self.phrase}" *'
 
 
 @dataclass(frozen=True)
@@ -43,9 +50,9 @@ class Query:
     text: str
     terms: tuple[Term, ...] = field(default=())
 
-    def match(self) -> str | None:
-        """Every term must match (AND)."""
-        return " AND ".join(term.expression() for term in self.terms) or None
+    def match(self, short_prefix_columns: tuple[str, ...] = ()) -> str | None:
+        """Every term must match (AND); a short prefix only in ``short_prefix_columns``."""
+        return " AND ".join(term.expression(short_prefix_columns) for term in self.terms) or None
 
     def match_any(self) -> str | None:
         """Any term may match (OR): used to find the sections that answer best."""

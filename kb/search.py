@@ -37,6 +37,7 @@ TOKENIZE = "porter unicode61 remove_diacritics 2 tokenchars '_'"
 # identifiers > body > code; "parts" holds identifiers split into words (response, model).
 ENTRY_COLUMNS = ("title", "headings", "identifiers", "tags", "summary", "body", "code", "parts")
 ENTRY_WEIGHTS = (10.0, 5.0, 4.0, 4.0, 4.0, 1.0, 0.5, 0.5)
+HEADLINE_COLUMNS = ENTRY_COLUMNS[:5]  # where a 2- or 3-letter prefix is looked for
 SECTION_COLUMNS = ("heading", "identifiers", "body", "code", "parts")
 SECTION_WEIGHTS = (5.0, 3.0, 1.0, 0.5, 0.5)
 SECTIONS_PER_ENTRY = 3
@@ -368,7 +369,7 @@ class SearchIndex:
         return query_module.parse(" ".join(fixed) + " ", self.synonyms, self.max_query)
 
     def _run(self, parsed: Query, results: Results, options: _Options) -> None:
-        match = parsed.match()
+        match = parsed.match(HEADLINE_COLUMNS)
         if match is None:
             return
         filtered = options.section is not None or options.tag is not None

@@ -52,3 +52,11 @@ def test_synonyms_load_from_yaml(tmp_path) -> None:  # type: ignore[no-untyped-d
     with pytest.raises(ValueError, match="list of lists"):
         Synonyms.load(path)
     assert len(Synonyms.load(tmp_path / "missing.yaml")) == 0
+
+
+def test_short_prefixes_can_be_kept_to_headline_columns() -> None:
+    columns = ("title", "summary")
+    assert parse("ses").match(columns) == '{title summary} : "ses" *'
+    assert parse("sess").match(columns) == '"sess" *'
+    assert parse("ses ").match(columns) == '"ses"'
+    assert parse("ses").match() == '"ses" *'
