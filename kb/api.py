@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import HTTPException, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from kb.catalogue import Entry
@@ -179,16 +180,27 @@ async def search(
 class Health(BaseModel):
     status: str
     entries: int
+    broken_entries: int
     examples_running: int
+    sandboxes_alive: int
     problems: list[str]
 
 
 async def healthz(kb: KB) -> Health:
+    """Whether the KB serves its whole catalogue: entry count, broken entries, problems."""
     problems = kb.problems()
     root = kb.settings.content_dir.parent
     return Health(
         status="ok" if not problems else "degraded",
         entries=len(kb.catalogue.entries),
-        examples_running=len(kb.apps),
+        broken_entries=len(kb.catalogue.broken),
+        examples_running=sum(kb.has_example(slug) for slug in kb.catalogue.entries),
+        sandboxes_alive=len(kb.sandboxes),
         problems=[problem.format(relative_to=root) for problem in problems],
     )
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics: requests and latency by route, sandboxes, rate-limit rejections."""
+    exported = request.app.state.metrics
+    return Response(exported.render(), media_type=exported.content_type)

@@ -1,7 +1,9 @@
-"""The knowledge base's ASGI app."""
+"""The knowledge base's ASGI app: settings in, a FastAPI app with every route and guard out."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,12 +12,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import Scope
 
 from kb import __version__
 from kb.knowledge import KnowledgeBase
 from kb.mount import ExamplesMount
+from kb.observability import Metrics, RequestContextMiddleware
+from kb.ratelimit import RateLimitMiddleware, Rule
+from kb.readers import ReaderMiddleware
 from kb.routes import router
+from kb.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from kb.settings import Settings, get_settings
 from kb.templating import build_templates
 
@@ -26,16 +33,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     kb = KnowledgeBase(settings)
     templates = build_templates(settings.templates_dir)
+    metrics = Metrics(sandboxes_alive=lambda: len(kb.sandboxes))
+
+    async def sweep_idle_sandboxes() -> None:
+        interval = min(60.0, settings.sandbox_idle_seconds / 2)
+        while True:
+            await asyncio.sleep(interval)
+            await kb.sandboxes.sweep()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await kb.start_examples()
         log.info(
-            "serving %d entries, %d example apps running", len(kb.catalogue.entries), len(kb.apps)
+            "serving %d entries, %d example apps started",
+            len(kb.catalogue.entries),
+            len(kb.sandboxes),
         )
+        sweeper = asyncio.create_task(sweep_idle_sandboxes())
         try:
             yield
         finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
             await kb.aclose()
 
     app = FastAPI(
@@ -48,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.kb = kb
     app.state.templates = templates
+    app.state.metrics = metrics
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
 
@@ -56,17 +77,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         context = {"catalogue": kb.catalogue, "edit_url": "", "q": "", "what": "Nothing is here."}
         return templates.TemplateResponse(request, "not_found.html", context, status_code=404)
 
-    def docs_page(scope: Scope, slug: str) -> Response:
-        example = kb.example_app(slug)
+    async def docs_page(scope: Scope, slug: str) -> Response | None:
+        example = await kb.example_app(slug)
         if example is None or example.openapi_url is None:
-            return not_found_page(scope)
-        request = Request(scope)
+            return None
         root = f"{scope.get('root_path', '')}/{slug}"
         context = {
             "title": f"{example.title} — Swagger UI",
             "openapi_url": f"{root}{example.openapi_url}",
         }
-        return templates.TemplateResponse(request, "swagger.html", context)
+        return templates.TemplateResponse(Request(scope), "swagger.html", context)
 
     app.mount("/examples", ExamplesMount(kb.example_app, docs_page, not_found_page))
 
@@ -85,4 +105,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
 
+    # Added innermost first: the request id and metrics wrap everything, so even a 413
+    # or a 429 is logged and counted.
+    app.add_middleware(ReaderMiddleware, secret=settings.secret_key)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body, prefixes=("/try/", "/examples/")
+    )
+    app.add_middleware(
+        RateLimitMiddleware,
+        rules=[
+            Rule("try", "/try/", settings.rate_limit_try, frozenset({"POST"})),
+            Rule("examples", "/examples/", settings.rate_limit_examples),
+            Rule("search", "/search", settings.rate_limit_search),
+            Rule("search", "/api/search", settings.rate_limit_search),
+        ],
+        on_reject=lambda name: metrics.rate_limited.labels(name).inc(),
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
     return app

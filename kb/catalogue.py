@@ -14,11 +14,10 @@ from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
-from rapidfuzz import process
 
 from kb import examples, render
 from kb.entries import SECTIONS, EntryMeta, EntrySource, read_entry
-from kb.problems import EntryError, Problem
+from kb.problems import EntryError, Problem, did_you_mean
 
 OUTLINE_FILE = "_sections.yaml"
 
@@ -259,10 +258,7 @@ def load(
             broken.append(exc.problem)
             continue
         digest, rendered = cache.render(source, examples_dir)
-        problems = [
-            Problem(path, source.line_of(p.line), 1, p.code, p.message) for p in rendered.problems
-        ]
-        entries[source.slug] = Entry(source, rendered, problems, digest)
+        entries[source.slug] = make_entry(source, rendered, digest)
     cache.save()
     try:
         outline = load_outline(content_dir)
@@ -273,6 +269,15 @@ def load(
     catalogue = Catalogue(content_dir, examples_dir, _ordered(sections, entries), sections, broken)
     _check_references(catalogue)
     return catalogue
+
+
+def make_entry(source: EntrySource, rendered: render.Rendered, digest: str = "") -> Entry:
+    """An entry with its rendering's problems placed at their file lines."""
+    problems = [
+        Problem(source.path, source.line_of(p.line), 1, p.code, p.message)
+        for p in rendered.problems
+    ]
+    return Entry(source, rendered, problems, digest)
 
 
 def _place(outline: list[OutlineSection], entries: dict[str, Entry]) -> list[Section]:
@@ -301,49 +306,52 @@ def _ordered(sections: list[Section], entries: dict[str, Entry]) -> dict[str, En
     return ordered | entries
 
 
-def did_you_mean(word: str, choices: list[str]) -> str:
-    match = process.extractOne(word, choices, score_cutoff=70) if choices else None
-    return f" (did you mean {match[0]!r}?)" if match else ""
-
-
 def _check_references(catalogue: Catalogue) -> None:
-    slugs = list(catalogue.entries)
     example_names = examples.available(catalogue.examples_dir)
     for entry in catalogue.entries.values():
-        source = entry.source
-        for slug in entry.meta.related:
-            if slug not in catalogue.entries:
-                entry.problems.append(
-                    Problem(
-                        source.path,
-                        meta_line(source, "related"),
-                        1,
-                        "KB401",
-                        f"related entry {slug!r} does not exist{did_you_mean(slug, slugs)}",
-                    )
-                )
-        name = entry.meta.example
-        if name and name not in example_names:
-            entry.problems.append(
+        entry.problems.extend(reference_problems(catalogue, entry, example_names))
+
+
+def reference_problems(
+    catalogue: Catalogue, entry: Entry, example_names: list[str] | None = None
+) -> list[Problem]:
+    """Related entries, the example, and links of ``entry`` that do not exist in ``catalogue``."""
+    if example_names is None:
+        example_names = examples.available(catalogue.examples_dir)
+    source = entry.source
+    problems = []
+    for slug in entry.meta.related:
+        if slug not in catalogue.entries:
+            problems.append(
                 Problem(
                     source.path,
-                    meta_line(source, "example"),
+                    meta_line(source, "related"),
                     1,
-                    "KB402",
-                    f"example {name!r} does not exist in examples/"
-                    f"{did_you_mean(name, example_names)}",
+                    "KB401",
+                    f"related entry {slug!r} does not exist"
+                    f"{did_you_mean(slug, list(catalogue.entries))}",
                 )
             )
-        if entry.rendered.try_blocks and not name:
-            entry.problems.append(
-                Problem(source.path, 1, 1, "KB403", "try blocks need an 'example' in front matter")
+    name = entry.meta.example
+    if name and name not in example_names:
+        problems.append(
+            Problem(
+                source.path,
+                meta_line(source, "example"),
+                1,
+                "KB402",
+                f"example {name!r} does not exist in examples/{did_you_mean(name, example_names)}",
             )
-        for href, line in entry.rendered.links:
-            problem = _check_link(catalogue, entry, href)
-            if problem:
-                entry.problems.append(
-                    Problem(source.path, source.line_of(line), 1, "KB404", problem)
-                )
+        )
+    if entry.rendered.try_blocks and not name:
+        problems.append(
+            Problem(source.path, 1, 1, "KB403", "try blocks need an 'example' in front matter")
+        )
+    for href, line in entry.rendered.links:
+        problem = _check_link(catalogue, entry, href)
+        if problem:
+            problems.append(Problem(source.path, source.line_of(line), 1, "KB404", problem))
+    return problems
 
 
 def _check_link(catalogue: Catalogue, entry: Entry, href: str) -> str | None:
@@ -369,11 +377,8 @@ def _check_link(catalogue: Catalogue, entry: Entry, href: str) -> str | None:
 
 
 def meta_line(source: EntrySource, field_name: str) -> int:
-    lines = source.path.read_text("utf-8").splitlines()
-    for number, line in enumerate(lines[: source.body_line], start=1):
-        if line.startswith(f"{field_name}:"):
-            return number
-    return 1
+    """The file line of a front matter field (1 when it is not there)."""
+    return source.field_lines.get(field_name, 1)
 
 
 def _slugify(title: str) -> str:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from kb import __version__
+from kb.observability import configure_logging
 from kb.settings import Settings
 
 
@@ -40,12 +41,17 @@ def serve(args: argparse.Namespace) -> int:
             "reload_dirs": [str(root), str(settings.content_dir), str(settings.examples_dir)],
             "reload_includes": ["*.py", "*.md", "*.yaml", "*.html", "*.css", "*.js"],
         }
+    configure_logging()
     uvicorn.run(
         "kb.app:create_app",
         factory=True,
         host=args.host or settings.host,
         port=args.port if args.port is not None else settings.port,
+        # The client address behind a reverse proxy, for rate limits and logs; only
+        # proxies in KB_FORWARDED_ALLOW_IPS are believed.
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        access_log=False,  # kb.observability writes a structured access log instead
         log_level="info",
         **kwargs,  # type: ignore[arg-type]
     )

@@ -42,13 +42,15 @@ class ConsoleRequest:
             body=tryblocks.substitute(block.body, variables),
         )
 
-    def curl(self, origin: str, mount: str) -> str:
+    def curl(self, origin: str, mount: str, cookie: str = "") -> str:
         words = ["curl", "-i"]
         if self.method != "GET":
             words += ["-X", self.method]
         words.append(f"{origin.rstrip('/')}{mount}{self.path}")
         for name, value in self.headers:
             words += ["-H", f"{name}: {value}"]
+        if cookie:
+            words += ["--cookie", cookie]
         if self.body:
             words += ["--data-raw", self.body]
         return " ".join(shlex.quote(word) for word in words)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from kb.problems import EntryError, Problem
+from kb.problems import EntryError, Problem, did_you_mean
 
 SectionTitle = Literal[
     "Core Patterns",
@@ -56,6 +56,7 @@ class EntrySource:
     body: str
     body_line: int  # the 1-based line of the file where the body starts
     raw_meta: dict[str, object]
+    field_lines: dict[str, int] = field(default_factory=dict)  # front matter key -> file line
 
     def line_of(self, body_line: int) -> int:
         """File line of a 0-based line of the body."""
@@ -69,15 +70,17 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def read_entry(path: Path) -> EntrySource:
     """Parse and validate one entry file; raise :class:`EntryError` saying where it is wrong."""
-    slug = path.stem
-    if not re.match(SLUG_RE, slug):
-        raise EntryError(
-            Problem(path, 1, 1, "KB100", f"file name {path.name!r} is not a slug (a-z, 0-9, -)")
-        )
+    _check_slug(path)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise EntryError(Problem(path, 1, 1, "KB101", f"not UTF-8: {exc}")) from exc
+    return parse_entry(text, path)
+
+
+def parse_entry(text: str, path: Path) -> EntrySource:
+    """Parse and validate an entry's text as if it were the file ``path`` (which need not exist)."""
+    slug = _check_slug(path)
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip() != _FENCE:
         raise EntryError(Problem(path, 1, 1, "KB102", "missing front matter: start with '---'"))
@@ -98,10 +101,16 @@ def read_entry(path: Path) -> EntrySource:
         meta = EntryMeta.model_validate(raw)
     except ValidationError as exc:
         error = exc.errors()[0]
-        field = str(error["loc"][0]) if error["loc"] else ""
-        line = _front_matter_line(lines[1:end], field)
-        where = f"{field}: " if field else ""
+        name = str(error["loc"][0]) if error["loc"] else ""
+        line = _front_matter_line(lines[1:end], name)
+        where = f"{name}: " if name else ""
         message = error["msg"].removeprefix("Value error, ")
+        if name == "section" and error["type"] == "literal_error":
+            value = str(error["input"])
+            message = (
+                f"{value!r} is not a section{did_you_mean(value, list(SECTIONS))}; "
+                f"use one of {', '.join(repr(s) for s in SECTIONS)}"
+            )
         raise EntryError(Problem(path, line, 1, "KB104", f"{where}{message}")) from exc
     return EntrySource(
         slug=slug,
@@ -110,11 +119,27 @@ def read_entry(path: Path) -> EntrySource:
         body="".join(lines[end + 1 :]),
         body_line=end + 2,
         raw_meta=raw,
+        field_lines=_field_lines(lines[1:end]),
     )
 
 
-def _front_matter_line(lines: list[str], field: str) -> int:
+def _check_slug(path: Path) -> str:
+    if not re.match(SLUG_RE, path.stem):
+        raise EntryError(
+            Problem(path, 1, 1, "KB100", f"file name {path.name!r} is not a slug (a-z, 0-9, -)")
+        )
+    return path.stem
+
+
+def _field_lines(lines: list[str]) -> dict[str, int]:
+    """The file line of each top-level key of the front matter (its first line is line 2)."""
+    found: dict[str, int] = {}
     for number, line in enumerate(lines, start=2):
-        if field and line.startswith(f"{field}:"):
-            return number
-    return 1
+        key, colon, _ = line.partition(":")
+        if colon and key and not line[0].isspace() and not key.startswith(("#", "-")):
+            found.setdefault(key.strip(), number)
+    return found
+
+
+def _front_matter_line(lines: list[str], name: str) -> int:
+    return _field_lines(lines).get(name, 1) if name else 1

@@ -1,4 +1,4 @@
-"""The running knowledge base: catalogue, search index and started example apps."""
+"""The running knowledge base: catalogue, search index and the readers' example sandboxes."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from kb import catalogue as catalogue_module
 from kb import examples
 from kb.catalogue import Catalogue, Entry, RenderCache
 from kb.problems import Problem
+from kb.readers import PUBLIC
+from kb.sandboxes import Sandboxes
 from kb.search import SearchIndex
 from kb.settings import Settings
 
@@ -22,13 +24,18 @@ class KnowledgeBase:
     settings: Settings
     catalogue: Catalogue = field(init=False)
     index: SearchIndex = field(init=False)
-    apps: examples.RunningApps = field(default_factory=examples.RunningApps)
+    sandboxes: Sandboxes = field(init=False)
     example_errors: dict[str, Problem] = field(default_factory=dict)
     _cache: RenderCache = field(init=False)
 
     def __post_init__(self) -> None:
         cache_dir = self.settings.cache_dir
         self._cache = RenderCache(cache_dir / "renders.db" if cache_dir else None)
+        self.sandboxes = Sandboxes(
+            self._build,
+            max_per_example=self.settings.sandbox_max_per_example,
+            idle_seconds=self.settings.sandbox_idle_seconds,
+        )
         self.load_content()
 
     def load_content(self) -> None:
@@ -45,29 +52,46 @@ class KnowledgeBase:
         for problem in self.catalogue.problems():
             log.warning("%s", problem.format())
 
+    def _build(self, slug: str) -> FastAPI:
+        name = self.catalogue.entries[slug].meta.example
+        assert name is not None
+        return examples.build(self.settings.examples_dir, name)
+
     async def start_examples(self) -> None:
+        """Start every entry's example once, for the public sandbox, reporting failures."""
         for entry in self.catalogue.entries.values():
             await self.start_example(entry)
 
     async def start_example(self, entry: Entry) -> FastAPI | None:
-        name = entry.meta.example
-        if not name:
+        if not entry.meta.example:
             return None
         self.example_errors.pop(entry.slug, None)
+        await self.sandboxes.forget(entry.slug)
         try:
-            app = examples.build(self.settings.examples_dir, name)
-            return await self.apps.start(entry.slug, app)
+            return await self.sandboxes.get(PUBLIC, entry.slug)
         except examples.ExampleError as exc:
             problem = Problem(entry.source.path, 1, 1, "KB501", str(exc))
             self.example_errors[entry.slug] = problem
             log.error("%s", problem.format())
             return None
 
-    def example_app(self, slug: str) -> FastAPI | None:
-        return self.apps.get(slug)
+    def has_example(self, slug: str) -> bool:
+        """Whether the entry has an example app that started."""
+        entry = self.catalogue.entries.get(slug)
+        return bool(entry and entry.meta.example and slug not in self.example_errors)
+
+    async def example_app(self, slug: str, reader: str = PUBLIC) -> FastAPI | None:
+        """The reader's sandbox of the entry's example, or None when there is none."""
+        if not self.has_example(slug):
+            return None
+        try:
+            return await self.sandboxes.get(reader, slug)
+        except examples.ExampleError as exc:
+            log.error("%s: %s", slug, exc)
+            return None
 
     def problems(self) -> list[Problem]:
         return sorted([*self.catalogue.problems(), *self.example_errors.values()])
 
     async def aclose(self) -> None:
-        await self.apps.aclose()
+        await self.sandboxes.aclose()

@@ -1,45 +1,77 @@
 """``/examples/{slug}/...``: each entry's example app, mounted under its own prefix.
 
-One ASGI app serves the whole ``/examples`` prefix and picks the example by slug, so
-examples can be started, replaced and stopped while the KB runs. ``/docs`` of every
-example is the KB's own Swagger UI page, with its assets served locally.
+One ASGI app serves the whole ``/examples`` prefix and picks the app by slug and by
+reader, so that each reader reaches their own sandbox, the same one the inline console
+uses. ``/docs`` of every example is the KB's own Swagger UI page, with local assets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Awaitable, Callable
 
 from starlette._utils import get_route_path
+from starlette.datastructures import MutableHeaders
 from starlette.responses import RedirectResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kb.readers import reader_of
+
+_PATH_ATTRIBUTE = re.compile(r";\s*path=[^;]*", re.IGNORECASE)
+
+
+def scope_cookie(header: str, mount: str) -> str:
+    """A Set-Cookie value whose Path is moved under the example's mount.
+
+    Example apps are written as if served at "/"; a cookie they set for "/" must not
+    reach the KB or the other examples.
+    """
+    match = re.search(r";\s*path=([^;]*)", header, re.IGNORECASE)
+    path = match.group(1).strip() if match else "/"
+    inner = path if path.startswith("/") else "/"
+    scoped = f"{mount}{inner}" if inner != "/" else f"{mount}/"
+    return _PATH_ATTRIBUTE.sub("", header) + f"; Path={scoped}"
 
 
 class ExamplesMount:
     def __init__(
         self,
-        app_for: Callable[[str], ASGIApp | None],
-        docs_page: Callable[[Scope, str], Response],
+        app_for: Callable[[str, str], Awaitable[ASGIApp | None]],
+        docs_page: Callable[[Scope, str], Awaitable[Response | None]],
         not_found: Callable[[Scope], Response],
     ) -> None:
+        """``app_for(slug, reader)`` gives the reader's sandbox of the entry's example."""
         self.app_for = app_for
         self.docs_page = docs_page
         self.not_found = not_found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] != "http":
             return
         route_path = get_route_path(scope)  # "/{slug}/rest" below this mount
         slug, _, rest = route_path.lstrip("/").partition("/")
-        app = self.app_for(slug) if slug else None
+        app = await self.app_for(slug, reader_of(scope)) if slug else None
         if app is None:
-            if scope["type"] == "http":
-                await self.not_found(scope)(scope, receive, send)
+            await self.not_found(scope)(scope, receive, send)
             return
         root_path = scope.get("root_path", "") + f"/{slug}"
-        if scope["type"] == "http" and not rest and not route_path.endswith("/"):
+        if not rest and not route_path.endswith("/"):
             await RedirectResponse(f"{root_path}/")(scope, receive, send)
             return
-        if scope["type"] == "http" and f"/{rest}" in ("/docs", "/redoc"):
-            await self.docs_page(scope, slug)(scope, receive, send)
-            return
-        await app({**scope, "root_path": root_path}, receive, send)
+        if f"/{rest}" in ("/docs", "/redoc"):
+            page = await self.docs_page(scope, slug)
+            if page is not None:
+                await page(scope, receive, send)
+                return
+
+        async def send_scoped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                cookies = headers.getlist("set-cookie")
+                if cookies:
+                    del headers["set-cookie"]
+                    for cookie in cookies:
+                        headers.append("set-cookie", scope_cookie(cookie, root_path))
+            await send(message)
+
+        await app({**scope, "root_path": root_path}, receive, send_scoped)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from rapidfuzz import process
+
 
 class EntryError(Exception):
     """A problem that stops one entry from loading; carries where it is."""
@@ -32,3 +34,9 @@ class Problem:
         data = asdict(self)
         data["path"] = str(self.path)
         return data
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices``, or nothing when none is close."""
+    match = process.extractOne(word, choices, score_cutoff=70) if choices else None
+    return f" (did you mean {match[0]!r}?)" if match else ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from kb import api, pages, tryit
 
@@ -39,6 +39,14 @@ router.add_api_route(
     responses={404: {"description": "No such pattern"}},
 )
 router.add_api_route("/api/search", api.search, tags=["search"])
+router.add_api_route(
+    "/try/{slug}/reset",
+    tryit.reset,
+    methods=["POST"],
+    response_class=HTMLResponse,
+    include_in_schema=False,
+)
 router.add_api_route("/healthz", api.healthz, tags=["operations"])
+router.add_api_route("/metrics", api.metrics, tags=["operations"], response_class=Response)
 
 # Mounted in kb.app.create_app: /static (files) and /examples/{slug}/... (example apps).

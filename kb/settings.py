@@ -6,6 +6,7 @@ Each field can be set from the environment with the ``KB_`` prefix, for example
 
 from __future__ import annotations
 
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -47,11 +48,46 @@ class Settings(BaseSettings):
     try_timeout: float = Field(
         default=5.0, ge=0, description="Seconds an example call may run (0: no limit)."
     )
-    try_max_body: int = Field(
-        default=64 * 1024, ge=0, description="Bytes a console request body may have (0: no limit)."
+    max_body: int = Field(
+        default=64 * 1024,
+        ge=0,
+        description="Bytes a request body to /try or /examples may have; more is a 413 (0: no limit).",
     )
     try_max_response: int = Field(
         default=1024 * 1024, ge=0, description="Bytes of an example response shown (0: all)."
+    )
+    secret_key: str = Field(
+        default_factory=lambda: secrets.token_urlsafe(32),
+        min_length=32,
+        description="Key that signs reader cookies; generated at start-up when unset. Set the "
+        "same value on every process behind one load balancer.",
+    )
+    sandbox_max_per_example: int = Field(
+        default=50,
+        ge=1,
+        description="Readers' sandboxes kept per example; the least recently used goes first.",
+    )
+    sandbox_idle_seconds: float = Field(
+        default=900.0, gt=0, description="Seconds a sandbox may sit unused before it is closed."
+    )
+    rate_limit_try: int = Field(
+        default=60, ge=0, description="Console requests per client per minute (0: no limit)."
+    )
+    rate_limit_examples: int = Field(
+        default=120,
+        ge=0,
+        description="Direct /examples requests per client per minute (0: no limit).",
+    )
+    rate_limit_search: int = Field(
+        default=300, ge=0, description="Searches per client per minute (0: no limit)."
+    )
+    trusted_hosts: list[str] = Field(
+        default=["127.0.0.1", "localhost", "[::1]", "testserver"],
+        description='Host names the KB answers to, as JSON (e.g. \'["kb.example.com"]\'); "*" for any.',
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (comma-separated, or *).",
     )
     edit_url: str = Field(
         default="",

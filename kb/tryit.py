@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from kb import console, tryblocks
 from kb.deps import KB, Htmx, Templates
 from kb.pages import entry_context, not_found, page
+from kb.readers import COOKIE, reader_of
 
 VARIABLE_PREFIX = "var_"
 
@@ -77,7 +78,7 @@ async def try_request(
             raise ConsoleInputError(
                 f"This request uses {{{{{name}}}}}, which has no value yet.{hint}"
             ) from None
-        app = kb.example_app(slug)
+        app = await kb.example_app(slug, reader_of(request.scope))
         if app is None:
             status_code = 503
             context["error"] = "This entry's example app is not running; see /healthz."
@@ -96,7 +97,7 @@ async def try_request(
                 result=result,
                 captured=captured,
                 failures=failures,
-                curl=sent.curl(str(request.base_url), entry.mount),
+                curl=sent.curl(str(request.base_url), entry.mount, _reader_cookie(request)),
                 error=result.error,
             )
             if result.error:
@@ -121,3 +122,24 @@ def _capturing_block(blocks: list[tryblocks.TryBlock], name: str) -> int | None:
         if any(capture.name == name for capture in block.captures):
             return number
     return None
+
+
+def _reader_cookie(request: Request) -> str:
+    """The reader's cookie, so that "copy as curl" reaches the reader's own sandbox."""
+    value = request.cookies.get(COOKIE, "")
+    return f"{COOKIE}={value}" if value and reader_of(request.scope) != "public" else ""
+
+
+async def reset(
+    slug: str, request: Request, kb: KB, templates: Templates, htmx: Htmx
+) -> HTMLResponse:
+    """Throw away the reader's sandbox of this example: the next request starts afresh."""
+    entry = kb.catalogue.entries.get(slug)
+    if entry is None or not entry.meta.example:
+        return not_found(request, templates, f"There is no example for “{slug}”.")
+    await kb.sandboxes.reset(reader_of(request.scope), slug)
+    context = {"entry": entry, "variables": {}, "oob": True}
+    if htmx:
+        return templates.TemplateResponse(request, "_reset.html", context)
+    full = entry_context(kb, entry, reset=True)
+    return page(templates, request, "entry.html", full)

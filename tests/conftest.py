@@ -36,8 +36,13 @@ def site_settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def site_client(site_settings: Settings) -> Iterator[TestClient]:
-    """A client of the KB serving the fixture site, lifespan (examples) started."""
+    """A client of the KB serving the fixture site, lifespan (examples) started.
+
+    Like a browser, it has visited a page and so holds its reader cookie: its requests
+    reach its own sandboxes.
+    """
     with TestClient(create_app(site_settings)) as client:
+        client.get("/")
         yield client
 
 

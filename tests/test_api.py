@@ -68,7 +68,9 @@ def test_healthz(site_client: TestClient) -> None:
     assert site_client.get("/healthz").json() == {
         "status": "ok",
         "entries": 2,
+        "broken_entries": 0,
         "examples_running": 1,
+        "sandboxes_alive": 1,
         "problems": [],
     }
 
@@ -80,6 +82,7 @@ def test_openapi_and_local_docs(site_client: TestClient) -> None:
         "/api/patterns/{slug}",
         "/api/search",
         "/healthz",
+        "/metrics",
     }
     docs = site_client.get("/docs").text
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs

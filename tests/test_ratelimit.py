@@ -1,0 +1,47 @@
+from fastapi.testclient import TestClient
+
+from kb.app import create_app
+from kb.settings import Settings
+
+
+def test_search_past_the_limit_is_429_with_retry_after(site_settings: Settings) -> None:
+    site_settings.rate_limit_search = 3
+    with TestClient(create_app(site_settings)) as client:
+        statuses = [client.get("/search", params={"q": "x"}).status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        refused = client.get("/api/search", params={"q": "x"})  # the same budget
+        assert refused.status_code == 429
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        assert "at most 3 per minute" in refused.text
+        metrics = client.get("/metrics").text
+    assert 'kb_rate_limited_total{limit="search"} 2.0' in metrics
+
+
+def test_console_and_examples_have_their_own_limits(site_settings: Settings) -> None:
+    site_settings.rate_limit_try = 1
+    site_settings.rate_limit_examples = 1
+    with TestClient(create_app(site_settings)) as client:
+        form = {"block": "0", "method": "GET", "path": "/names"}
+        assert client.post("/try/greeting", data=form).status_code == 200
+        assert client.post("/try/greeting", data=form).status_code == 429
+        assert client.get("/examples/greeting/names").status_code == 200
+        assert client.get("/examples/greeting/names").status_code == 429
+        assert client.get("/patterns/greeting").status_code == 200  # reading is not limited
+
+
+def test_zero_turns_a_limit_off(site_settings: Settings) -> None:
+    site_settings.rate_limit_search = 0
+    with TestClient(create_app(site_settings)) as client:
+        assert {client.get("/search?q=x").status_code for _ in range(20)} == {200}
+
+
+def test_clients_are_counted_apart(site_settings: Settings) -> None:
+    site_settings.rate_limit_search = 1
+    app = create_app(site_settings)
+    with (
+        TestClient(app, client=("10.0.0.1", 1)) as one,
+        TestClient(app, client=("10.0.0.2", 1)) as two,
+    ):
+        assert one.get("/search?q=x").status_code == 200
+        assert two.get("/search?q=x").status_code == 200
+        assert one.get("/search?q=x").status_code == 429
