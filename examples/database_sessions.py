@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
+from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import String, create_engine, select
 from sqlalchemy.exc import IntegrityError
@@ -76,6 +76,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+# Ids are SQLite integers: a larger one is a 422, not an overflow in the driver.
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def create_app() -> FastAPI:
@@ -104,7 +106,7 @@ def create_app() -> FastAPI:
         return [NoteOut.model_validate(note) for note in notes]
 
     @app.get("/notes/{note_id}", response_model=NoteOut)
-    def read_note(note_id: int, session: SessionDep) -> NoteOut:
+    def read_note(note_id: RowId, session: SessionDep) -> NoteOut:
         note = session.get(Note, note_id)
         if note is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"Note {note_id} not found.")

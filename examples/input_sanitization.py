@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Literal
 
+import fastapi
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -94,6 +95,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+# Ids are SQLite integers: a larger one is a 422, not an overflow in the driver.
+RowId = Annotated[int, fastapi.Path(ge=1, le=2**63 - 1)]
 
 
 def create_app() -> FastAPI:
@@ -138,7 +141,7 @@ def create_app() -> FastAPI:
         return product
 
     @app.get("/products/{product_id}/card", response_class=HTMLResponse)
-    def product_card(session: SessionDep, product_id: int) -> HTMLResponse:
+    def product_card(session: SessionDep, product_id: RowId) -> HTMLResponse:
         """Client-supplied text is escaped when it is written into HTML, not when stored."""
         product = session.get(Product, product_id)
         if product is None:

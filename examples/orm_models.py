@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
+from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import (
     CheckConstraint,
@@ -57,7 +57,7 @@ class ProductCreate(BaseModel):
     sku: str = Field(min_length=3, max_length=32, pattern=r"^[A-Z0-9-]+$")
     name: str = Field(min_length=1, max_length=200)
     description: str | None = None
-    price_cents: int = Field(ge=0)
+    price_cents: int = Field(ge=0, le=2**63 - 1)
     in_stock: bool = True
 
 
@@ -66,7 +66,7 @@ class ProductUpdate(BaseModel):
 
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = None
-    price_cents: int | None = Field(None, ge=0)
+    price_cents: int | None = Field(None, ge=0, le=2**63 - 1)
     in_stock: bool | None = None
 
     @field_validator("name", "price_cents", "in_stock")
@@ -111,9 +111,11 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+# Ids are SQLite integers: a larger one is a 422, not an overflow in the driver.
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
-def get_product_or_404(product_id: int, session: SessionDep) -> Product:
+def get_product_or_404(product_id: RowId, session: SessionDep) -> Product:
     product = session.get(Product, product_id)
     if product is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"Product {product_id} not found")

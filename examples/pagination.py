@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Date, String, create_engine, func, select, tuple_
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import StaticPool
@@ -58,7 +58,7 @@ class Cursor(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     published: dt.date
-    id: int
+    id: int = Field(ge=1, le=2**63 - 1)  # a SQLite integer: larger is a tampered cursor
 
 
 def encode_cursor(article: Article) -> str:
@@ -72,7 +72,7 @@ def decode_cursor(token: str) -> Cursor:
         padded = token + "=" * (-len(token) % 4)
         raw = base64.b64decode(padded, altchars=b"-_", validate=True)
         return Cursor.model_validate_json(raw)
-    except (binascii.Error, ValidationError):
+    except (binascii.Error, ValidationError, ValueError):  # ValueError: not ASCII
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "Invalid cursor.") from None
 
 

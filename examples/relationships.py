@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
+from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Column, ForeignKey, String, Table, create_engine, event, select
 from sqlalchemy.exc import IntegrityError
@@ -152,6 +152,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+# A path id is a SQLite integer: anything larger is a 422, not an overflow in the driver.
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def find_or_create_tags(session: Session, names: list[str]) -> list[Tag]:
@@ -160,7 +162,7 @@ def find_or_create_tags(session: Session, names: list[str]) -> list[Tag]:
     return [existing.get(name) or Tag(name=name) for name in names]
 
 
-def get_author_or_404(author_id: int, session: SessionDep) -> Author:
+def get_author_or_404(author_id: RowId, session: SessionDep) -> Author:
     author = session.get(Author, author_id)
     if author is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"Author {author_id} not found")
@@ -216,7 +218,7 @@ def create_app() -> FastAPI:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     @app.delete("/authors/{author_id}/books/{book_id}", status_code=status.HTTP_204_NO_CONTENT)
-    def remove_book(book_id: int, author: AuthorDep, session: SessionDep) -> Response:
+    def remove_book(book_id: RowId, author: AuthorDep, session: SessionDep) -> Response:
         book = next((b for b in author.books if b.id == book_id), None)
         if book is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"Author has no book {book_id}")
@@ -225,7 +227,7 @@ def create_app() -> FastAPI:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     @app.get("/books/{book_id}", response_model=BookDetail)
-    def read_book(book_id: int, session: SessionDep) -> BookDetail:
+    def read_book(book_id: RowId, session: SessionDep) -> BookDetail:
         statement = (
             select(Book)
             .where(Book.id == book_id)

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response, status
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 SEED = [
@@ -13,10 +13,13 @@ SEED = [
 ]
 
 
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
 class ArticleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    slug: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=60)
+    slug: str = Field(pattern=SLUG_PATTERN, max_length=60)
     title: str = Field(min_length=1, max_length=120)
     body: str = Field(max_length=10_000)
 
@@ -113,7 +116,7 @@ def create_app() -> FastAPI:
         },
     )
     def put_article(
-        slug: str,
+        slug: Annotated[str, Path(pattern=SLUG_PATTERN, max_length=60)],
         payload: ArticleUpdate,
         articles: Store,
         request: Request,

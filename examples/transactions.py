@@ -57,9 +57,13 @@ class Ledger(BaseModel):
     total_cents: int
 
 
+# Ids are SQLite integers: a larger number is a client error, not an overflow.
+AccountId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
 class TransferIn(BaseModel):
-    source_id: int
-    target_id: int
+    source_id: AccountId
+    target_id: AccountId
     amount_cents: int = Field(gt=0, le=1_000_000_00)
 
     @model_validator(mode="after")
