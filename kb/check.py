@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from kb import catalogue as catalogue_module
-from kb import console, examples
+from kb import console, examples, render
 from kb.catalogue import Catalogue, Entry
-from kb.problems import Problem
+from kb.entries import SLUG_RE, parse_entry
+from kb.problems import EntryError, Problem
 from kb.settings import Settings
 
 
@@ -21,6 +24,37 @@ async def check(settings: Settings, paths: Iterable[Path] = ()) -> list[Problem]
         problems.extend(entry.problems)
         problems.extend(await check_example(catalogue, entry, settings.try_timeout))
     return sorted(set(problems))
+
+
+@dataclasses.dataclass
+class TextCheck:
+    """An entry's text checked: the entry when its front matter is valid, and the problems."""
+
+    entry: Entry | None
+    problems: list[Problem]
+
+
+def check_text(catalogue: Catalogue, slug: str, text: str) -> TextCheck:
+    """What ``kb check`` finds in ``text`` as ``content/<slug>.md``, short of running the example.
+
+    Front matter, includes, try-block syntax, related entries, the example's name, and
+    links and anchors, checked against ``catalogue`` as if the entry were in it.
+    """
+    if not re.match(SLUG_RE, slug):
+        where = catalogue.content_dir / "new-entry.md"
+        return TextCheck(
+            None, [Problem(where, 1, 1, "KB100", f"{slug!r} is not a slug (a-z, 0-9, -)")]
+        )
+    path = catalogue.content_dir / f"{slug}.md"
+    try:
+        source = parse_entry(text, path)
+    except EntryError as exc:
+        return TextCheck(None, [exc.problem])
+    entry = catalogue_module.make_entry(source, render.render(source.body, catalogue.examples_dir))
+    with_entry = dataclasses.replace(catalogue, entries={**catalogue.entries, slug: entry})
+    entry.problems.extend(catalogue_module.reference_problems(with_entry, entry))
+    entry.problems.sort()
+    return TextCheck(entry, list(entry.problems))
 
 
 def _select(catalogue: Catalogue, paths: list[Path]) -> list[Entry]:

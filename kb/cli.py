@@ -1,4 +1,4 @@
-"""The ``kb`` command: serve, index, check."""
+"""The ``kb`` command: serve, index, check, new, proposals."""
 
 from __future__ import annotations
 
@@ -35,11 +35,15 @@ def serve(args: argparse.Namespace) -> int:
     os.environ["KB_EXAMPLES_DIR"] = str(settings.examples_dir)
     kwargs: dict[str, object] = {}
     if args.reload:
-        root = Path(__file__).resolve().parent
+        # Development mode: kb.devreload watches content/, examples/, templates and static
+        # files in-process and refreshes open pages; uvicorn restarts the server only when
+        # the KB's own code changes.
+        os.environ["KB_DEV"] = "1"
         kwargs = {
             "reload": True,
-            "reload_dirs": [str(root), str(settings.content_dir), str(settings.examples_dir)],
-            "reload_includes": ["*.py", "*.md", "*.yaml", "*.html", "*.css", "*.js"],
+            "reload_dirs": [str(Path(__file__).resolve().parent)],
+            "reload_includes": ["*.py"],
+            "timeout_graceful_shutdown": 1,  # open pages' event streams must not hold it up
         }
     configure_logging()
     uvicorn.run(
@@ -97,6 +101,115 @@ def check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def new(args: argparse.Namespace) -> int:
+    from kb import scaffold
+
+    settings = _settings(args)
+    try:
+        plan = scaffold.scaffold(
+            settings.content_dir,
+            settings.examples_dir,
+            args.slug,
+            title=args.title,
+            section=args.section,
+            group=args.group or "",
+            summary=args.summary or "",
+            example=None if args.no_example else (args.example or ""),
+            tags=_names(args.tags),
+            related=_names(args.related),
+        )
+        scaffold.write(plan)
+    except scaffold.ScaffoldError as exc:
+        print(f"kb new: {exc}", file=sys.stderr)
+        return 1
+    for path in plan.files:
+        print(f"created {_shown(path)}")
+    outline = _shown(settings.content_dir / "_sections.yaml")
+    if plan.outlined:
+        print(f"listed {plan.entry.stem} in {outline} under {plan.group!r}")
+    else:
+        print(f"add {plan.entry.stem} to {plan.group!r} in {outline} to set its place")
+    entry = _shown(plan.entry)
+    print(
+        "next:\n"
+        f"  edit {entry} (and the example); keep the TODOs out of the final text\n"
+        f"  kb check {entry}         # front matter, links, includes, example, try blocks\n"
+        f"  kb serve --reload         # http://127.0.0.1:8000/patterns/{plan.entry.stem}, "
+        "refreshed on every save"
+    )
+    return 0
+
+
+def proposals(args: argparse.Namespace) -> int:
+    from kb.proposals import ProposalError, ProposalStore, Status
+
+    settings = _settings(args)
+    store = ProposalStore(args.db or settings.proposals_database)
+    try:
+        if args.action == "list":
+            wanted = None if args.status == "all" else Status(args.status)
+            found = store.proposals(wanted)
+            for proposal in found:
+                print(
+                    f"#{proposal.id:<4} {proposal.status:<8} {proposal.created_at:%Y-%m-%d %H:%M}  "
+                    f"{proposal.slug:<28} {proposal.title}"
+                    + (f"  (by {proposal.author})" if proposal.author else "")
+                )
+            if not found:
+                print(f"no {'' if wanted is None else wanted + ' '}proposals", file=sys.stderr)
+        elif args.action == "show":
+            proposal = store.get(args.id)
+            print(f"proposal #{proposal.id}: {proposal.status}")
+            print(f"slug:    {proposal.slug} (content/{proposal.slug}.md)")
+            print(f"title:   {proposal.title}")
+            print(f"author:  {proposal.author or '(anonymous)'}")
+            print(f"created: {proposal.created_at:%Y-%m-%d %H:%M} UTC")
+            if proposal.decided_at:
+                print(f"decided: {proposal.decided_at:%Y-%m-%d %H:%M} UTC")
+            if proposal.reason:
+                print(f"reason:  {proposal.reason}")
+            if proposal.note:
+                print(f"note:    {proposal.note}")
+            print()
+            print(proposal.markdown, end="" if proposal.markdown.endswith("\n") else "\n")
+        elif args.action == "accept":
+            target = store.accept(args.id, settings.content_dir, replace=args.replace)
+            print(f"accepted #{args.id}: wrote {_shown(target)}")
+            return _check_accepted(settings, target)
+        elif args.action == "reject":
+            store.reject(args.id, args.reason or "")
+            print(f"rejected #{args.id}")
+    except ProposalError as exc:
+        print(f"kb proposals: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.dispose()
+    return 0
+
+
+def _check_accepted(settings: Settings, target: Path) -> int:
+    """Run ``kb check`` on an accepted entry; its problems are the maintainer's to fix."""
+    from kb.check import check as run_check
+
+    problems = asyncio.run(run_check(settings, [target]))
+    for problem in problems:
+        print(problem.format(Path.cwd()))
+    if problems:
+        print(f"kb check: {len(problems)} problem(s) in the accepted entry", file=sys.stderr)
+    else:
+        print("kb check: the accepted entry passes; it is in the next index")
+    return 0
+
+
+def _names(value: str | None) -> list[str]:
+    return [name.strip() for name in (value or "").split(",") if name.strip()]
+
+
+def _shown(path: Path) -> str:
+    cwd = Path.cwd()
+    return str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kb", description="FastAPI Patterns knowledge base.")
     parser.add_argument("--version", action="version", version=f"kb {__version__}")
@@ -111,7 +224,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="serve the knowledge base")
     serve_parser.add_argument("--host", help="address to bind (default 127.0.0.1)")
     serve_parser.add_argument("--port", type=int, help="port (default 8000)")
-    serve_parser.add_argument("--reload", action="store_true", help="restart when files change")
+    serve_parser.add_argument(
+        "--reload",
+        action="store_true",
+        help="development mode: reload entries and examples as they change, refresh open pages",
+    )
     dirs(serve_parser)
     serve_parser.set_defaults(handler=serve)
 
@@ -125,6 +242,51 @@ def build_parser() -> argparse.ArgumentParser:
     check_parser.add_argument("--format", choices=("text", "json"), default="text")
     dirs(check_parser)
     check_parser.set_defaults(handler=check)
+
+    new_parser = commands.add_parser(
+        "new", help="scaffold an entry, its example app and the example's test"
+    )
+    new_parser.add_argument("slug", help="the entry's slug: content/<slug>.md, /patterns/<slug>")
+    new_parser.add_argument(
+        "--section", required=True, help="section title or slug, e.g. 'Core Patterns'"
+    )
+    new_parser.add_argument("--title", required=True, help="the entry's title (3-80 characters)")
+    new_parser.add_argument("--group", help="group within the section (default: its first)")
+    new_parser.add_argument("--summary", help="one sentence that says what the entry answers")
+    new_parser.add_argument("--example", help="example name (default: the slug with _)")
+    new_parser.add_argument(
+        "--no-example", action="store_true", help="an entry without an example app"
+    )
+    new_parser.add_argument("--tags", help="comma-separated tags")
+    new_parser.add_argument("--related", help="comma-separated slugs of related entries")
+    dirs(new_parser)
+    new_parser.set_defaults(handler=new)
+
+    proposals_parser = commands.add_parser(
+        "proposals", help="review entries proposed from /contribute"
+    )
+    proposals_parser.add_argument(
+        "--db", help="proposals database URL (default: KB_PROPOSALS_URL or .cache/proposals.db)"
+    )
+    dirs(proposals_parser)
+    actions = proposals_parser.add_subparsers(dest="action", required=True)
+    list_parser = actions.add_parser("list", help="list proposals")
+    list_parser.add_argument(
+        "--status", choices=("pending", "accepted", "rejected", "all"), default="pending"
+    )
+    show_parser = actions.add_parser("show", help="print one proposal and its Markdown")
+    show_parser.add_argument("id", type=int)
+    accept_parser = actions.add_parser(
+        "accept", help="write the proposal to content/<slug>.md and check it"
+    )
+    accept_parser.add_argument("id", type=int)
+    accept_parser.add_argument(
+        "--replace", action="store_true", help="overwrite an existing entry of that slug"
+    )
+    reject_parser = actions.add_parser("reject", help="mark the proposal rejected")
+    reject_parser.add_argument("id", type=int)
+    reject_parser.add_argument("--reason", help="why, kept with the proposal")
+    proposals_parser.set_defaults(handler=proposals)
     return parser
 
 

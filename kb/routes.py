@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
+from fastapi.sse import EventSourceResponse
 
-from kb import api, pages, tryit
+from kb import api, contribute, devreload, pages, tryit
 
 router = APIRouter()
 
@@ -30,6 +31,28 @@ router.add_api_route(
 )
 router.add_api_route("/highlight.css", pages.highlight_css, include_in_schema=False)
 
+# Contributing: the guide, and the editor that proposes entries (kb/contribute.py).
+router.add_api_route(
+    "/contributing", contribute.guide, response_class=HTMLResponse, include_in_schema=False
+)
+router.add_api_route(
+    "/contribute", contribute.form, response_class=HTMLResponse, include_in_schema=False
+)
+router.add_api_route(
+    "/contribute/preview",
+    contribute.preview,
+    methods=["POST"],
+    response_class=HTMLResponse,
+    include_in_schema=False,
+)
+router.add_api_route(
+    "/contribute",
+    contribute.propose,
+    methods=["POST"],
+    response_class=HTMLResponse,
+    include_in_schema=False,
+)
+
 # The JSON API.
 router.add_api_route("/api/patterns", api.list_patterns, tags=["patterns"])
 router.add_api_route(
@@ -50,3 +73,13 @@ router.add_api_route("/healthz", api.healthz, tags=["operations"])
 router.add_api_route("/metrics", api.metrics, tags=["operations"], response_class=Response)
 
 # Mounted in kb.app.create_app: /static (files) and /examples/{slug}/... (example apps).
+
+# Development mode only (KB_DEV, `kb serve --reload`): kb.app.create_app includes this
+# router only then, so production neither routes nor links these.
+dev_router = APIRouter()
+dev_router.add_api_route(
+    "/__dev/events",
+    devreload.events,
+    response_class=EventSourceResponse,
+    include_in_schema=False,
+)

@@ -10,7 +10,8 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from limits import parse
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -59,8 +60,8 @@ class Settings(BaseSettings):
     secret_key: str = Field(
         default_factory=lambda: secrets.token_urlsafe(32),
         min_length=32,
-        description="Key that signs reader cookies; generated at start-up when unset. Set the "
-        "same value on every process behind one load balancer.",
+        description="Key that signs reader cookies and CSRF tokens; generated at start-up when "
+        "unset. Set the same value on every process behind one load balancer.",
     )
     sandbox_max_per_example: int = Field(
         default=50,
@@ -94,6 +95,40 @@ class Settings(BaseSettings):
         description="Template for 'Edit this page' links, e.g. "
         "https://github.com/org/repo/edit/main/content/{path}; empty hides the link.",
     )
+    dev: bool = Field(
+        default=False,
+        description="Development mode (`kb serve --reload` turns it on): reload entries and "
+        "examples when their files change, and refresh open pages.",
+    )
+    proposals_url: str = Field(
+        default="",
+        description="SQLAlchemy URL of the proposals database, e.g. "
+        "postgresql+psycopg://kb@db/kb (empty: the SQLite file .cache/proposals.db beside "
+        "the content folder).",
+    )
+    proposals_rate: str = Field(
+        default="5/minute",
+        description="Proposals one client may send, as a rate of the limits library.",
+    )
+    proposals_max_bytes: int = Field(
+        default=64 * 1024, ge=1, description="Bytes of Markdown one proposal may have."
+    )
+
+    @field_validator("proposals_rate")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a rate like 5/minute") from exc
+        return value
+
+    @property
+    def proposals_database(self) -> str:
+        """The proposals database URL, with the default filled in."""
+        if self.proposals_url:
+            return self.proposals_url
+        return f"sqlite:///{self.content_dir.resolve().parent / '.cache' / 'proposals.db'}"
 
 
 @lru_cache

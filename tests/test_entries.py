@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.entries import read_entry
+from kb.entries import parse_entry, read_entry
 from kb.problems import EntryError
 
 VALID = """---
@@ -84,3 +84,26 @@ def test_non_utf8_is_reported(tmp_path: Path) -> None:
     path.write_bytes("---\ntitle: caf\xe9\n---\n".encode("latin-1"))
     with pytest.raises(EntryError, match="KB101"):
         read_entry(path)
+
+
+def test_an_unknown_section_suggests_the_closest(tmp_path: Path) -> None:
+    path = write(tmp_path, VALID.replace("Core Patterns", "core pattern"))
+    with pytest.raises(EntryError) as info:
+        read_entry(path)
+    problem = info.value.problem
+    assert (problem.line, problem.code) == (4, "KB104")
+    assert problem.message.startswith(
+        "section: 'core pattern' is not a section (did you mean 'Core Patterns'?); use one of "
+    )
+
+
+def test_text_is_parsed_as_if_it_were_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "not-written-yet.md"
+    source = parse_entry(VALID, path)
+    assert (source.slug, source.path, source.meta.title) == (
+        "not-written-yet",
+        path,
+        "Sample entry",
+    )
+    assert source.field_lines["related"] == 8 and source.field_lines["example"] == 7
+    assert not path.exists()
