@@ -203,7 +203,8 @@ def build(
     cache = catalogue.RenderCache(cache_dir / "renders.db")
     loaded = catalogue.load(content, examples, cache, progress=progress_bar(label))
     loaded_at = time.perf_counter()
-    index = SearchIndex(loaded, cache_dir=cache_dir, timeout_ms=0)
+    # No result cache: every query below is answered from the index, as a first search is.
+    index = SearchIndex(loaded, cache_dir=cache_dir, timeout_ms=0, cache_size=0)
     done = time.perf_counter()
     return index, loaded_at - started, done - loaded_at
 

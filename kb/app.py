@@ -10,18 +10,21 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import Scope
 
 from kb import __version__
+from kb.assets import Assets, HashedStaticFiles
+from kb.contribute import Contributions
+from kb.devreload import DevReloader
 from kb.knowledge import KnowledgeBase
 from kb.mount import ExamplesMount
 from kb.observability import Metrics, RequestContextMiddleware
 from kb.ratelimit import RateLimitMiddleware, Rule
 from kb.readers import ReaderMiddleware
-from kb.routes import router
+from kb.routes import dev_router, router
 from kb.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from kb.settings import Settings, get_settings
 from kb.templating import build_templates
@@ -32,7 +35,10 @@ log = logging.getLogger("kb")
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     kb = KnowledgeBase(settings)
-    templates = build_templates(settings.templates_dir)
+    assets = Assets(settings.static_dir)
+    templates = build_templates(settings.templates_dir, dev=settings.dev, assets=assets)
+    contributions = Contributions.from_settings(settings)
+    reloader = DevReloader(kb) if settings.dev else None
     metrics = Metrics(sandboxes_alive=lambda: len(kb.sandboxes))
 
     async def sweep_idle_sandboxes() -> None:
@@ -50,9 +56,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             len(kb.sandboxes),
         )
         sweeper = asyncio.create_task(sweep_idle_sandboxes())
+        contributions.start()
+        if reloader is not None:
+            reloader.start()
         try:
             yield
         finally:
+            if reloader is not None:
+                await reloader.aclose()
+            contributions.close()
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
@@ -69,8 +81,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.kb = kb
     app.state.templates = templates
     app.state.metrics = metrics
+    app.state.contributions = contributions
+    app.state.devreload = reloader
     app.include_router(router)
-    app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+    if settings.dev:
+        app.include_router(dev_router)
+    app.mount(
+        "/static", HashedStaticFiles(assets=assets, directory=settings.static_dir), name="static"
+    )
 
     def not_found_page(scope: Scope) -> Response:
         request = Request(scope)
@@ -107,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Added innermost first: the request id and metrics wrap everything, so even a 413
     # or a 429 is logged and counted.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(ReaderMiddleware, secret=settings.secret_key)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body, prefixes=("/try/", "/examples/")

@@ -1,4 +1,8 @@
-"""Dependencies shared by the KB's route handlers."""
+"""Dependencies shared by the KB's route handlers.
+
+All are ``async def``: FastAPI runs a plain ``def`` dependency in a worker thread, which
+would cost more than the dependency itself on every request.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +14,15 @@ from fastapi.templating import Jinja2Templates
 from kb.knowledge import KnowledgeBase
 
 
-def get_kb(request: Request) -> KnowledgeBase:
+async def get_kb(request: Request) -> KnowledgeBase:
     return request.app.state.kb
 
 
-def get_templates(request: Request) -> Jinja2Templates:
+async def get_templates(request: Request) -> Jinja2Templates:
     return request.app.state.templates
 
 
-def is_htmx(request: Request) -> bool:
+async def is_htmx(request: Request) -> bool:
     """True for requests htmx makes that want a fragment rather than a page.
 
     When the reader goes back to a URL htmx pushed, htmx asks for it again and needs the

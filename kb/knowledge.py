@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from kb import catalogue as catalogue_module
 from kb import examples
 from kb.catalogue import Catalogue, Entry, RenderCache
+from kb.pagecache import PageCache
 from kb.problems import Problem
 from kb.readers import PUBLIC
 from kb.sandboxes import Sandboxes
@@ -26,6 +27,7 @@ class KnowledgeBase:
     index: SearchIndex = field(init=False)
     sandboxes: Sandboxes = field(init=False)
     example_errors: dict[str, Problem] = field(default_factory=dict)
+    pages: PageCache = field(default_factory=PageCache)
     _cache: RenderCache = field(init=False)
 
     def __post_init__(self) -> None:
@@ -49,6 +51,7 @@ class KnowledgeBase:
             timeout_ms=self.settings.search_timeout_ms,
             cache_dir=self.settings.cache_dir,
         )
+        self.pages.clear()
         for problem in self.catalogue.problems():
             log.warning("%s", problem.format())
 
@@ -66,6 +69,7 @@ class KnowledgeBase:
         if not entry.meta.example:
             return None
         self.example_errors.pop(entry.slug, None)
+        self.pages.clear()  # entry pages say whether the example runs
         await self.sandboxes.forget(entry.slug)
         try:
             return await self.sandboxes.get(PUBLIC, entry.slug)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Query, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from kb import examples
+from kb.assets import IMMUTABLE
 from kb.deps import KB, Htmx, Templates
-from kb.highlight import stylesheet
+from kb.highlight import stylesheet, stylesheet_url
 from kb.knowledge import KnowledgeBase
 
 SearchQuery = Annotated[str, Query()]
@@ -27,22 +29,35 @@ def not_found(request: Request, templates: Any, what: str) -> HTMLResponse:
     return page(templates, request, "not_found.html", {"what": what}, status_code=404)
 
 
-async def home(request: Request, kb: KB, templates: Templates) -> HTMLResponse:
-    return page(templates, request, "home.html", {"sections": kb.catalogue.sections})
+def cached_page(
+    request: Request, templates: Any, name: str, context: Callable[[], dict[str, Any]]
+) -> Response:
+    """A page that depends on the catalogue alone: rendered once, then served from memory."""
+    kb: KnowledgeBase = request.app.state.kb
+
+    def render() -> str:
+        full = {"catalogue": kb.catalogue, "edit_url": kb.settings.edit_url, "q": ""}
+        return templates.get_template(name).render({**full, **context(), "request": request})
+
+    return kb.pages.get(request.url.path, render, "text/html; charset=utf-8").respond(request)
 
 
-async def section(slug: str, request: Request, kb: KB, templates: Templates) -> HTMLResponse:
+async def home(request: Request, kb: KB, templates: Templates) -> Response:
+    return cached_page(request, templates, "home.html", lambda: {"sections": kb.catalogue.sections})
+
+
+async def section(slug: str, request: Request, kb: KB, templates: Templates) -> Response:
     found = kb.catalogue.section_by_slug(slug)
     if found is None:
         return not_found(request, templates, f"There is no section “{slug}”.")
-    return page(templates, request, "section.html", {"section": found})
+    return cached_page(request, templates, "section.html", lambda: {"section": found})
 
 
-async def entry(slug: str, request: Request, kb: KB, templates: Templates) -> HTMLResponse:
+async def entry(slug: str, request: Request, kb: KB, templates: Templates) -> Response:
     found = kb.catalogue.entries.get(slug)
     if found is None:
         return not_found(request, templates, f"There is no pattern “{slug}”.")
-    return page(templates, request, "entry.html", entry_context(kb, found))
+    return cached_page(request, templates, "entry.html", lambda: entry_context(kb, found))
 
 
 def entry_context(kb: KnowledgeBase, entry: Any, **extra: Any) -> dict[str, Any]:
@@ -63,11 +78,11 @@ def entry_context(kb: KnowledgeBase, entry: Any, **extra: Any) -> dict[str, Any]
     }
 
 
-async def tag(name: str, request: Request, kb: KB, templates: Templates) -> HTMLResponse:
+async def tag(name: str, request: Request, kb: KB, templates: Templates) -> Response:
     entries = kb.catalogue.tags.get(name)
     if not entries:
         return not_found(request, templates, f"No pattern is tagged “{name}”.")
-    return page(templates, request, "tag.html", {"tag": name, "entries": entries})
+    return cached_page(request, templates, "tag.html", lambda: {"tag": name, "entries": entries})
 
 
 async def search(
@@ -105,5 +120,8 @@ async def search(
     return response
 
 
-async def highlight_css() -> Response:
-    return PlainTextResponse(stylesheet(), media_type="text/css")
+async def highlight_css(request: Request, kb: KB) -> Response:
+    """Pygments' stylesheet; immutable when asked for by its versioned URL."""
+    page = kb.pages.get("/highlight.css", stylesheet, "text/css; charset=utf-8")
+    versioned = f"/highlight.css?{request.url.query}" == stylesheet_url()
+    return page.respond(request, IMMUTABLE if versioned else "no-cache")

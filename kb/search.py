@@ -16,7 +16,7 @@ import json
 import re
 import sqlite3
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -198,9 +198,14 @@ class SearchIndex:
         max_query: int = 200,
         timeout_ms: float = 250.0,
         cache_dir: Path | None = None,
+        cache_size: int = 512,
     ) -> None:
         self.max_query = max_query
         self.timeout_ms = timeout_ms
+        # Readers typing the same words get the same answers: recent results are kept
+        # (the index never changes while this object lives; a rebuild makes a new one).
+        self.cache_size = cache_size
+        self._results: OrderedDict[tuple[object, ...], Results] = OrderedDict()
         self.synonyms = _load_synonyms(catalogue.content_dir)
         digest = self.digest(catalogue)
         cached = cache_dir / f"search-{digest[:16]}.db" if cache_dir else None
@@ -337,6 +342,19 @@ class SearchIndex:
         get their best sections (search-as-you-type asks for fewer of both).
         """
         options = _Options(limit, offset, section or None, tag or None, facets, deep_links)
+        key = (text[: self.max_query], correct, options)
+        cached = self._results.get(key)
+        if cached is not None:
+            self._results.move_to_end(key)
+            return cached
+        results = self._search(text, correct, options)
+        if self.cache_size and not results.timed_out:
+            self._results[key] = results
+            if len(self._results) > self.cache_size:
+                self._results.popitem(last=False)
+        return results
+
+    def _search(self, text: str, correct: bool, options: _Options) -> Results:
         parsed = query_module.parse(text, self.synonyms, self.max_query)
         results = Results(query=parsed.text)
         try:

@@ -9,10 +9,16 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from kb import __version__
+from kb.assets import Assets
 from kb.entries import SECTIONS
+from kb.highlight import stylesheet_url
 
 
-def build_templates(templates_dir: Path) -> Jinja2Templates:
+def build_templates(
+    templates_dir: Path, dev: bool = False, assets: Assets | None = None
+) -> Jinja2Templates:
+    """``dev`` makes pages load ``static/dev-reload.js`` (development mode only);
+    ``assets`` gives templates ``asset("site.css")``, the file's content-hashed URL."""
     env = Environment(
         loader=FileSystemLoader(templates_dir),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -22,5 +28,8 @@ def build_templates(templates_dir: Path) -> Jinja2Templates:
     )
     env.globals["version"] = __version__
     env.globals["section_titles"] = SECTIONS
+    env.globals["dev_reload"] = dev
+    env.globals["asset"] = assets.url if assets else (lambda name: f"/static/{name}")
+    env.globals["highlight_css"] = stylesheet_url()
     env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False)
     return Jinja2Templates(env=env)

@@ -70,25 +70,49 @@
     return window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
   }
 
-  function addCopyButtons(root) {
-    root.querySelectorAll(".prose .highlight, .run-alone pre, .curl pre").forEach(function (block) {
-      if (block.querySelector(".copy")) return;
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "copy";
-      button.textContent = "Copy";
-      button.setAttribute("aria-label", "Copy code to the clipboard");
-      button.addEventListener("click", function () {
-        var code = block.querySelector("td.code pre, pre code, pre") || block;
-        var text = code.innerText.replace(/^\$ /gm, "");
-        navigator.clipboard.writeText(text).then(function () {
-          button.textContent = "Copied";
-          setTimeout(function () { button.textContent = "Copy"; }, 1500);
-        });
+  // Code blocks: each gets a Copy button (outside the part that scrolls), and one that
+  // scrolls sideways is made focusable so that the keyboard can scroll it too.
+  var CODE_BLOCKS = ".prose .highlight, .run-alone pre, .curl pre, .response-body .highlight";
+
+  function copyButton(block) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "copy";
+    button.textContent = "Copy";
+    button.setAttribute("aria-label", "Copy code");
+    button.addEventListener("click", function () {
+      // Code only: not the line numbers (their own cell), not a shell's "$ " prompts.
+      var code = block.querySelector("td.code pre") || block.querySelector("pre") || block;
+      var text = code.textContent.replace(/^\$ /gm, "");
+      navigator.clipboard.writeText(text).then(function () {
+        button.textContent = "Copied";
+        button.setAttribute("aria-label", "Copied");
+        setTimeout(function () {
+          button.textContent = "Copy";
+          button.setAttribute("aria-label", "Copy code");
+        }, 1500);
       });
-      block.classList.add("has-copy");
-      block.appendChild(button);
     });
+    return button;
+  }
+
+  function markScrollers(root) {
+    root.querySelectorAll(CODE_BLOCKS).forEach(function (block) {
+      if (block.scrollWidth > block.clientWidth) block.setAttribute("tabindex", "0");
+      else block.removeAttribute("tabindex");
+    });
+  }
+
+  function addCopyButtons(root) {
+    root.querySelectorAll(CODE_BLOCKS).forEach(function (block) {
+      if (block.parentNode.classList.contains("code-wrap")) return;
+      var wrap = document.createElement("div");
+      wrap.className = "code-wrap";
+      block.parentNode.insertBefore(wrap, block);
+      wrap.appendChild(block);
+      wrap.appendChild(copyButton(block));
+    });
+    markScrollers(root);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -102,9 +126,21 @@
       });
     }
     addCopyButtons(document);
+    // On a narrow screen the table of contents starts folded above the entry.
+    var toc = document.querySelector(".toc details");
+    if (toc && window.matchMedia("(max-width: 64rem)").matches) toc.open = false;
   });
 
   document.addEventListener("htmx:afterSwap", function (event) {
     addCopyButtons(event.target);
+  });
+
+  // A block inside <details> (copy as curl) only has a width once it is open.
+  document.addEventListener("toggle", function (event) { markScrollers(event.target); }, true);
+
+  var resizing;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(function () { markScrollers(document); }, 200);
   });
 })();

@@ -197,3 +197,20 @@ def test_an_unchanged_catalogue_reuses_the_index_file(
     assert not build(site_settings, cache_dir=cache).loaded_from_cache
     with sqlite3.connect(next(cache.glob("*.db"))) as connection:
         assert connection.execute('select count(*) from "entries"').fetchone() == (2,)
+
+
+def test_recent_results_are_reused(site_settings: Settings) -> None:
+    index = build(site_settings)
+    first = index.search("fixture")
+    assert index.search("fixture") is first
+    assert index.search("fixture", limit=1) is not first  # other options, other results
+    uncached = build(site_settings, cache_size=0)
+    assert uncached.search("fixture") is not uncached.search("fixture")
+
+
+def test_the_result_cache_is_bounded(site_settings: Settings) -> None:
+    index = build(site_settings, cache_size=2)
+    oldest = index.search("fixture")
+    index.search("farewell")
+    index.search("greeting")
+    assert index.search("fixture") is not oldest

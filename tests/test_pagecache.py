@@ -1,0 +1,54 @@
+import gzip
+
+from fastapi.testclient import TestClient
+from starlette.requests import Request
+
+from kb.pagecache import Page, PageCache
+
+
+def request(**headers: str) -> Request:
+    raw = [(k.lower().replace("_", "-").encode(), v.encode()) for k, v in headers.items()]
+    return Request({"type": "http", "method": "GET", "path": "/", "headers": raw})
+
+
+def test_a_page_is_rendered_once() -> None:
+    cache = PageCache()
+    calls: list[int] = []
+    render = lambda: calls.append(1) or "<p>hello</p>"  # noqa: E731
+    first = cache.get("/", render, "text/html")
+    assert cache.get("/", render, "text/html") is first and calls == [1]
+    cache.clear()
+    cache.get("/", render, "text/html")
+    assert calls == [1, 1]
+
+
+def test_etag_304_and_gzip() -> None:
+    page = Page.of(b"x" * 2000, "text/html")
+    plain = page.respond(request())
+    assert plain.status_code == 200 and plain.body == b"x" * 2000
+    assert plain.headers["etag"] == page.etag and "content-encoding" not in plain.headers
+    zipped = page.respond(request(accept_encoding="gzip, br"))
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert gzip.decompress(zipped.body) == b"x" * 2000
+    assert page.respond(request(if_none_match=page.etag)).status_code == 304
+    assert page.respond(request(if_none_match=f'"other", W/{page.etag}')).status_code == 304
+    assert page.respond(request(if_none_match='"other"')).status_code == 200
+
+
+def test_small_pages_are_not_compressed() -> None:
+    assert Page.of(b"tiny", "text/plain").gzipped is None
+
+
+def test_pages_are_served_from_memory_with_etags(site_client: TestClient) -> None:
+    first = site_client.get("/patterns/greeting")
+    etag = first.headers["etag"]
+    assert first.headers["content-encoding"] == "gzip"  # httpx asks for gzip
+    assert site_client.get("/patterns/greeting").text == first.text
+    again = site_client.get("/patterns/greeting", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert site_client.get("/", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_other_text_responses_are_gzipped_when_large(site_client: TestClient) -> None:
+    response = site_client.get("/api/patterns/greeting")
+    assert response.headers["content-encoding"] == "gzip"
