@@ -14,6 +14,7 @@ import yaml
 
 MIN_PREFIX = 2
 SHORT_PREFIX = 3
+STEM_FLOOR = 4  # a prefix is never cut shorter than this, nor below half the word
 MAX_TERMS = 16
 _CHUNK = re.compile(r'"([^"]*)"|([^\s"]+)')
 _WORD = re.compile(r"\w+")
@@ -38,6 +39,12 @@ class Term:
             return "(" + " OR ".join(f'"{p}"' for p in (self.phrase, *self.synonyms)) + ")"
         if not self.prefix:
             return f'"{self.phrase}"'
+        if " " not in self.phrase and len(self.phrase) > STEM_FLOOR:
+            # The index holds Porter stems ("pagination" is "pagin"), which a word typed
+            # half-way ("paginati") is not a prefix of: also try it a few letters shorter.
+            shortest = max(STEM_FLOOR, len(self.phrase) // 2 + 1)
+            cuts = [self.phrase[:end] for end in range(len(self.phrase), shortest - 1, -1)]
+            return "(" + " OR ".join(f'"{cut}" *' for cut in cuts) + ")"
         if short_prefix_columns and len(self.phrase) <= SHORT_PREFIX and not self.phrase.isdigit():
             # Two or three letters typed so far match half the words of a large catalogue;
             # in titles, headings, tags and summaries they still point somewhere useful.

@@ -8,10 +8,10 @@ SYNONYMS = Synonyms([["auth", "authentication"], ["n+1", "eager loading"], ["db"
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        ("pagin", '"pagin" *'),
+        ("pagin", '("pagin" * OR "pagi" *)'),
         ("pagination ", '"pagination"'),
-        ("jwt token", '"jwt" AND "token" *'),
-        ("response_model", '"response_model" *'),
+        ("jwt token", '"jwt" AND ("token" * OR "toke" *)'),
+        ("resp", '"resp" *'),
         ('"rate limit" x', '"rate limit" AND "x"'),
         ('say "exact phrase"', '"say" AND "exact phrase"'),
         ("AND -x* OR", '"and" AND "x" AND "or" *'),
@@ -19,7 +19,7 @@ SYNONYMS = Synonyms([["auth", "authentication"], ["n+1", "eager loading"], ["db"
         ("a", '"a"'),
         ("title:x NEAR(a b)", '"title" AND "x" AND "near" AND "a" AND "b"'),
         ("auth", '("auth" OR "authentication")'),
-        ("N+1 queries", '("n 1" OR "eager loading") AND "queries" *'),
+        ("N+1 query", '("n 1" OR "eager loading") AND ("query" * OR "quer" *)'),
         ("eager loading", '("eager loading" OR "n 1")'),
         ("db", '("db" OR "database")'),
     ],
@@ -52,6 +52,14 @@ def test_synonyms_load_from_yaml(tmp_path) -> None:  # type: ignore[no-untyped-d
     with pytest.raises(ValueError, match="list of lists"):
         Synonyms.load(path)
     assert len(Synonyms.load(tmp_path / "missing.yaml")) == 0
+
+
+def test_a_word_typed_half_way_also_matches_its_stem() -> None:
+    # The index holds Porter stems: "pagination" is "pagin", which "paginatio" is not a
+    # prefix of; cutting the typed word back to half its length reaches the stem.
+    assert parse("paginatio").match() == (
+        '("paginatio" * OR "paginati" * OR "paginat" * OR "pagina" * OR "pagin" *)'
+    )
 
 
 def test_short_prefixes_can_be_kept_to_headline_columns() -> None:

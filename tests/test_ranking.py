@@ -53,12 +53,14 @@ FIRST = [
     ("custom exception", "custom-exceptions"),
 ]
 
+# A finished word (a space after it): while the reader is still typing, the last word is
+# a prefix and may find its entry before any correction is needed.
 CORRECTED = [
-    ("pagniation", "pagination", "pagination"),
+    ("pagniation ", "pagination", "pagination"),
     # The Porter stemmer already maps "dependancy" onto "depend": no correction needed.
-    ("dependancy", None, "dependency-injection"),
-    ("authentification", "authentication", "jwt-token-generation"),
-    ("middlware", "middleware", "error-middleware"),
+    ("dependancy ", None, "dependency-injection"),
+    ("authentification ", "authentication", "jwt-token-generation"),
+    ("middlware ", "middleware", "error-middleware"),
 ]
 
 
@@ -67,7 +69,9 @@ def test_the_expected_entry_ranks_first(query: str, slug: str) -> None:
     assert INDEX.search(query, 3).hits[0].slug == slug
 
 
-@pytest.mark.parametrize(("query", "corrected", "slug"), CORRECTED, ids=[q for q, *_ in CORRECTED])
+@pytest.mark.parametrize(
+    ("query", "corrected", "slug"), CORRECTED, ids=[q.strip() for q, *_ in CORRECTED]
+)
 def test_typos_find_the_intended_entry(query: str, corrected: str | None, slug: str) -> None:
     results = INDEX.search(query, 3)
     assert results.corrected == corrected
@@ -83,3 +87,9 @@ def test_hits_deep_link_to_the_section_that_answers() -> None:
     hit = INDEX.search("cursor pagination").hits[0]
     assert hit.slug == "pagination"
     assert hit.sections and "cursor" in hit.sections[0].anchor
+
+
+@pytest.mark.parametrize("word", ["pagination", "authentication", "middleware", "dependency"])
+def test_every_prefix_typed_on_the_way_finds_the_entry(word: str) -> None:
+    for end in range(3, len(word) + 1):
+        assert INDEX.search(word[:end], 3).total > 0, word[:end]

@@ -117,10 +117,10 @@ def test_hits_link_to_the_sections_that_answer(site_index: SearchIndex) -> None:
 
 
 def test_typos_are_corrected_from_the_index_vocabulary(site_index: SearchIndex) -> None:
-    results = site_index.search("farewel goodbey")
+    results = site_index.search("farewel goodbey ")
     assert results.corrected == "farewell goodbye"
     assert [h.slug for h in results.hits] == ["farewell"]
-    assert site_index.search("farewel goodbey", correct=False).hits == []
+    assert site_index.search("farewel goodbey ", correct=False).hits == []
 
 
 def test_facets_and_filters(site_index: SearchIndex) -> None:
