@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from kb.cli import build_parser, main
-from kb.settings import Settings
+from kb.settings import PROJECT_DIR, Settings
 
 
 def dirs(settings: Settings) -> list[str]:
@@ -186,3 +186,24 @@ def test_serve_reload_is_development_mode(monkeypatch: pytest.MonkeyPatch) -> No
     assert kwargs["reload"] is True and kwargs["timeout_graceful_shutdown"] == 1
     # content/ and examples/ are reloaded in-process, not by restarting the server
     assert kwargs["reload_dirs"] == [str(Path(cli.__file__).resolve().parent)]
+
+
+def test_serve_runs_uvicorn_with_proxy_headers_from_trusted_addresses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import uvicorn
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(
+        uvicorn, "run", lambda app, **options: calls.append({"app": app, **options})
+    )
+    monkeypatch.setenv("KB_FORWARDED_ALLOW_IPS", "10.0.0.5")
+    # serve() exports the folders for uvicorn's factory; monkeypatch undoes that afterwards.
+    monkeypatch.setenv("KB_CONTENT_DIR", str(PROJECT_DIR / "content"))
+    monkeypatch.setenv("KB_EXAMPLES_DIR", str(PROJECT_DIR / "examples"))
+    assert main(["serve", "--port", "9123"]) == 0
+    options = calls[0]
+    assert options["app"] == "kb.app:create_app" and options["factory"] is True
+    assert options["proxy_headers"] is True
+    assert options["forwarded_allow_ips"] == "10.0.0.5"
+    assert options["port"] == 9123
