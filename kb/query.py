@@ -7,6 +7,7 @@ operators the reader types (``AND``, ``-``, ``*``, ``:``, parentheses) are just 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,16 +35,27 @@ class Term:
     prefix: bool = False
     quoted: bool = False
 
-    def expression(self, short_prefix_columns: tuple[str, ...] = ()) -> str:
+    def expression(
+        self,
+        short_prefix_columns: tuple[str, ...] = (),
+        indexed_prefix: Callable[[str], bool] | None = None,
+    ) -> str:
         if self.synonyms:
             return "(" + " OR ".join(f'"{p}"' for p in (self.phrase, *self.synonyms)) + ")"
         if not self.prefix:
             return f'"{self.phrase}"'
         if " " not in self.phrase and len(self.phrase) > STEM_FLOOR:
             # The index holds Porter stems ("pagination" is "pagin"), which a word typed
-            # half-way ("paginati") is not a prefix of: also try it a few letters shorter.
+            # half-way ("paginati") is not a prefix of: also try it shorter, down to the
+            # first cut that some term of the index starts with (when that is known).
             shortest = max(STEM_FLOOR, len(self.phrase) // 2 + 1)
-            cuts = [self.phrase[:end] for end in range(len(self.phrase), shortest - 1, -1)]
+            cuts = []
+            for end in range(len(self.phrase), shortest - 1, -1):
+                cuts.append(self.phrase[:end])
+                if indexed_prefix is not None and indexed_prefix(self.phrase[:end]):
+                    break
+            if len(cuts) == 1:
+                return f'"{self.phrase}" *'
             return "(" + " OR ".join(f'"{cut}" *' for cut in cuts) + ")"
         if short_prefix_columns and len(self.phrase) <= SHORT_PREFIX and not self.phrase.isdigit():
             # Two or three letters typed so far match half the words of a large catalogue;
@@ -57,9 +69,22 @@ class Query:
     text: str
     terms: tuple[Term, ...] = field(default=())
 
-    def match(self, short_prefix_columns: tuple[str, ...] = ()) -> str | None:
-        """Every term must match (AND); a short prefix only in ``short_prefix_columns``."""
-        return " AND ".join(term.expression(short_prefix_columns) for term in self.terms) or None
+    def match(
+        self,
+        short_prefix_columns: tuple[str, ...] = (),
+        indexed_prefix: Callable[[str], bool] | None = None,
+    ) -> str | None:
+        """Every term must match (AND); a short prefix only in ``short_prefix_columns``.
+
+        ``indexed_prefix(text)`` says whether some term of the index starts with ``text``;
+        a prefix that does is not also tried shorter.
+        """
+        return (
+            " AND ".join(
+                term.expression(short_prefix_columns, indexed_prefix) for term in self.terms
+            )
+            or None
+        )
 
     def match_any(self) -> str | None:
         """Any term may match (OR): used to find the sections that answer best."""

@@ -31,7 +31,7 @@ from kb.query import Query, Synonyms
 from kb.snippets import Highlighter
 from kb.spelling import Vocabulary
 
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 TOKENIZE = "porter unicode61 remove_diacritics 2 tokenchars '_'"
 # Column order matters: the bm25() weights follow it. Title > headings > tags, summary and
 # identifiers > body > code; "parts" holds identifiers split into words (response, model).
@@ -112,6 +112,15 @@ select count(*) as "n"
 from "entry_texts_fts"
 join "entries" on "entries"."id" = "entry_texts_fts"."rowid"
 where "entry_texts_fts" match :match {_FILTERS}
+"""
+
+# The index's own terms (Porter stems), to tell whether a typed prefix is one of theirs.
+TERMS_TABLE_SQL = """
+create virtual table if not exists temp."entry_terms" using fts5vocab(main, "entry_texts_fts", 'row')
+"""
+
+TERM_SQL = """
+select 1 from temp."entry_terms" where "term" >= :low and "term" < :high limit 1
 """
 
 MATCHING_IDS_SQL = """
@@ -226,6 +235,8 @@ class SearchIndex:
                     self.connection.backup(target)
                 partial.replace(cached)
         self._facet_values: dict[int, tuple[str, list[str]]] | None = None
+        self._prefixes: dict[str, bool] = {}
+        self.connection.execute(TERMS_TABLE_SQL)
         self.vocabulary = Vocabulary(
             {row["word"]: row["count"] for row in self.db.query('select * from "vocabulary"')}
         )
@@ -387,7 +398,7 @@ class SearchIndex:
         return query_module.parse(" ".join(fixed) + " ", self.synonyms, self.max_query)
 
     def _run(self, parsed: Query, results: Results, options: _Options) -> None:
-        match = parsed.match(HEADLINE_COLUMNS)
+        match = parsed.match(HEADLINE_COLUMNS, self._indexed_prefix)
         if match is None:
             return
         filtered = options.section is not None or options.tag is not None
@@ -445,6 +456,14 @@ class SearchIndex:
             )
             for row in rows
         ]
+
+    def _indexed_prefix(self, prefix: str) -> bool:
+        """Whether some (stemmed) term of the index starts with ``prefix``."""
+        known = self._prefixes.get(prefix)
+        if known is None:
+            params = {"low": prefix, "high": prefix + "\U0010ffff"}
+            known = self._prefixes[prefix] = next(self.db.query(TERM_SQL, params), None) is not None
+        return known
 
     def _facets(self, params: dict[str, object], options: _Options) -> dict[str, list[Facet]]:
         """Matches by section (within the tag filter) and by tag (within the section filter).

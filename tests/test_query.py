@@ -62,6 +62,19 @@ def test_a_word_typed_half_way_also_matches_its_stem() -> None:
     )
 
 
+def test_cuts_stop_at_the_first_prefix_the_index_has() -> None:
+    stems = {"pagin", "middlewar"}
+
+    def indexed(prefix: str) -> bool:
+        return any(stem.startswith(prefix) for stem in stems)
+
+    assert parse("paginati").match((), indexed) == (
+        '("paginati" * OR "paginat" * OR "pagina" * OR "pagin" *)'
+    )
+    assert parse("middleware").match((), indexed) == '("middleware" * OR "middlewar" *)'
+    assert parse("middlewa").match((), indexed) == '"middlewa" *'
+
+
 def test_short_prefixes_can_be_kept_to_headline_columns() -> None:
     columns = ("title", "summary")
     assert parse("ses").match(columns) == '{title summary} : "ses" *'
