@@ -33,13 +33,17 @@ class ConsoleRequest:
     @classmethod
     def from_block(cls, block: tryblocks.TryBlock, variables: dict[str, str]) -> ConsoleRequest:
         """The block's request with ``{{name}}`` replaced; ``KeyError`` names a missing one."""
-        return cls(
-            method=block.method,
-            path=tryblocks.substitute(block.path, variables),
+        return cls(block.method, block.path, block.headers, block.body).substitute(variables)
+
+    def substitute(self, variables: dict[str, str]) -> ConsoleRequest:
+        """This request with ``{{name}}`` replaced; ``KeyError`` names a missing one."""
+        return ConsoleRequest(
+            method=self.method,
+            path=tryblocks.substitute(self.path, variables),
             headers=tuple(
-                (name, tryblocks.substitute(value, variables)) for name, value in block.headers
+                (name, tryblocks.substitute(value, variables)) for name, value in self.headers
             ),
-            body=tryblocks.substitute(block.body, variables),
+            body=tryblocks.substitute(self.body, variables),
         )
 
     def curl(self, origin: str, mount: str, cookie: str = "") -> str:

@@ -63,12 +63,7 @@ async def try_request(
         index, edited, variables = _parse_form(form, len(blocks))
         context["index"] = index
         try:
-            sent = console.ConsoleRequest(
-                edited.method,
-                tryblocks.substitute(edited.path, variables),
-                tuple((n, tryblocks.substitute(v, variables)) for n, v in edited.headers),
-                tryblocks.substitute(edited.body, variables),
-            )
+            sent = edited.substitute(variables)
         except KeyError as exc:
             name = exc.args[0]
             source = _capturing_block(blocks, name)
