@@ -18,8 +18,9 @@ from kb.settings import Settings
 async def check(settings: Settings, paths: Iterable[Path] = ()) -> list[Problem]:
     """Problems in the entries named by ``paths`` (all entries when empty)."""
     catalogue = catalogue_module.load(settings.content_dir, settings.examples_dir)
-    selected = _select(catalogue, [p.resolve() for p in paths])
-    problems = [p for p in catalogue.broken if _wanted(p.path, selected, paths)]
+    wanted = [p.resolve() for p in paths]
+    selected = _select(catalogue, wanted)
+    problems = [p for p in catalogue.broken if _wanted(p.path, wanted)]
     for entry in selected:
         problems.extend(entry.problems)
         problems.extend(await check_example(catalogue, entry, settings.try_timeout))
@@ -79,9 +80,8 @@ def _select(catalogue: Catalogue, paths: list[Path]) -> list[Entry]:
     return chosen
 
 
-def _wanted(path: Path, selected: list[Entry], paths: Iterable[Path]) -> bool:
-    names = [p.resolve() for p in paths]
-    return not names or any(path == p or path.is_relative_to(p) for p in names)
+def _wanted(path: Path, paths: list[Path]) -> bool:
+    return not paths or any(path == p or path.is_relative_to(p) for p in paths)
 
 
 async def check_example(catalogue: Catalogue, entry: Entry, timeout: float) -> list[Problem]:
