@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -89,7 +90,9 @@ def check(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     started = time.perf_counter()
-    problems = asyncio.run(run_check(settings, [Path(p) for p in args.paths]))
+    # Example apps may print (the logging example logs to stdout); stdout is for problems.
+    with contextlib.redirect_stdout(sys.stderr):
+        problems = asyncio.run(run_check(settings, [Path(p) for p in args.paths]))
     elapsed = time.perf_counter() - started
     if args.format == "json":
         print(json.dumps([problem.to_dict() for problem in problems], indent=2))

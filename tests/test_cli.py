@@ -207,3 +207,14 @@ def test_serve_runs_uvicorn_with_proxy_headers_from_trusted_addresses(
     assert options["proxy_headers"] is True
     assert options["forwarded_allow_ips"] == "10.0.0.5"
     assert options["port"] == 9123
+
+
+def test_what_examples_print_does_not_mix_with_the_json(
+    site_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = site_settings.examples_dir / "greeter.py"
+    example.write_text(example.read_text() + "\nprint('hello from the example')\n")
+    assert main(["check", "--format", "json", *dirs(site_settings)]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == []
+    assert "hello from the example" in captured.err
