@@ -71,7 +71,6 @@ def entry_context(kb: KnowledgeBase, entry: Any, **extra: Any) -> dict[str, Any]
         "related": kb.catalogue.related(entry),
         "example_source": source,
         "example_error": kb.example_errors.get(entry.slug),
-        "example_running": kb.has_example(entry.slug),
         "results": {},
         "variables": {},
         **extra,

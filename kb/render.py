@@ -158,7 +158,7 @@ class _Renderer:
             block = tryblocks.parse(token.content, line=line)
         except tryblocks.HurlError as exc:
             result.problems.append(RenderProblem(line + 1 + exc.line, "KB301", str(exc)))
-            return _pre(token.content, "hurl")
+            return highlight(token.content, "hurl")
         result.try_blocks.append(block)
         return len(result.try_blocks) - 1
 
@@ -175,7 +175,7 @@ class _Renderer:
             rendered.content = self._include(language, attrs, line, token, result)
         except ValueError as exc:
             result.problems.append(RenderProblem(line, "KB201", str(exc)))
-            rendered.content = _pre(f"[include failed: {exc}]", "text")
+            rendered.content = highlight(f"[include failed: {exc}]", "text")
         return rendered
 
     def _include(
@@ -307,10 +307,6 @@ def _range(text: str) -> tuple[int, int]:
     if high < low:
         raise ValueError(f"range {text!r} ends before it starts")
     return low, high
-
-
-def _pre(code: str, language: str) -> str:
-    return highlight(code, language)
 
 
 def _plain_text(inline: Token) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
@@ -10,7 +9,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from kb import __version__
 from kb.assets import Assets
-from kb.entries import SECTIONS
 from kb.highlight import stylesheet_url
 
 
@@ -27,9 +25,7 @@ def build_templates(
         lstrip_blocks=True,
     )
     env.globals["version"] = __version__
-    env.globals["section_titles"] = SECTIONS
     env.globals["dev_reload"] = dev
     env.globals["asset"] = assets.url if assets else (lambda name: f"/static/{name}")
     env.globals["highlight_css"] = stylesheet_url()
-    env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False)
     return Jinja2Templates(env=env)
