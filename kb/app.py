@@ -22,6 +22,7 @@ from kb.devreload import DevReloader
 from kb.knowledge import KnowledgeBase
 from kb.mount import ExamplesMount
 from kb.observability import Metrics, RequestContextMiddleware
+from kb.pagecache import CachedPagesMiddleware
 from kb.ratelimit import RateLimitMiddleware, Rule
 from kb.readers import ReaderMiddleware
 from kb.routes import dev_router, router
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added innermost first: the request id and metrics wrap everything, so even a 413
     # or a 429 is logged and counted.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(CachedPagesMiddleware, pages=kb.pages)
     app.add_middleware(ReaderMiddleware, secret=settings.secret_key)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body, prefixes=("/try/", "/examples/")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 MIN_GZIP = 512  # bytes: below this, compressing costs more than it saves
 
@@ -24,12 +25,13 @@ class Page:
     gzipped: bytes | None
     etag: str
     media_type: str
+    route: str = ""  # the route template that made it, for metrics and logs
 
     @classmethod
-    def of(cls, body: bytes, media_type: str) -> Page:
+    def of(cls, body: bytes, media_type: str, route: str = "") -> Page:
         etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
         gzipped = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= MIN_GZIP else None
-        return cls(body, gzipped, etag, media_type)
+        return cls(body, gzipped, etag, media_type, route)
 
     def respond(self, request: Request, cache_control: str = "no-cache") -> Response:
         """200 with the (compressed, when accepted) body, or 304 when the ETag matches."""
@@ -49,13 +51,18 @@ class PageCache:
     def __len__(self) -> int:
         return len(self._pages)
 
-    def get(self, key: str, render: Callable[[], str | bytes], media_type: str) -> Page:
+    def get(
+        self, key: str, render: Callable[[], str | bytes], media_type: str, route: str = ""
+    ) -> Page:
         page = self._pages.get(key)
         if page is None:
             rendered = render()
             body = rendered.encode() if isinstance(rendered, str) else rendered
-            page = self._pages[key] = Page.of(body, media_type)
+            page = self._pages[key] = Page.of(body, media_type, route)
         return page
+
+    def peek(self, key: str) -> Page | None:
+        return self._pages.get(key)
 
     def clear(self) -> None:
         self._pages.clear()
@@ -63,3 +70,32 @@ class PageCache:
 
 def _etags(header: str) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+@dataclass(frozen=True)
+class RouteLabel:
+    """Stands in for the route in the scope when the router was skipped."""
+
+    path: str
+
+
+class CachedPagesMiddleware:
+    """Answers a GET for an HTML page already in the cache without routing the request.
+
+    It sits inside the security, rate-limit and reader middleware, so a cached page gets
+    the same headers as any other response; only FastAPI's routing and dependency
+    injection, which would produce the same bytes, are skipped.
+    """
+
+    def __init__(self, app: ASGIApp, pages: PageCache) -> None:
+        self.app = app
+        self.pages = pages
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            page = self.pages.peek(scope["path"])
+            if page is not None and page.media_type.startswith("text/html"):
+                scope["route"] = RouteLabel(page.route)
+                await page.respond(Request(scope))(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -39,7 +39,9 @@ def cached_page(
         full = {"catalogue": kb.catalogue, "edit_url": kb.settings.edit_url, "q": ""}
         return templates.get_template(name).render({**full, **context(), "request": request})
 
-    return kb.pages.get(request.url.path, render, "text/html; charset=utf-8").respond(request)
+    route = getattr(request.scope.get("route"), "path", "")
+    page = kb.pages.get(request.url.path, render, "text/html; charset=utf-8", route)
+    return page.respond(request)
 
 
 async def home(request: Request, kb: KB, templates: Templates) -> Response:

@@ -52,3 +52,22 @@ def test_pages_are_served_from_memory_with_etags(site_client: TestClient) -> Non
 def test_other_text_responses_are_gzipped_when_large(site_client: TestClient) -> None:
     response = site_client.get("/api/patterns/greeting")
     assert response.headers["content-encoding"] == "gzip"
+
+
+def test_a_cached_page_skips_the_router_but_keeps_every_guard(site_client: TestClient) -> None:
+    site_client.get("/patterns/greeting")  # rendered and cached
+    hit = site_client.get("/patterns/greeting")
+    assert hit.status_code == 200
+    assert "content-security-policy" in hit.headers and "x-request-id" in hit.headers
+    assert (
+        site_client.get("/patterns/greeting", headers={"host": "evil.example"}).status_code == 400
+    )
+    metrics = site_client.get("/metrics").text
+    assert 'kb_requests_total{method="GET",route="/patterns/{slug}",status="200"} 2.0' in metrics
+
+
+def test_the_cache_serves_what_the_router_would(site_client: TestClient) -> None:
+    first = site_client.get("/sections/core-patterns", headers={"accept-encoding": "identity"})
+    second = site_client.get("/sections/core-patterns", headers={"accept-encoding": "identity"})
+    assert first.content == second.content and first.headers["etag"] == second.headers["etag"]
+    assert site_client.post("/patterns/greeting").status_code == 405  # only GET is cached
