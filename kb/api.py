@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from kb.catalogue import Entry
 from kb.deps import KB
+from kb.pagecache import Page, request_key
 
 
 class TryBlockOut(BaseModel):
@@ -142,11 +143,11 @@ async def search(
     section: Annotated[str, Query(description="Only this section (its title).")] = "",
     tag: Annotated[str, Query(description="Only entries with this tag.")] = "",
     exact: Annotated[bool, Query(description="Do not correct typos.")] = False,
-) -> SearchResponse:
+) -> Response:
     """Search entries: the same ranking as the search page, with facets and corrections."""
     base = _base(request)
     found = kb.index.search(q, limit, offset=offset, section=section, tag=tag, correct=not exact)
-    return SearchResponse(
+    answer = SearchResponse(
         query=found.query,
         corrected_query=found.corrected,
         count=len(found.hits),
@@ -175,6 +176,11 @@ async def search(
             for name, values in found.facets.items()
         },
     )
+    # Serialised once and kept: the same URL is answered from memory next time.
+    page = Page.of(answer.model_dump_json().encode(), "application/json", "/api/search")
+    if not found.timed_out:
+        kb.responses.put(request_key(request.scope), page)
+    return page.respond(request)
 
 
 class Health(BaseModel):

@@ -127,7 +127,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added innermost first: the request id and metrics wrap everything, so even a 413
     # or a 429 is logged and counted.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(CachedPagesMiddleware, pages=kb.pages)
+    app.add_middleware(
+        CachedPagesMiddleware,
+        pages=kb.pages,
+        responses=kb.responses,
+        paths=("/search", "/api/search"),
+    )
     app.add_middleware(ReaderMiddleware, secret=settings.secret_key)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body, prefixes=("/try/", "/examples/")

@@ -28,6 +28,8 @@ class KnowledgeBase:
     sandboxes: Sandboxes = field(init=False)
     example_errors: dict[str, Problem] = field(default_factory=dict)
     pages: PageCache = field(default_factory=PageCache)
+    # Rendered search answers by URL; bounded, since readers can ask for anything.
+    responses: PageCache = field(default_factory=lambda: PageCache(max_size=1024))
     _cache: RenderCache = field(init=False)
 
     def __post_init__(self) -> None:
@@ -52,6 +54,7 @@ class KnowledgeBase:
             cache_dir=self.settings.cache_dir,
         )
         self.pages.clear()
+        self.responses.clear()
         for problem in self.catalogue.problems():
             log.warning("%s", problem.format())
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,16 +27,18 @@ class Page:
     etag: str
     media_type: str
     route: str = ""  # the route template that made it, for metrics and logs
+    vary: str = "Accept-Encoding"
 
     @classmethod
-    def of(cls, body: bytes, media_type: str, route: str = "") -> Page:
+    def of(cls, body: bytes, media_type: str, route: str = "", vary: str = "") -> Page:
         etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
         gzipped = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= MIN_GZIP else None
-        return cls(body, gzipped, etag, media_type, route)
+        vary = ", ".join(filter(None, [vary, "Accept-Encoding"]))
+        return cls(body, gzipped, etag, media_type, route, vary)
 
     def respond(self, request: Request, cache_control: str = "no-cache") -> Response:
         """200 with the (compressed, when accepted) body, or 304 when the ETag matches."""
-        headers = {"ETag": self.etag, "Cache-Control": cache_control, "Vary": "Accept-Encoding"}
+        headers = {"ETag": self.etag, "Cache-Control": cache_control, "Vary": self.vary}
         if self.etag in _etags(request.headers.get("if-none-match", "")):
             return Response(status_code=304, headers=headers)
         if self.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
@@ -45,8 +48,11 @@ class Page:
 
 
 class PageCache:
-    def __init__(self) -> None:
-        self._pages: dict[str, Page] = {}
+    """Responses by key; with ``max_size``, the least recently used go first."""
+
+    def __init__(self, max_size: int = 0) -> None:
+        self._pages: OrderedDict[str, Page] = OrderedDict()
+        self.max_size = max_size
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -58,14 +64,38 @@ class PageCache:
         if page is None:
             rendered = render()
             body = rendered.encode() if isinstance(rendered, str) else rendered
-            page = self._pages[key] = Page.of(body, media_type, route)
+            page = self.put(key, Page.of(body, media_type, route))
+        return page
+
+    def put(self, key: str, page: Page) -> Page:
+        self._pages[key] = page
+        if self.max_size and len(self._pages) > self.max_size:
+            self._pages.popitem(last=False)
         return page
 
     def peek(self, key: str) -> Page | None:
-        return self._pages.get(key)
+        page = self._pages.get(key)
+        if page is not None and self.max_size:
+            self._pages.move_to_end(key)
+        return page
 
     def clear(self) -> None:
         self._pages.clear()
+
+
+def request_key(scope: Scope) -> str:
+    """What a search response depends on: the URL, the host (absolute URLs in the JSON)
+    and whether htmx asked for a fragment or a whole page."""
+    headers = dict(scope["headers"])
+    return "|".join(
+        [
+            scope["path"],
+            scope.get("query_string", b"").decode("latin-1"),
+            headers.get(b"host", b"").decode("latin-1"),
+            headers.get(b"hx-request", b"").decode("latin-1"),
+            headers.get(b"hx-history-restore-request", b"").decode("latin-1"),
+        ]
+    )
 
 
 def _etags(header: str) -> set[str]:
@@ -80,21 +110,32 @@ class RouteLabel:
 
 
 class CachedPagesMiddleware:
-    """Answers a GET for an HTML page already in the cache without routing the request.
+    """Answers a GET for a page or a search already in memory without routing the request.
 
-    It sits inside the security, rate-limit and reader middleware, so a cached page gets
-    the same headers as any other response; only FastAPI's routing and dependency
-    injection, which would produce the same bytes, are skipped.
+    It sits inside the security, rate-limit and reader middleware, so a cached response
+    gets the same headers as any other; only FastAPI's routing, dependency injection and
+    rendering, which would produce the same bytes, are skipped.
     """
 
-    def __init__(self, app: ASGIApp, pages: PageCache) -> None:
+    def __init__(
+        self, app: ASGIApp, pages: PageCache, responses: PageCache, paths: tuple[str, ...]
+    ) -> None:
+        """``responses`` holds answers keyed by :func:`request_key` for ``paths``."""
         self.app = app
         self.pages = pages
+        self.responses = responses
+        self.paths = paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
-            page = self.pages.peek(scope["path"])
-            if page is not None and page.media_type.startswith("text/html"):
+            if scope["path"] in self.paths:
+                page = self.responses.peek(request_key(scope))
+            else:
+                page = self.pages.peek(scope["path"])
+                page = (
+                    page if page is not None and page.media_type.startswith("text/html") else None
+                )
+            if page is not None:
                 scope["route"] = RouteLabel(page.route)
                 await page.respond(Request(scope))(scope, receive, send)
                 return

@@ -13,6 +13,7 @@ from kb.assets import IMMUTABLE
 from kb.deps import KB, Htmx, Templates
 from kb.highlight import stylesheet, stylesheet_url
 from kb.knowledge import KnowledgeBase
+from kb.pagecache import Page, request_key
 
 SearchQuery = Annotated[str, Query()]
 
@@ -21,8 +22,13 @@ def page(
     templates: Any, request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
     kb: KnowledgeBase = request.app.state.kb
-    context = {"catalogue": kb.catalogue, "edit_url": kb.settings.edit_url, "q": "", **context}
+    context = {**base_context(kb), **context}
     return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def base_context(kb: KnowledgeBase) -> dict[str, Any]:
+    """What base.html needs on every page."""
+    return {"catalogue": kb.catalogue, "edit_url": kb.settings.edit_url, "q": ""}
 
 
 def not_found(request: Request, templates: Any, what: str) -> HTMLResponse:
@@ -36,8 +42,9 @@ def cached_page(
     kb: KnowledgeBase = request.app.state.kb
 
     def render() -> str:
-        full = {"catalogue": kb.catalogue, "edit_url": kb.settings.edit_url, "q": ""}
-        return templates.get_template(name).render({**full, **context(), "request": request})
+        return templates.get_template(name).render(
+            {**base_context(kb), **context(), "request": request}
+        )
 
     route = getattr(request.scope.get("route"), "path", "")
     page = kb.pages.get(request.url.path, render, "text/html; charset=utf-8", route)
@@ -95,7 +102,7 @@ async def search(
     section: Annotated[str, Query()] = "",
     tag: Annotated[str, Query()] = "",
     exact: Annotated[bool, Query()] = False,
-) -> HTMLResponse:
+) -> Response:
     results = kb.index.search(
         q,
         kb.settings.search_limit,
@@ -113,12 +120,12 @@ async def search(
         "tag_filter": tag,
         "catalogue": kb.catalogue,
     }
-    if htmx:
-        response = templates.TemplateResponse(request, "_search_results.html", context)
-    else:
-        response = page(templates, request, "search.html", context)
-    response.headers["Vary"] = "HX-Request"
-    return response
+    name = "_search_results.html" if htmx else "search.html"
+    html = templates.get_template(name).render({**base_context(kb), **context, "request": request})
+    found = Page.of(html.encode(), "text/html; charset=utf-8", "/search", vary="HX-Request")
+    if not results.timed_out:
+        kb.responses.put(request_key(request.scope), found)
+    return found.respond(request)
 
 
 async def highlight_css(request: Request, kb: KB) -> Response:

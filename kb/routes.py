@@ -61,7 +61,7 @@ router.add_api_route(
     tags=["patterns"],
     responses={404: {"description": "No such pattern"}},
 )
-router.add_api_route("/api/search", api.search, tags=["search"])
+router.add_api_route("/api/search", api.search, tags=["search"], response_model=api.SearchResponse)
 router.add_api_route(
     "/try/{slug}/reset",
     tryit.reset,

@@ -71,3 +71,29 @@ def test_the_cache_serves_what_the_router_would(site_client: TestClient) -> None
     second = site_client.get("/sections/core-patterns", headers={"accept-encoding": "identity"})
     assert first.content == second.content and first.headers["etag"] == second.headers["etag"]
     assert site_client.post("/patterns/greeting").status_code == 405  # only GET is cached
+
+
+def test_search_answers_are_kept_by_url_host_and_htmx(site_client: TestClient) -> None:
+    kb = site_client.app.state.kb  # type: ignore[attr-defined]
+    page = site_client.get("/search", params={"q": "farew"})
+    fragment = site_client.get("/search", params={"q": "farew"}, headers={"HX-Request": "true"})
+    api = site_client.get("/api/search", params={"q": "farew"})
+    assert "<html" in page.text and "<html" not in fragment.text
+    assert api.json()["results"][0]["slug"] == "farewell"
+    assert len(kb.responses) == 3
+    again = site_client.get("/search", params={"q": "farew"}, headers={"HX-Request": "true"})
+    assert again.text == fragment.text and len(kb.responses) == 3
+    assert "HX-Request" in again.headers["vary"]
+    etag = api.headers["etag"]
+    assert (
+        site_client.get("/api/search?q=farew", headers={"If-None-Match": etag}).status_code == 304
+    )
+    kb.load_content()
+    assert len(kb.responses) == 0
+
+
+def test_the_response_cache_is_bounded() -> None:
+    cache = PageCache(max_size=2)
+    for key in ("a", "b", "c"):
+        cache.put(key, Page.of(key.encode(), "text/plain"))
+    assert cache.peek("a") is None and len(cache) == 2
