@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)  ## create .venv with the KB and its development tools
 
 run: install  ## serve the knowledge base on http://127.0.0.1:8000
-	$(BIN)/kb serve
+	KB_CACHE_DIR=$${KB_CACHE_DIR:-.cache} $(BIN)/kb serve
 
 test: install lint  ## lint, then run the whole test suite
 	$(BIN)/python -m pytest

@@ -193,7 +193,11 @@ class Health(BaseModel):
 
 
 async def healthz(kb: KB) -> Health:
-    """Whether the KB serves its whole catalogue: entry count, broken entries, problems."""
+    """Whether the KB serves its whole catalogue: entry count, broken entries, problems.
+
+    Answers once every example has been tried, so that a failing one is in the report.
+    """
+    await kb.examples_checked.wait()
     problems = kb.problems()
     root = kb.settings.content_dir.parent
     return Health(

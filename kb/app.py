@@ -48,14 +48,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await asyncio.sleep(interval)
             await kb.sandboxes.sweep()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def start_examples() -> None:
         await kb.start_examples()
         log.info(
             "serving %d entries, %d example apps started",
             len(kb.catalogue.entries),
             len(kb.sandboxes),
         )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Pages answer at once; each example starts in the background and a reader's first
+        # request to one that has not started yet starts the reader's own sandbox anyway.
+        starter = asyncio.create_task(start_examples())
         sweeper = asyncio.create_task(sweep_idle_sandboxes())
         contributions.start()
         if reloader is not None:
@@ -66,9 +71,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if reloader is not None:
                 await reloader.aclose()
             contributions.close()
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            for task in (starter, sweeper):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await kb.aclose()
 
     app = FastAPI(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ class KnowledgeBase:
     index: SearchIndex = field(init=False)
     sandboxes: Sandboxes = field(init=False)
     example_errors: dict[str, Problem] = field(default_factory=dict)
+    examples_checked: asyncio.Event = field(default_factory=asyncio.Event)
     pages: PageCache = field(default_factory=PageCache)
     # Rendered search answers by URL; bounded, since readers can ask for anything.
     responses: PageCache = field(default_factory=lambda: PageCache(max_size=1024))
@@ -64,16 +66,26 @@ class KnowledgeBase:
         return examples.build(self.settings.examples_dir, name)
 
     async def start_examples(self) -> None:
-        """Start every entry's example once, for the public sandbox, reporting failures."""
-        for entry in self.catalogue.entries.values():
-            await self.start_example(entry)
+        """Start every entry's example once, for the public sandbox, reporting failures.
 
-    async def start_example(self, entry: Entry) -> FastAPI | None:
+        The app serves while this runs (``kb serve`` starts it in the background):
+        ``examples_checked`` is set when every example has been tried.
+        """
+        try:
+            for entry in self.catalogue.entries.values():
+                await self.start_example(entry, restart=False)
+                await asyncio.sleep(0)  # let waiting requests in between examples
+        finally:
+            self.examples_checked.set()
+
+    async def start_example(self, entry: Entry, restart: bool = True) -> FastAPI | None:
+        """Start the entry's example; ``restart`` first closes every sandbox of it."""
         if not entry.meta.example:
             return None
         self.example_errors.pop(entry.slug, None)
         self.pages.clear()  # entry pages say whether the example runs
-        await self.sandboxes.forget(entry.slug)
+        if restart:
+            await self.sandboxes.forget(entry.slug)
         try:
             return await self.sandboxes.get(PUBLIC, entry.slug)
         except examples.ExampleError as exc:

@@ -42,6 +42,7 @@ def site_client(site_settings: Settings) -> Iterator[TestClient]:
     reach its own sandboxes.
     """
     with TestClient(create_app(site_settings)) as client:
+        client.get("/healthz")  # answers once the examples have started in the background
         client.get("/")
         yield client
 
