@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kb.readers import reader_of
 
 _PATH_ATTRIBUTE = re.compile(r";\s*path=[^;]*", re.IGNORECASE)
+_KB_ROUTING_KEYS = frozenset({"router", "route", "endpoint", "path_params", "app_root_path"})
 
 
 def scope_cookie(header: str, mount: str) -> str:
@@ -74,4 +75,7 @@ class ExamplesMount:
                         headers.append("set-cookie", scope_cookie(cookie, root_path))
             await send(message)
 
-        await app({**scope, "root_path": root_path}, receive, send_scoped)
+        # The example is an app of its own: it must not see the KB's router, route or
+        # path parameters (its url_for() would look its route names up in the KB).
+        child = {key: value for key, value in scope.items() if key not in _KB_ROUTING_KEYS}
+        await app({**child, "root_path": root_path}, receive, send_scoped)

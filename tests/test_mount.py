@@ -45,3 +45,9 @@ def test_an_example_that_fails_is_reported_not_served(site_settings: Settings) -
         assert "This example failed to start" in page
         problems = client.get("/healthz").json()["problems"]
     assert any("KB501" in p and "not a FastAPI app" in p for p in problems)
+
+
+def test_url_for_inside_an_example_names_the_examples_own_routes(site_client: TestClient) -> None:
+    response = site_client.get("/examples/greeting/link")
+    assert response.status_code == 200
+    assert response.json() == {"names": "http://testserver/examples/greeting/names"}
