@@ -1,0 +1,285 @@
+"""Run the KB as several processes behind nginx, with proposals on a shared PostgreSQL.
+
+Everything runs on loopback, in a temporary folder, and stops when the script ends.
+
+    apt-get install nginx postgresql
+    .venv/bin/pip install -e '.[deploy]'                 # psycopg, PostgreSQL's driver
+    .venv/bin/python deploy/run.py --check               # 2 processes: a reader's flow
+    .venv/bin/python deploy/run.py --bench               # throughput, 1 process against 2
+    .venv/bin/python deploy/run.py --serve --processes 3 # keep serving until Ctrl-C
+
+nginx sends each reader to one process by consistent hashing on the `kb_reader`
+cookie (deploy/nginx.conf.template), so that a reader's sandboxes, which live in one
+process's memory, see the reader's POST and then the GET after it. Every process shares
+KB_SECRET_KEY (cookies and CSRF tokens verify anywhere) and the proposals database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import shutil
+import socket
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = Path(__file__).with_name("nginx.conf.template")
+PROPOSAL = """---
+title: Proposal {number}
+summary: A proposal sent through nginx to whichever process the reader is on.
+section: Best Practices
+group: Error Handling
+tags: [deploy]
+related: [logging, monitoring]
+updated: 2026-11-26
+---
+
+## Why
+
+Proposal number {number}, from reader {reader}.
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=5).status_code < 500:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
+
+
+def as_postgres(command: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: run its tools as the postgres user then."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+class Deployment:
+    def __init__(self, stack: ExitStack, root: Path) -> None:
+        self.stack = stack
+        self.root = root
+        self.secret = secrets.token_urlsafe(32)
+        self.database_url = ""
+        self.kb_ports: list[int] = []
+
+    def start_postgres(self) -> None:
+        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+        if not versions:
+            raise SystemExit("PostgreSQL is needed: apt-get install postgresql")
+        bin_dir = versions[-1]
+        data = self.root / "pgdata"
+        data.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres")
+            shutil.chown(data, "postgres")
+        port = free_port()
+        subprocess.run(
+            as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "kb"]),
+            check=True,
+            capture_output=True,
+        )
+        options = f"-p {port} -k {self.root} -c listen_addresses=127.0.0.1"
+        subprocess.run(
+            as_postgres(
+                [
+                    str(bin_dir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(self.root / "pg.log"),
+                    "-w",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
+        self.stack.callback(
+            subprocess.run,
+            as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+            capture_output=True,
+        )
+        subprocess.run(
+            as_postgres(
+                [str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "kb", "kb"]
+            ),
+            check=True,
+            capture_output=True,
+        )
+        self.database_url = f"postgresql+psycopg://kb@127.0.0.1:{port}/kb"
+        print(f"PostgreSQL on 127.0.0.1:{port}")
+
+    def env(self, number: int) -> dict[str, str]:
+        return {
+            **os.environ,
+            "KB_SECRET_KEY": self.secret,
+            "KB_PROPOSALS_URL": self.database_url,
+            "KB_CACHE_DIR": str(self.root / f"cache-{number}"),
+            "KB_TRUSTED_HOSTS": '["127.0.0.1", "localhost"]',
+            "KB_FORWARDED_ALLOW_IPS": "127.0.0.1",
+            "KB_RATE_LIMIT_TRY": "0",
+            "KB_RATE_LIMIT_EXAMPLES": "0",
+            "KB_RATE_LIMIT_SEARCH": "0",
+            # Every test reader comes from 127.0.0.1: one client, as far as limits know.
+            "KB_PROPOSALS_RATE": "1000/minute",
+        }
+
+    def start_kb(self, processes: int) -> None:
+        for number in range(processes):
+            port = free_port()
+            process = subprocess.Popen(
+                [str(ROOT / ".venv/bin/kb"), "serve", "--port", str(port)],
+                cwd=ROOT,
+                env=self.env(number),
+                stdout=subprocess.DEVNULL,
+                stderr=open(self.root / f"kb-{number}.log", "w"),  # noqa: SIM115
+            )
+            self.stack.callback(process.wait, 30)
+            self.stack.callback(process.terminate)
+            self.kb_ports.append(port)
+        for port in self.kb_ports:
+            wait_for(f"http://127.0.0.1:{port}/healthz")
+        print(f"{processes} kb serve processes on ports {', '.join(map(str, self.kb_ports))}")
+
+    def start_nginx(self) -> str:
+        if shutil.which("nginx") is None:
+            raise SystemExit("nginx is needed: apt-get install nginx")
+        port = free_port()
+        prefix = self.root / "nginx"
+        prefix.mkdir()
+        servers = "\n".join(f"        server 127.0.0.1:{p};" for p in self.kb_ports)
+        config = string.Template(TEMPLATE.read_text()).substitute(
+            prefix=prefix, servers=servers, port=port
+        )
+        (prefix / "nginx.conf").write_text(config)
+        process = subprocess.Popen(
+            ["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"]
+        )
+        self.stack.callback(process.wait, 30)
+        self.stack.callback(process.terminate)
+        url = f"http://127.0.0.1:{port}"
+        wait_for(f"{url}/healthz")
+        print(f"nginx on {url}")
+        return url
+
+
+def check(url: str, deployment: Deployment, readers: int = 24) -> bool:
+    """Each reader creates notes and reads them back; proposals land in one database."""
+    inconsistent = 0
+    proposals = 0
+    for reader in range(readers):
+        with httpx.Client(base_url=url) as client:
+            client.get("/")
+            for number in range(5):
+                created = client.post(
+                    "/examples/database-sessions/notes", json={"title": f"r{reader}-{number}"}
+                )
+                location = created.headers.get("location", "")
+                read = client.get(location) if location else None
+                if created.status_code != 201 or read is None or read.status_code != 200:
+                    inconsistent += 1
+            page = client.get("/contribute")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+            response = client.post(
+                "/contribute",
+                data={
+                    "csrf_token": token[1] if token else "",
+                    "slug": f"proposal-{reader}",
+                    "markdown": PROPOSAL.format(number=reader, reader=reader),
+                },
+            )
+            proposals += response.status_code < 400
+    listed = subprocess.run(
+        [str(ROOT / ".venv/bin/kb"), "proposals", "list"],
+        env=deployment.env(0),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    stored = len(re.findall(r"proposal-\d+", listed))
+    print(f"{readers} readers × 5 POST-then-GET through nginx: {inconsistent} inconsistent")
+    print(f"{proposals} proposals accepted over HTTP, {stored} in the shared database")
+    return inconsistent == 0 and proposals == readers == stored
+
+
+def throughput(url: str, seconds: int) -> float:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed for --bench: apt-get install wrk")
+    cookie = httpx.get(f"{url}/").cookies.get("kb_reader", "")
+    output = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            "-c64",
+            f"-d{seconds}s",
+            "-H",
+            f"Cookie: kb_reader={cookie}",
+            f"{url}/patterns/pagination",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--check", action="store_true", help="check a reader's flow, then stop")
+    parser.add_argument(
+        "--bench", action="store_true", help="entry-page throughput, 1 process vs N"
+    )
+    parser.add_argument("--serve", action="store_true", help="keep serving until interrupted")
+    args = parser.parse_args()
+    ok = True
+    runs = [1, args.processes] if args.bench else [args.processes]
+    figures = {}
+    for processes in runs:
+        with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+            deployment = Deployment(stack, Path(tmp))
+            deployment.start_postgres()
+            deployment.start_kb(processes)
+            url = deployment.start_nginx()
+            if args.check or not (args.bench or args.serve):
+                ok &= check(url, deployment)
+            if args.bench:
+                figures[processes] = throughput(url, 10)
+                print(
+                    f"entry page through nginx, {processes} process(es): {figures[processes]:.0f} req/s"
+                )
+            if args.serve:
+                print(f"serving on {url}; Ctrl-C stops")
+                try:
+                    while True:
+                        time.sleep(3600)
+                except KeyboardInterrupt:
+                    pass
+    if len(figures) == 2:
+        print(f"{args.processes} processes against 1: ×{figures[args.processes] / figures[1]:.2f}")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
