@@ -223,20 +223,20 @@ def check(url: str, deployment: Deployment, readers: int = 24) -> bool:
     return inconsistent == 0 and proposals == readers == stored
 
 
-def throughput(url: str, seconds: int) -> float:
+def throughput(url: str, seconds: int, folder: Path) -> float:
+    """Entry-page requests per second from many readers (a different cookie each time,
+    so that consistent hashing spreads them over the processes as real readers are)."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed for --bench: apt-get install wrk")
-    cookie = httpx.get(f"{url}/").cookies.get("kb_reader", "")
+    script = folder / "readers.lua"
+    script.write_text(
+        "request = function()\n"
+        '  local cookie = "kb_reader=reader" .. math.random(1, 1000000)\n'
+        '  return wrk.format(nil, nil, {["Cookie"] = cookie})\n'
+        "end\n"
+    )
     output = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            "-c64",
-            f"-d{seconds}s",
-            "-H",
-            f"Cookie: kb_reader={cookie}",
-            f"{url}/patterns/pagination",
-        ],
+        ["wrk", "-t2", "-c64", f"-d{seconds}s", "-s", str(script), f"{url}/patterns/pagination"],
         capture_output=True,
         text=True,
         check=True,
@@ -265,7 +265,7 @@ def main() -> None:
             if args.check or not (args.bench or args.serve):
                 ok &= check(url, deployment)
             if args.bench:
-                figures[processes] = throughput(url, 10)
+                figures[processes] = throughput(url, 10, Path(tmp))
                 print(
                     f"entry page through nginx, {processes} process(es): {figures[processes]:.0f} req/s"
                 )
