@@ -26,6 +26,8 @@ def build_templates(
     )
     env.globals["version"] = __version__
     env.globals["dev_reload"] = dev
-    env.globals["asset"] = assets.url if assets else (lambda name: f"/static/{name}")
+    # In development a file changes under the same name: plain names, revalidated by ETag,
+    # so that a saved stylesheet shows on the next refresh without a restart.
+    env.globals["asset"] = assets.url if assets and not dev else (lambda name: f"/static/{name}")
     env.globals["highlight_css"] = stylesheet_url()
     return Jinja2Templates(env=env)

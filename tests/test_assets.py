@@ -42,3 +42,17 @@ def test_the_highlight_stylesheet_is_versioned(site_client: TestClient) -> None:
     assert url
     assert site_client.get(url.group(1)).headers["cache-control"] == IMMUTABLE
     assert site_client.get("/highlight.css").headers["cache-control"] == "no-cache"
+
+
+def test_development_mode_links_plain_names(tmp_path: Path) -> None:
+    from kb.settings import PROJECT_DIR
+    from kb.templating import build_templates
+
+    (tmp_path / "site.css").write_text("body {}")
+    assets = Assets(tmp_path)
+    production = build_templates(PROJECT_DIR / "templates", assets=assets).env.globals["asset"]
+    development = build_templates(PROJECT_DIR / "templates", dev=True, assets=assets).env.globals[
+        "asset"
+    ]
+    assert production("site.css") != "/static/site.css"
+    assert development("site.css") == "/static/site.css"
