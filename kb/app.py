@@ -23,6 +23,7 @@ from kb.knowledge import KnowledgeBase
 from kb.mount import ExamplesMount
 from kb.observability import Metrics, RequestContextMiddleware
 from kb.pagecache import CachedPagesMiddleware
+from kb.pages import base_context
 from kb.ratelimit import RateLimitMiddleware, Rule
 from kb.readers import ReaderMiddleware
 from kb.routes import dev_router, router
@@ -99,7 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def not_found_page(scope: Scope) -> Response:
         request = Request(scope)
-        context = {"catalogue": kb.catalogue, "edit_url": "", "q": "", "what": "Nothing is here."}
+        context = {**base_context(kb), "what": "Nothing is here."}
         return templates.TemplateResponse(request, "not_found.html", context, status_code=404)
 
     async def docs_page(scope: Scope, slug: str) -> Response | None:

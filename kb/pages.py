@@ -118,7 +118,6 @@ async def search(
         "results": results,
         "section_filter": section,
         "tag_filter": tag,
-        "catalogue": kb.catalogue,
     }
     name = "_search_results.html" if htmx else "search.html"
     html = templates.get_template(name).render({**base_context(kb), **context, "request": request})
