@@ -62,7 +62,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Query parameters", lifespan=lifespan)
 
     @app.get("/books", response_model=Page)
-    def list_books(
+    async def list_books(
         request: Request,
         page: Annotated[Pagination, Query()],
         genre: Annotated[str | None, Query(max_length=30, description="Only this genre.")] = None,

@@ -1,7 +1,7 @@
 """Sending a console's request to an example app in-process, and reading its response.
 
-Requests never leave the process: httpx's ``ASGITransport`` calls the example app
-directly, so a console cannot be used to reach any other host.
+Requests never leave the process: :mod:`kb.inprocess` calls the example app directly,
+so a console cannot be used to reach any other host.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
-import httpx
 from starlette.types import ASGIApp
 
-from kb import tryblocks
-from kb.highlight import highlight
+from kb import inprocess, tryblocks
+from kb.highlight import highlight_cached
 
 _HOP_BY_HOP = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 
@@ -109,7 +108,7 @@ class ConsoleResult:
         language = "json" if self.media_type.endswith("json") else "text"
         if self.media_type in ("text/html", "application/xml", "text/xml"):
             language = "html"
-        return highlight(self.body_text, language)
+        return highlight_cached(self.body_text, language)
 
 
 async def send(
@@ -122,36 +121,31 @@ async def send(
     max_response: int = 1024 * 1024,
 ) -> ConsoleResult:
     """Call ``app`` (mounted at ``mount``) with ``request`` and collect its response."""
-    transport = httpx.ASGITransport(app=app, root_path=mount, raise_app_exceptions=False)
     headers = [(n, v) for n, v in request.headers if n.lower() not in _HOP_BY_HOP]
+    if not any(name.lower() == "accept" for name, _ in headers):
+        headers.append(("accept", "*/*"))  # as curl and httpx send
+    body = request.body.encode()
+    scope = inprocess.build_scope(
+        request.method, f"{mount}{request.path}", headers, body, origin=origin, root_path=mount
+    )
     started = time.perf_counter()
-    async with httpx.AsyncClient(transport=transport, base_url=origin) as client:
-        try:
-            async with asyncio.timeout(timeout or None):
-                response = await client.request(
-                    request.method,
-                    f"{mount}{request.path}",
-                    headers=headers,
-                    content=request.body.encode() if request.body else None,
-                )
-        except TimeoutError:
-            return ConsoleResult(
-                request,
-                504,
-                (time.perf_counter() - started) * 1000,
-                error=f"The example did not answer within {timeout:g} s, so the request was "
-                "stopped.",
-            )
-    elapsed = (time.perf_counter() - started) * 1000
-    body = response.content
-    truncated = bool(max_response) and len(body) > max_response
+    try:
+        async with asyncio.timeout(timeout or None):
+            reply = await inprocess.call(app, scope, body, max_body=max_response)
+    except TimeoutError:
+        return ConsoleResult(
+            request,
+            504,
+            (time.perf_counter() - started) * 1000,
+            error=f"The example did not answer within {timeout:g} s, so the request was stopped.",
+        )
     return ConsoleResult(
         request=request,
-        status=response.status_code,
-        elapsed_ms=elapsed,
-        headers=list(response.headers.multi_items()),
-        body=body[:max_response] if truncated else body,
-        truncated=truncated,
+        status=reply.status,
+        elapsed_ms=(time.perf_counter() - started) * 1000,
+        headers=reply.headers,
+        body=reply.body,
+        truncated=reply.truncated,
     )
 
 

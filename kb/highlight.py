@@ -114,14 +114,27 @@ def highlight(
     ``highlighted`` holds line numbers as shown (so with ``first_line=10``, 12 is the third line).
     """
     start = first_line or 1
-    formatter = HtmlFormatter(
+    formatter = _formatter(first_line, tuple(number - start + 1 for number in highlighted))
+    return pygments_highlight(code, _lexer(language), formatter)
+
+
+@lru_cache(maxsize=256)
+def highlight_cached(code: str, language: str) -> str:
+    """:func:`highlight` for text that comes back often, like a console's responses."""
+    return highlight(code, language)
+
+
+@lru_cache(maxsize=64)
+def _formatter(first_line: int | None, hl_lines: tuple[int, ...]) -> HtmlFormatter:
+    # Building a formatter builds its whole stylesheet: far dearer than formatting a
+    # short response. A formatter keeps no state between calls, so one can be shared.
+    return HtmlFormatter(
         cssclass="highlight",
         wrapcode=True,
         linenos="table" if first_line else False,
-        linenostart=start,
-        hl_lines=[number - start + 1 for number in highlighted],
+        linenostart=first_line or 1,
+        hl_lines=list(hl_lines),
     )
-    return pygments_highlight(code, _lexer(language), formatter)
 
 
 @lru_cache(maxsize=1)
