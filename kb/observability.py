@@ -11,14 +11,12 @@ import contextvars
 import json
 import logging
 import re
-import time
 import uuid
 from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -56,6 +54,21 @@ class Metrics:
             "kb_sandboxes_alive", "Readers' example sandboxes running.", registry=self.registry
         )
         self.sandboxes.set_function(sandboxes_alive)
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+    def record(self, route: str, method: str, status: int, elapsed: float) -> None:
+        """Count one answered request and its latency."""
+        key = (route, method, status)
+        children = self._children.get(key)
+        if children is None:
+            # labels() takes a lock and builds a key on every call: look each child up once.
+            children = (
+                self.requests.labels(route, method, str(status)),
+                self.latency.labels(route),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(elapsed)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -88,59 +101,39 @@ def configure_logging(level: int = logging.INFO) -> None:
     logger.propagate = False
 
 
-class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
+def new_request_id(incoming: bytes) -> str:
+    """The client's request id when it sends a sane one, else a new one."""
+    text = incoming.decode("latin-1")
+    return text if _VALID_ID.match(text) else uuid.uuid4().hex
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
-        rid = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
-        token = request_id.set(rid)
-        started = time.perf_counter()
-        status = 500
 
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = rid
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            elapsed = time.perf_counter() - started
-            route = _route_label(scope)
-            self.metrics.requests.labels(route, scope["method"], str(status)).inc()
-            self.metrics.latency.labels(route).observe(elapsed)
-            client = (scope.get("client") or ("-", 0))[0]
-            access_log.info(
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
-                status,
-                extra={
-                    "fields": {
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "status": status,
-                        "duration_ms": round(elapsed * 1000, 2),
-                        "client": client,
-                        "route": route,
-                    }
-                },
-            )
-            request_id.reset(token)
+def log_access(
+    method: str, path: str, status: int, elapsed: float, client: str, route: str
+) -> None:
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    access_log.info(
+        "%s %s %s",
+        method,
+        path,
+        status,
+        extra={
+            "fields": {
+                "method": method,
+                "path": path,
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 2),
+                "client": client,
+                "route": route,
+            }
+        },
+    )
 
 
 MOUNTS = ("/examples", "/static")
 
 
-def _route_label(scope: Scope) -> str:
+def route_label(scope: Scope) -> str:
     """The route's template (``/patterns/{slug}``), never the raw path: one label each."""
     path = getattr(scope.get("route"), "path", None)
     if path:

@@ -12,10 +12,11 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 MIN_GZIP = 512  # bytes: below this, compressing costs more than it saves
 
@@ -28,23 +29,72 @@ class Page:
     media_type: str
     route: str = ""  # the route template that made it, for metrics and logs
     vary: str = "Accept-Encoding"
+    cache_control: str = "no-cache"
 
     @classmethod
-    def of(cls, body: bytes, media_type: str, route: str = "", vary: str = "") -> Page:
+    def of(
+        cls,
+        body: bytes,
+        media_type: str,
+        route: str = "",
+        vary: str = "",
+        cache_control: str = "no-cache",
+    ) -> Page:
         etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
         gzipped = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= MIN_GZIP else None
         vary = ", ".join(filter(None, [vary, "Accept-Encoding"]))
-        return cls(body, gzipped, etag, media_type, route, vary)
+        return cls(body, gzipped, etag, media_type, route, vary, cache_control)
 
-    def respond(self, request: Request, cache_control: str = "no-cache") -> Response:
+    @cached_property
+    def _heads(
+        self,
+    ) -> tuple[
+        list[tuple[bytes, bytes]], list[tuple[bytes, bytes]] | None, list[tuple[bytes, bytes]]
+    ]:
+        """Raw response headers, built once: plain, gzipped and 304."""
+        common = [
+            (b"etag", self.etag.encode()),
+            (b"cache-control", self.cache_control.encode()),
+            (b"vary", self.vary.encode()),
+        ]
+        content_type = (b"content-type", _content_type(self.media_type))
+        plain = [content_type, (b"content-length", b"%d" % len(self.body)), *common]
+        zipped = None
+        if self.gzipped is not None:
+            zipped = [
+                content_type,
+                (b"content-length", b"%d" % len(self.gzipped)),
+                (b"content-encoding", b"gzip"),
+                *common,
+            ]
+        return plain, zipped, common
+
+    def answer(
+        self, if_none_match: bytes, accept_encoding: bytes
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Status, raw headers and body for a request with these two headers."""
+        plain, zipped, not_modified = self._heads
+        if if_none_match and self.etag in _etags(if_none_match.decode("latin-1")):
+            return 304, not_modified, b""
+        if zipped is not None and b"gzip" in accept_encoding:
+            return 200, zipped, self.gzipped or b""
+        return 200, plain, self.body
+
+    def respond(self, request: Request, cache_control: str | None = None) -> Response:
         """200 with the (compressed, when accepted) body, or 304 when the ETag matches."""
-        headers = {"ETag": self.etag, "Cache-Control": cache_control, "Vary": self.vary}
-        if self.etag in _etags(request.headers.get("if-none-match", "")):
-            return Response(status_code=304, headers=headers)
-        if self.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
-            headers["Content-Encoding"] = "gzip"
-            return Response(self.gzipped, media_type=self.media_type, headers=headers)
-        return Response(self.body, media_type=self.media_type, headers=headers)
+        status, headers, body = self.answer(
+            request.headers.get("if-none-match", "").encode("latin-1"),
+            request.headers.get("accept-encoding", "").encode("latin-1"),
+        )
+        if cache_control is not None:
+            headers = [
+                (name, cache_control.encode() if name == b"cache-control" else value)
+                for name, value in headers
+            ]
+        response = Response(status_code=status)
+        response.body = body
+        response.raw_headers = list(headers)
+        return response
 
 
 class PageCache:
@@ -102,41 +152,7 @@ def _etags(header: str) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
 
 
-@dataclass(frozen=True)
-class RouteLabel:
-    """Stands in for the route in the scope when the router was skipped."""
-
-    path: str
-
-
-class CachedPagesMiddleware:
-    """Answers a GET for a page or a search already in memory without routing the request.
-
-    It sits inside the security, rate-limit and reader middleware, so a cached response
-    gets the same headers as any other; only FastAPI's routing, dependency injection and
-    rendering, which would produce the same bytes, are skipped.
-    """
-
-    def __init__(
-        self, app: ASGIApp, pages: PageCache, responses: PageCache, paths: tuple[str, ...]
-    ) -> None:
-        """``responses`` holds answers keyed by :func:`request_key` for ``paths``."""
-        self.app = app
-        self.pages = pages
-        self.responses = responses
-        self.paths = paths
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
-            if scope["path"] in self.paths:
-                page = self.responses.peek(request_key(scope))
-            else:
-                page = self.pages.peek(scope["path"])
-                page = (
-                    page if page is not None and page.media_type.startswith("text/html") else None
-                )
-            if page is not None:
-                scope["route"] = RouteLabel(page.route)
-                await page.respond(Request(scope))(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+def _content_type(media_type: str) -> bytes:
+    if media_type.startswith("text/") and "charset" not in media_type:
+        media_type += "; charset=utf-8"
+    return media_type.encode("latin-1")

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
-from starlette.responses import PlainTextResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 @dataclass(frozen=True)
@@ -28,42 +25,37 @@ class Rule:
     )
 
 
-class RateLimitMiddleware:
-    def __init__(
-        self,
-        app: ASGIApp,
-        rules: list[Rule],
-        on_reject: Callable[[str], None] = lambda name: None,
-    ) -> None:
-        self.app = app
+@dataclass(frozen=True)
+class Refusal:
+    rule: Rule
+    retry_after: int  # seconds
+
+    @property
+    def message(self) -> str:
+        return (
+            f"Too many requests: at most {self.rule.per_minute} per minute. "
+            f"Try again in {self.retry_after} s."
+        )
+
+
+class RateLimiter:
+    def __init__(self, rules: list[Rule]) -> None:
         self.rules = [rule for rule in rules if rule.per_minute > 0]
         self.items = {rule.name: RateLimitItemPerMinute(rule.per_minute) for rule in self.rules}
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
-        self.on_reject = on_reject
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        rule = self._rule_for(scope) if scope["type"] == "http" else None
+    def hit(self, path: str, method: str, client: str) -> Refusal | None:
+        """Count the request against its rule; a :class:`Refusal` when over the limit."""
+        rule = self._rule_for(path, method)
         if rule is None:
-            await self.app(scope, receive, send)
-            return
-        client = (scope.get("client") or ("unknown", 0))[0]
+            return None
         item = self.items[rule.name]
         if self.limiter.hit(item, rule.name, client):
-            await self.app(scope, receive, send)
-            return
-        self.on_reject(rule.name)
+            return None
         reset = self.limiter.get_window_stats(item, rule.name, client).reset_time
-        retry_after = max(1, math.ceil(reset - time.time()))
-        response = PlainTextResponse(
-            f"Too many requests: at most {rule.per_minute} per minute. "
-            f"Try again in {retry_after} s.",
-            status_code=429,
-            headers={"Retry-After": str(retry_after)},
-        )
-        await response(scope, receive, send)
+        return Refusal(rule, max(1, math.ceil(reset - time.time())))
 
-    def _rule_for(self, scope: Scope) -> Rule | None:
-        path, method = scope["path"], scope["method"]
+    def _rule_for(self, path: str, method: str) -> Rule | None:
         for rule in self.rules:
             if path.startswith(rule.prefix) and method in rule.methods:
                 return rule

@@ -10,10 +10,8 @@ import hashlib
 import hmac
 import re
 import secrets
-from http.cookies import SimpleCookie
 
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 COOKIE = "kb_reader"
 PUBLIC = "public"  # readers without the cookie (curl, API clients) share one sandbox
@@ -35,52 +33,30 @@ def verify(value: str, secret: str) -> str | None:
 
 
 def reader_of(scope: Scope) -> str:
+    """The reader :class:`kb.frontdoor.FrontDoor` found for this request."""
     return scope.get("state", {}).get("reader", PUBLIC)
 
 
-class ReaderMiddleware:
-    """Puts the reader id in ``scope["state"]["reader"]``; gives new browsers a cookie."""
-
-    def __init__(self, app: ASGIApp, secret: str) -> None:
-        self.app = app
-        self.secret = secret
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        cookie = _cookie(scope)
-        reader = verify(cookie, self.secret) if cookie else None
-        new = reader is None
-        state = scope.setdefault("state", {})
-        # Without a cookie a request shares the public sandbox; the cookie set on this
-        # response gives the next request (a browser's) a sandbox of its own.
-        state["reader"] = reader or PUBLIC
-        if new:
-            state["new_reader"] = secrets.token_urlsafe(18)
-
-        async def send_with_cookie(message: Message) -> None:
-            if new and message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                secure = "; Secure" if scope.get("scheme") == "https" else ""
-                headers.append(
-                    "set-cookie",
-                    f"{COOKIE}={sign(state['new_reader'], self.secret)}; Path=/; "
-                    f"Max-Age={MAX_AGE}; HttpOnly; SameSite=Lax{secure}",
-                )
-            await send(message)
-
-        await self.app(scope, receive, send_with_cookie)
-
-
-def _cookie(scope: Scope) -> str:
-    for name, value in scope.get("headers", []):
-        if name == b"cookie":
-            parsed: SimpleCookie = SimpleCookie()
-            try:
-                parsed.load(value.decode("latin-1"))
-            except Exception:
-                return ""
-            if COOKIE in parsed:
-                return parsed[COOKIE].value
+def cookie_value(headers: list[tuple[bytes, bytes]]) -> str:
+    """The ``kb_reader`` cookie's value in the request's Cookie headers, or ""."""
+    wanted = COOKIE.encode() + b"="
+    for name, value in headers:
+        if name == b"cookie" and wanted in value:
+            for pair in value.split(b";"):
+                pair = pair.strip()
+                if pair.startswith(wanted):
+                    # The values this KB signs are plain ASCII; anything else is forged.
+                    return pair[len(wanted) :].decode("latin-1")
     return ""
+
+
+def new_reader() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def set_cookie(reader: str, secret: str, https: bool) -> bytes:
+    """The Set-Cookie value that gives a browser its reader id."""
+    secure = "; Secure" if https else ""
+    return (
+        f"{COOKIE}={sign(reader, secret)}; Path=/; Max-Age={MAX_AGE}; HttpOnly; SameSite=Lax{secure}"
+    ).encode("latin-1")

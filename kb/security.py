@@ -1,10 +1,8 @@
-"""Security headers and request-size limits, as pure ASGI middleware."""
+"""Security headers, trusted hosts and request-size limits (applied by :mod:`kb.frontdoor`)."""
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
-from starlette.responses import PlainTextResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive
 
 # Scripts only from this origin, never inline or eval'd. Styles may be inline: Swagger UI
 # sets style attributes, and a style cannot run code.
@@ -24,58 +22,68 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 HSTS = "max-age=31536000; includeSubDomains"
 
-
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("content-security-policy", CONTENT_SECURITY_POLICY)
-                headers.setdefault("x-content-type-options", "nosniff")
-                headers.setdefault("referrer-policy", "strict-origin-when-cross-origin")
-                headers.setdefault("x-frame-options", "DENY")
-                if scope.get("scheme") == "https":
-                    headers.setdefault("strict-transport-security", HSTS)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+# On every response unless the app set the header itself (an example may have its own).
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"x-frame-options", b"DENY"),
+)
+HTTPS_HEADERS = (*SECURITY_HEADERS, (b"strict-transport-security", HSTS.encode()))
 
 
-class BodyLimitMiddleware:
-    """413 for a request body over ``max_bytes`` under the given path prefixes.
+def security_headers(https: bool) -> tuple[tuple[bytes, bytes], ...]:
+    return HTTPS_HEADERS if https else SECURITY_HEADERS
 
-    A declared Content-Length is refused before anything is read. A body of unknown
-    length (chunked) is read here first, up to the limit, and replayed to the app: the
+
+class TrustedHosts:
+    """Host names the KB answers to: exact names, ``*.example.com`` and ``*`` for any."""
+
+    def __init__(self, allowed: list[str]) -> None:
+        self.any = "*" in allowed
+        self.exact = frozenset(host.lower() for host in allowed if not host.startswith("*."))
+        self.suffixes = tuple(host[1:].lower() for host in allowed if host.startswith("*."))
+
+    def allows(self, host_header: bytes) -> bool:
+        if self.any:
+            return True
+        host = host_header.decode("latin-1").lower()
+        # "[::1]:8000" names the host "[::1]"; "example.com:8000", "example.com".
+        host = host[: host.index("]") + 1] if host.startswith("[") and "]" in host else host
+        host = host if host.startswith("[") else host.partition(":")[0]
+        return host in self.exact or (bool(host) and host.endswith(self.suffixes))
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """A request body over ``max_bytes`` under the given path prefixes is refused (413).
+
+    A declared Content-Length is checked before anything is read. A body of unknown
+    length (chunked) is read first, up to the limit, and replayed to the app: the
     example apps behind /examples must never see a half-read body.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, prefixes: tuple[str, ...]) -> None:
-        self.app = app
+    def __init__(self, max_bytes: int, prefixes: tuple[str, ...]) -> None:
         self.max_bytes = max_bytes
         self.prefixes = prefixes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or not self.max_bytes
-            or not scope["path"].startswith(self.prefixes)
-        ):
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None:
-            if not declared.isdigit() or int(declared) > self.max_bytes:
-                await self._too_large(scope, receive, send)
-                return
-            await self.app(scope, receive, send)
-            return
+    def applies(self, path: str) -> bool:
+        return bool(self.max_bytes) and path.startswith(self.prefixes)
+
+    @property
+    def message(self) -> str:
+        size = self.max_bytes
+        limit = f"{size // 1024} KiB" if size % 1024 == 0 else f"{size:,} bytes"
+        return f"Request body too large: the limit is {limit}."
+
+    def declared_too_large(self, content_length: bytes) -> bool:
+        return not content_length.isdigit() or int(content_length) > self.max_bytes
+
+    async def buffered(self, receive: Receive) -> Receive:
+        """A ``receive`` that replays the whole body; :class:`BodyTooLarge` past the limit."""
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -85,8 +93,7 @@ class BodyLimitMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._too_large(scope, receive, send)
-                return
+                raise BodyTooLarge
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
@@ -99,11 +106,4 @@ class BodyLimitMiddleware:
                 return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
             return await receive()
 
-        await self.app(scope, replay, send)
-
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kib = self.max_bytes // 1024
-        response = PlainTextResponse(
-            f"Request body too large: the limit is {kib} KiB.", status_code=413
-        )
-        await response(scope, receive, send)
+        return replay

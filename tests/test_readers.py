@@ -36,3 +36,15 @@ def test_a_forged_cookie_is_replaced(site_settings: Settings) -> None:
 def test_over_https_the_cookie_is_secure(site_settings: Settings) -> None:
     with TestClient(create_app(site_settings), base_url="https://testserver") as client:
         assert "Secure" in client.get("/").headers["set-cookie"]
+
+
+def test_the_cookie_is_found_among_others() -> None:
+    value = readers.sign("abcdefghijklmnop", SECRET)
+    headers = [
+        (b"host", b"x"),
+        (b"cookie", b"theme=dark; xkb_reader=nope"),
+        (b"cookie", f"a=1; {readers.COOKIE}={value}; b=2".encode()),
+    ]
+    assert readers.cookie_value(headers) == value
+    assert readers.cookie_value([(b"cookie", b"kb_reader_old=1")]) == ""
+    assert readers.cookie_value([]) == ""

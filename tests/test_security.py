@@ -3,7 +3,7 @@ from fastapi.testclient import TestClient
 
 from kb.app import create_app
 from kb.mount import scope_cookie
-from kb.security import CONTENT_SECURITY_POLICY
+from kb.security import CONTENT_SECURITY_POLICY, TrustedHosts
 from kb.settings import Settings
 
 
@@ -106,3 +106,24 @@ def test_example_cookies_are_scoped_to_the_examples_mount() -> None:
         == "sid=1; Path=/examples/x/token/refresh"
     )
     assert scope_cookie("sid=1", "/examples/x") == "sid=1; Path=/examples/x/"
+
+
+@pytest.mark.parametrize(
+    ("host", "allowed"),
+    [
+        (b"kb.example.com", True),
+        (b"KB.Example.com:8000", True),
+        (b"docs.example.org", True),
+        (b"example.org", False),
+        (b"evil.com", False),
+        (b"kb.example.com.evil.com", False),
+        (b"[::1]:8000", True),
+        (b"[::1]", True),
+        (b"[::2]:8000", False),
+        (b"", False),
+    ],
+)
+def test_trusted_hosts_match_names_ports_wildcards_and_ipv6(host: bytes, allowed: bool) -> None:
+    hosts = TrustedHosts(["kb.example.com", "*.example.org", "[::1]"])
+    assert hosts.allows(host) is allowed
+    assert TrustedHosts(["*"]).allows(host)
