@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import Headers
 
 from kb.knowledge import KnowledgeBase
 
@@ -22,16 +23,19 @@ async def get_templates(request: Request) -> Jinja2Templates:
     return request.app.state.templates
 
 
-async def is_htmx(request: Request) -> bool:
+def wants_fragment(headers: Headers) -> bool:
     """True for requests htmx makes that want a fragment rather than a page.
 
     When the reader goes back to a URL htmx pushed, htmx asks for it again and needs the
     whole page, so a history restore is not a fragment request.
     """
-    headers = request.headers
     return (
         headers.get("hx-request") == "true" and headers.get("hx-history-restore-request") != "true"
     )
+
+
+async def is_htmx(request: Request) -> bool:
+    return wants_fragment(request.headers)
 
 
 KB = Annotated[KnowledgeBase, Depends(get_kb)]

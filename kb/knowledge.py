@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import FastAPI
 
 from kb import catalogue as catalogue_module
 from kb import examples
 from kb.catalogue import Catalogue, Entry, RenderCache
+from kb.lru import LRU
 from kb.pagecache import PageCache
 from kb.problems import Problem
 from kb.readers import PUBLIC
@@ -32,6 +34,8 @@ class KnowledgeBase:
     pages: PageCache = field(default_factory=PageCache)
     # Rendered search answers by URL; bounded, since readers can ask for anything.
     responses: PageCache = field(default_factory=lambda: PageCache(max_size=1024))
+    # Console results rendered as fragments, by what they show (kb.tryit).
+    fragments: LRU[tuple[Any, ...], str] = field(default_factory=lambda: LRU(max_size=256))
     _cache: RenderCache = field(init=False)
 
     def __post_init__(self) -> None:
@@ -57,6 +61,7 @@ class KnowledgeBase:
         )
         self.pages.clear()
         self.responses.clear()
+        self.fragments.clear()
         for problem in self.catalogue.problems():
             log.warning("%s", problem.format())
 

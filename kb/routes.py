@@ -10,6 +10,10 @@ from kb import api, contribute, devreload, pages, tryit
 
 router = APIRouter()
 
+# Routes are tried in order, and FastAPI matches twice per request: the console, the
+# busiest route the router sees (pages and searches in memory never reach it), comes first.
+router.add_route("/try/{slug}", tryit.try_request, methods=["POST"], include_in_schema=False)
+
 # Pages (HTML); not part of the JSON API's schema.
 router.add_api_route("/", pages.home, response_class=HTMLResponse, include_in_schema=False)
 router.add_api_route(
@@ -22,13 +26,6 @@ router.add_api_route(
     "/tags/{name}", pages.tag, response_class=HTMLResponse, include_in_schema=False
 )
 router.add_api_route("/search", pages.search, response_class=HTMLResponse, include_in_schema=False)
-router.add_api_route(
-    "/try/{slug}",
-    tryit.try_request,
-    methods=["POST"],
-    response_class=HTMLResponse,
-    include_in_schema=False,
-)
 router.add_api_route("/highlight.css", pages.highlight_css, include_in_schema=False)
 
 # Contributing: the guide, and the editor that proposes entries (kb/contribute.py).

@@ -1,6 +1,10 @@
+import re
+
 import httpx2
 import pytest
 from fastapi.testclient import TestClient
+
+from kb import tryit
 
 HTMX = {"HX-Request": "true"}
 
@@ -143,3 +147,42 @@ def test_a_slow_example_is_a_504_with_a_message(site_client: TestClient) -> None
     )
     assert response.status_code == 504
     assert "did not answer within 1 s" in response.text
+
+
+def test_a_result_is_rendered_once_and_the_time_is_always_fresh(site_client: TestClient) -> None:
+    kb = site_client.app.state.kb  # type: ignore[attr-defined]
+    kb.fragments.clear()
+    first = send(site_client, method="GET", path="/names")
+    again = send(site_client, method="GET", path="/names")
+    assert len(kb.fragments) == 1
+    timing = re.compile(r'<span class="elapsed">[0-9]+\.[0-9] ms</span>')
+    assert timing.search(first.text) and timing.search(again.text)
+    assert timing.sub("", first.text) == timing.sub("", again.text)
+    # A different response from the same example is rendered anew, never confused.
+    send(site_client, headers="Content-Type: application/json", body='{"name": "cy"}')
+    changed = send(site_client, method="GET", path="/names")
+    assert "cy" in changed.text and "cy" not in first.text
+    assert len(kb.fragments) == 3
+
+
+def test_the_urlencoded_parser_reads_what_browsers_send() -> None:
+    body = b"a=1&b=x+y&c=caf%C3%A9&d=&e&&f=%26%3D" + "&g=naïve".encode()
+    assert tryit.parse_urlencoded(body) == [
+        ("a", "1"),
+        ("b", "x y"),
+        ("c", "café"),
+        ("d", ""),
+        ("e", ""),
+        ("f", "&="),
+        ("g", "naïve"),
+    ]
+
+
+def test_a_form_with_too_many_fields_is_422(site_client: TestClient) -> None:
+    body = "&".join(f"var_{n}=x" for n in range(1001))
+    response = site_client.post(
+        "/try/greeting",
+        content=body,
+        headers={**HTMX, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 422 and "more than 1000 fields" in response.text
