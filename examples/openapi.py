@@ -97,7 +97,7 @@ def create_app() -> FastAPI:
     )
 
     @app.get("/books", tags=["books"], summary="List books")
-    def list_books(
+    async def list_books(
         request: Request, q: Annotated[str | None, Query(min_length=2)] = None
     ) -> list[Book]:
         """Every book, or those whose title contains `q`."""
@@ -105,9 +105,9 @@ def create_app() -> FastAPI:
         return [b for b in books if q is None or q.lower() in b.title.lower()]
 
     @app.get("/books/search", tags=["books"], deprecated=True, summary="Search books (old)")
-    def search_books(request: Request, q: Annotated[str, Query(min_length=2)]) -> list[Book]:
+    async def search_books(request: Request, q: Annotated[str, Query(min_length=2)]) -> list[Book]:
         """Use `GET /books?q=` in new code; this endpoint goes away in 2.0."""
-        return list_books(request, q)
+        return await list_books(request, q)
 
     @app.get(
         "/books/{book_id}",
@@ -116,7 +116,7 @@ def create_app() -> FastAPI:
         response_description="The book",
         responses=NOT_FOUND,
     )
-    def get_book(book_id: Annotated[int, Path(ge=1)], request: Request) -> Book:
+    async def get_book(book_id: Annotated[int, Path(ge=1)], request: Request) -> Book:
         """Read one book by its id.
 
         Answers **404** when there is no book with that id.
@@ -127,14 +127,14 @@ def create_app() -> FastAPI:
         return book
 
     @app.get("/authors/{author_id}", tags=["authors"], responses=NOT_FOUND)
-    def get_author(author_id: int, request: Request) -> Author:
+    async def get_author(author_id: int, request: Request) -> Author:
         author = request.app.state.authors.get(author_id)
         if author is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "Author not found")
         return author
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     install_custom_openapi(app)

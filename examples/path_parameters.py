@@ -78,15 +78,15 @@ def create_app() -> FastAPI:
     # Declared first: otherwise "/users/{user_id}" would match "/users/me" and
     # answer 422 because "me" is not an integer.
     @app.get("/users/me")
-    def read_current_user(request: Request) -> User:
+    async def read_current_user(request: Request) -> User:
         return find_user(request, CURRENT_USER_ID)
 
     @app.get("/users/{user_id}")
-    def read_user(request: Request, user_id: UserId) -> User:
+    async def read_user(request: Request, user_id: UserId) -> User:
         return find_user(request, user_id)
 
     @app.get("/users/{user_id}/orders/{order_id}")
-    def read_order(
+    async def read_order(
         request: Request,
         user_id: UserId,
         order_id: Annotated[int, Path(ge=1)],
@@ -98,12 +98,12 @@ def create_app() -> FastAPI:
         return order
 
     @app.get("/reports/{period}")
-    def read_report(period: Period) -> Report:
+    async def read_report(period: Period) -> Report:
         days = {Period.daily: 1, Period.weekly: 7, Period.monthly: 30}[period]
         return Report(period=period, days=days)
 
     @app.get("/files/{file_path:path}")
-    def read_file(request: Request, file_path: str) -> File:
+    async def read_file(request: Request, file_path: str) -> File:
         parts = PurePosixPath(file_path).parts
         if ".." in parts or file_path.startswith("/"):
             raise HTTPException(status_code=400, detail="Path must stay inside the file store")

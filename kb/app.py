@@ -12,7 +12,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import Scope
 
 from kb import __version__
@@ -90,6 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # replaced by a Swagger UI page with local assets, below
         redoc_url=None,
+        # The KB exports Prometheus metrics and JSON logs of its own (kb.observability);
+        # FastAPI's OpenTelemetry hooks would only ask the environment on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.kb = kb
     app.state.templates = templates
@@ -136,7 +138,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
 
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(
         FrontDoor,
         guards=Guards(

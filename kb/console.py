@@ -6,18 +6,18 @@ so a console cannot be used to reach any other host.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shlex
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from http import HTTPStatus
 
 from starlette.types import ASGIApp
 
 from kb import inprocess, tryblocks
-from kb.highlight import highlight_cached
+from kb.highlight import highlight
 
 _HOP_BY_HOP = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 
@@ -36,6 +36,8 @@ class ConsoleRequest:
 
     def substitute(self, variables: dict[str, str]) -> ConsoleRequest:
         """This request with ``{{name}}`` replaced; ``KeyError`` names a missing one."""
+        if not self.uses_variables:
+            return self
         return ConsoleRequest(
             method=self.method,
             path=tryblocks.substitute(self.path, variables),
@@ -44,6 +46,10 @@ class ConsoleRequest:
             ),
             body=tryblocks.substitute(self.body, variables),
         )
+
+    @property
+    def uses_variables(self) -> bool:
+        return any("{{" in text for text in (self.path, self.body, *(v for _, v in self.headers)))
 
     def curl(self, origin: str, mount: str, cookie: str = "") -> str:
         words = ["curl", "-i"]
@@ -94,21 +100,39 @@ class ConsoleResult:
 
     @property
     def body_text(self) -> str:
-        text = self.body.decode("utf-8", errors="replace")
-        if self.media_type.endswith("json") and not self.truncated:
-            try:
-                return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-            except ValueError:
-                return text
-        return text
+        return _pretty(self.body, self.media_type, self.truncated)
 
     @property
     def body_html(self) -> str:
         """The body pretty-printed and highlighted; Pygments escapes every character."""
-        language = "json" if self.media_type.endswith("json") else "text"
-        if self.media_type in ("text/html", "application/xml", "text/xml"):
-            language = "html"
-        return highlight_cached(self.body_text, language)
+        if len(self.body) > MAX_REMEMBERED:
+            return _body_html(self.body, self.media_type, self.truncated)
+        return _remembered_body_html(self.body, self.media_type, self.truncated)
+
+
+# Readers send the same few requests again and again, and get the same bodies back:
+# short bodies are highlighted once. The bound keeps the memory this takes small.
+MAX_REMEMBERED = 4096  # bytes
+
+
+def _pretty(body: bytes, media_type: str, truncated: bool) -> str:
+    text = body.decode("utf-8", errors="replace")
+    if media_type.endswith("json") and not truncated:
+        try:
+            return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        except ValueError:
+            return text
+    return text
+
+
+def _body_html(body: bytes, media_type: str, truncated: bool) -> str:
+    language = "json" if media_type.endswith("json") else "text"
+    if media_type in ("text/html", "application/xml", "text/xml"):
+        language = "html"
+    return highlight(_pretty(body, media_type, truncated), language)
+
+
+_remembered_body_html = lru_cache(maxsize=256)(_body_html)
 
 
 async def send(
@@ -130,8 +154,7 @@ async def send(
     )
     started = time.perf_counter()
     try:
-        async with asyncio.timeout(timeout or None):
-            reply = await inprocess.call(app, scope, body, max_body=max_response)
+        reply = await inprocess.call(app, scope, body, max_body=max_response, timeout=timeout)
     except TimeoutError:
         return ConsoleResult(
             request,

@@ -1,8 +1,9 @@
 """The one middleware every request passes through, once.
 
 In order: a request id, the host check, the rate limits, the body-size limit, the reader
-cookie, and pages and search answers already in memory; on the way out, the security
-headers, the request id and a new reader's cookie; last, the metrics and the access log.
+cookie, and pages and search answers already in memory; then the app, through gzip when
+the client accepts it; on the way out, the security headers, the request id and a new
+reader's cookie; last, the metrics and the access log.
 Each concern lives in its own module (:mod:`kb.observability`, :mod:`kb.security`,
 :mod:`kb.ratelimit`, :mod:`kb.readers`, :mod:`kb.pagecache`); they run here in one pass
 rather than as six nested middlewares, because each layer cost a coroutine, a wrapped
@@ -15,6 +16,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kb import readers
@@ -49,8 +51,18 @@ class Refused:
 
 
 class FrontDoor:
-    def __init__(self, app: ASGIApp, guards: Guards, cached: Cached, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        guards: Guards,
+        cached: Cached,
+        metrics: Metrics,
+        gzip_minimum_size: int = 1024,
+    ) -> None:
         self.app = app
+        # Only a client that accepts gzip goes through the compressing layer: for the
+        # others (curl, API clients) it would look through every response for nothing.
+        self.gzip_app = GZipMiddleware(app, minimum_size=gzip_minimum_size)
         self.guards = guards
         self.cached = cached
         self.metrics = metrics
@@ -81,10 +93,11 @@ class FrontDoor:
 
             state = scope.setdefault("state", {})
             cookie = readers.cookie_value(scope["headers"]) if b"cookie" in headers else ""
-            reader = readers.verify(cookie, self.guards.secret) if cookie else None
+            reader = readers.verify_cached(cookie, self.guards.secret) if cookie else None
             # Without a cookie a request shares the public sandbox; the cookie set on this
             # response gives the next request (a browser's) a sandbox of its own.
             state["reader"] = reader or readers.PUBLIC
+            state["reader_cookie"] = cookie if reader else ""
             if reader is None:
                 new = readers.set_cookie(readers.new_reader(), self.guards.secret, https)
                 outgoing.append((b"set-cookie", new))
@@ -105,7 +118,9 @@ class FrontDoor:
                     message["headers"] = _merged(message.get("headers", []), outgoing)
                 await send(message)
 
-            await self.app(scope, receive, send_with_headers)
+            accepts_gzip = b"gzip" in headers.get(b"accept-encoding", b"")
+            app = self.gzip_app if accepts_gzip else self.app
+            await app(scope, receive, send_with_headers)
         finally:
             elapsed = time.perf_counter() - started
             route = route or route_label(scope)
@@ -148,11 +163,16 @@ class FrontDoor:
         return None
 
 
+_OURS = frozenset(name for name, _ in security_headers(True)) | {b"x-request-id", b"set-cookie"}
+
+
 def _merged(
     own: list[tuple[bytes, bytes]], ours: list[tuple[bytes, bytes]]
 ) -> list[tuple[bytes, bytes]]:
     """The app's headers plus ours: its own security headers win, our request id wins,
     and cookies add up."""
+    if not any(name.lower() in _OURS for name, _ in own):
+        return [*own, *ours]
     names = {name.lower() for name, _ in own}
     kept = [(name, value) for name, value in own if name.lower() != b"x-request-id"]
     return kept + [

@@ -118,12 +118,6 @@ def highlight(
     return pygments_highlight(code, _lexer(language), formatter)
 
 
-@lru_cache(maxsize=256)
-def highlight_cached(code: str, language: str) -> str:
-    """:func:`highlight` for text that comes back often, like a console's responses."""
-    return highlight(code, language)
-
-
 @lru_cache(maxsize=64)
 def _formatter(first_line: int | None, hl_lines: tuple[int, ...]) -> HtmlFormatter:
     # Building a formatter builds its whole stylesheet: far dearer than formatting a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 _STEP = re.compile(
@@ -14,8 +15,9 @@ class JSONPathError(ValueError):
     pass
 
 
-def parse(path: str) -> list[str | int]:
-    """Split ``$.items[0].name`` into ``["items", 0, "name"]``."""
+@lru_cache(maxsize=512)
+def parse(path: str) -> tuple[str | int, ...]:
+    """Split ``$.items[0].name`` into ``("items", 0, "name")``."""
     if not path.startswith("$"):
         raise JSONPathError(f"a JSONPath starts with '$': {path!r}")
     steps: list[str | int] = []
@@ -31,7 +33,7 @@ def parse(path: str) -> list[str | int]:
         else:
             steps.append(match["key"])
         position = match.end()
-    return steps
+    return tuple(steps)
 
 
 _MISSING = object()

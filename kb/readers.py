@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from functools import lru_cache
 
 from starlette.types import Scope
 
@@ -32,9 +33,25 @@ def verify(value: str, secret: str) -> str | None:
     return reader if hmac.compare_digest(sign(reader, secret), value) else None
 
 
+def verify_cached(value: str, secret: str) -> str | None:
+    """:func:`verify`, remembered: a browser sends the same cookie with every request."""
+    # Longer than any value sign() makes: refused without taking a place in the cache.
+    if len(value) > 64 + 1 + 32:
+        return None
+    return _verify_remembered(value, secret)
+
+
+_verify_remembered = lru_cache(maxsize=4096)(verify)
+
+
 def reader_of(scope: Scope) -> str:
     """The reader :class:`kb.frontdoor.FrontDoor` found for this request."""
     return scope.get("state", {}).get("reader", PUBLIC)
+
+
+def reader_cookie_of(scope: Scope) -> str:
+    """The reader's signed cookie value as the request sent it; "" for the public reader."""
+    return scope.get("state", {}).get("reader_cookie", "")
 
 
 def cookie_value(headers: list[tuple[bytes, bytes]]) -> str:

@@ -48,18 +48,23 @@ class Sandboxes:
     async def get(self, reader: str, slug: str) -> FastAPI:
         """The reader's instance of the entry's example, started on first use."""
         sandboxes = self._by_slug.setdefault(slug, OrderedDict())
-        lock = self._locks.setdefault((reader, slug), asyncio.Lock())
-        async with lock:
-            sandbox = sandboxes.get(reader)
-            if sandbox is None:
-                app = self.build(slug)
-                running = examples.RunningApps()
-                await running.start(f"{slug}:{reader}", app)
-                sandbox = _Sandbox(app, running, self.clock())
-                sandboxes[reader] = sandbox
-            sandbox.last_used = self.clock()
-            sandboxes.move_to_end(reader)
-        await self._evict(slug)
+        sandbox = sandboxes.get(reader)
+        if sandbox is None:
+            key = (reader, slug)
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = self._locks[key] = asyncio.Lock()
+            async with lock:  # one start per reader and example, however many ask at once
+                sandbox = sandboxes.get(reader)
+                if sandbox is None:
+                    app = self.build(slug)
+                    running = examples.RunningApps()
+                    await running.start(f"{slug}:{reader}", app)
+                    sandbox = _Sandbox(app, running, self.clock())
+                    sandboxes[reader] = sandbox
+            await self._evict(slug)
+        sandbox.last_used = self.clock()
+        sandboxes.move_to_end(reader)
         return sandbox.app
 
     async def reset(self, reader: str, slug: str) -> bool:

@@ -23,6 +23,9 @@ def build_templates(
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Checking every template's file on every render costs a stat() per template;
+        # only development edits templates under a running server.
+        auto_reload=dev,
     )
     env.globals["version"] = __version__
     env.globals["dev_reload"] = dev

@@ -90,6 +90,9 @@ class Assertion:
         return None if holds else f"{self.describe()}: got {json.dumps(actual)}"
 
 
+_UNREAD = object()
+
+
 @dataclass
 class Response:
     """What a try request returned, as the checks and captures see it."""
@@ -97,9 +100,13 @@ class Response:
     status: int
     headers: dict[str, str]
     body: bytes
+    _document: Any = field(default=_UNREAD, init=False, repr=False, compare=False)
 
     def json(self) -> Any:
-        return json.loads(self.body)
+        """The body as JSON, decoded once however many checks read it."""
+        if self._document is _UNREAD:
+            self._document = json.loads(self.body)
+        return self._document
 
 
 @dataclass(frozen=True)

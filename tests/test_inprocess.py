@@ -1,3 +1,4 @@
+import asyncio
 import gzip
 import json
 from collections.abc import AsyncIterator
@@ -107,3 +108,40 @@ async def test_head_has_no_body() -> None:
     head["method"] = "HEAD"
     reply = await inprocess.call(echo_app(), head, b"")
     assert reply.status == 200 and reply.body == b""
+
+
+def slow_app(swallow: bool) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/slow")
+    async def slow() -> dict:
+        try:
+            await asyncio.sleep(5)
+        except asyncio.CancelledError:
+            if not swallow:
+                raise
+        return {"late": True}
+
+    return app
+
+
+@pytest.mark.anyio
+async def test_past_the_timeout_the_app_is_cancelled() -> None:
+    task = asyncio.current_task()
+    assert task is not None
+    with pytest.raises(TimeoutError):
+        await inprocess.call(slow_app(swallow=False), scope("/slow"), b"", timeout=0.05)
+    assert task.cancelling() == 0  # nothing left over for the caller's own timeouts
+    reply = await inprocess.call(slow_app(swallow=True), scope("/slow"), b"", timeout=0.05)
+    assert reply.status == 200 and task.cancelling() == 0
+
+
+@pytest.mark.anyio
+async def test_someone_elses_cancellation_goes_on() -> None:
+    inner = asyncio.create_task(
+        inprocess.call(slow_app(swallow=False), scope("/slow"), b"", timeout=5)
+    )
+    await asyncio.sleep(0.01)
+    inner.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await inner

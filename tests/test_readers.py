@@ -48,3 +48,10 @@ def test_the_cookie_is_found_among_others() -> None:
     assert readers.cookie_value(headers) == value
     assert readers.cookie_value([(b"cookie", b"kb_reader_old=1")]) == ""
     assert readers.cookie_value([]) == ""
+
+
+def test_verified_cookies_are_remembered_but_long_ones_never_are() -> None:
+    value = readers.sign("abcdefghijklmnop", SECRET)
+    assert readers.verify_cached(value, SECRET) == "abcdefghijklmnop"
+    assert readers.verify_cached(value, "t" * 40) is None
+    assert readers.verify_cached("a" * 5000, SECRET) is None
