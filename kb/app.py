@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.types import Scope
 
-from kb import __version__
+from kb import __version__, routes
 from kb.assets import Assets, HashedStaticFiles
 from kb.contribute import Contributions
 from kb.devreload import DevReloader
@@ -24,7 +24,6 @@ from kb.mount import ExamplesMount
 from kb.observability import Metrics
 from kb.pages import base_context
 from kb.ratelimit import RateLimiter, Rule
-from kb.routes import dev_router, router
 from kb.security import BodyLimit, TrustedHosts
 from kb.settings import Settings, get_settings
 from kb.templating import build_templates
@@ -98,9 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics
     app.state.contributions = contributions
     app.state.devreload = reloader
-    app.include_router(router)
-    if settings.dev:
-        app.include_router(dev_router)
+    routes.install(app, dev=settings.dev)
     app.mount(
         "/static", HashedStaticFiles(assets=assets, directory=settings.static_dir), name="static"
     )

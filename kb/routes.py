@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse, Response
 from fastapi.sse import EventSourceResponse
 
 from kb import api, contribute, devreload, pages, tryit
 
 router = APIRouter()
-
-# Routes are tried in order, and FastAPI matches twice per request: the console, the
-# busiest route the router sees (pages and searches in memory never reach it), comes first.
-router.add_route("/try/{slug}", tryit.try_request, methods=["POST"], include_in_schema=False)
 
 # Pages (HTML); not part of the JSON API's schema.
 router.add_api_route("/", pages.home, response_class=HTMLResponse, include_in_schema=False)
@@ -71,8 +67,9 @@ router.add_api_route("/metrics", api.metrics, tags=["operations"], response_clas
 
 # Mounted in kb.app.create_app: /static (files) and /examples/{slug}/... (example apps).
 
-# Development mode only (KB_DEV, `kb serve --reload`): kb.app.create_app includes this
-# router only then, so production neither routes nor links these.
+
+# Development mode only (KB_DEV, `kb serve --reload`): install() includes this router
+# only then, so production neither routes nor links these.
 dev_router = APIRouter()
 dev_router.add_api_route(
     "/__dev/events",
@@ -80,3 +77,16 @@ dev_router.add_api_route(
     response_class=EventSourceResponse,
     include_in_schema=False,
 )
+
+
+def install(app: FastAPI, dev: bool = False) -> None:
+    """Add every route to ``app``.
+
+    Routes are tried in order. The console is the busiest route the router sees (pages
+    and searches in memory never reach it), so it goes first and on the app itself: an
+    included router's routes are matched twice per request.
+    """
+    app.add_route("/try/{slug}", tryit.try_request, methods=["POST"], include_in_schema=False)
+    app.include_router(router)
+    if dev:
+        app.include_router(dev_router)

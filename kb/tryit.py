@@ -6,7 +6,7 @@ import re
 import secrets
 from functools import lru_cache
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_to_bytes
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -229,21 +229,20 @@ async def _form_fields(
 
 def parse_urlencoded(body: bytes) -> list[tuple[str, str]]:
     """``a=1&b=x+y`` as ``[("a", "1"), ("b", "x y")]``, the way browsers encode a form."""
-    text = body.decode("latin-1")  # bytes kept as they are: escapes decode as UTF-8 below
-    if text.count("&") >= MAX_FIELDS:
+    if body.count(b"&") >= MAX_FIELDS:
         raise ConsoleInputError(f"The form has more than {MAX_FIELDS} fields.")
     fields = []
-    for part in text.split("&"):
+    for part in body.split(b"&"):
         if part:
-            name, _, value = part.partition("=")
+            name, _, value = part.partition(b"=")
             fields.append((_unquote(name), _unquote(value)))
     return fields
 
 
-def _unquote(text: str) -> str:
-    if text.isascii() and "%" not in text and "+" not in text:
-        return text
-    return unquote_plus(text.encode("latin-1").decode("utf-8", errors="replace"))
+def _unquote(raw: bytes) -> str:
+    if b"%" in raw or b"+" in raw:
+        raw = unquote_to_bytes(raw.replace(b"+", b" "))
+    return raw.decode("utf-8", errors="replace")
 
 
 @lru_cache(maxsize=64)
