@@ -82,8 +82,13 @@ class FrontDoor:
         route = ""
         try:
             refused = self._refuse(scope, headers)
-            if refused is None and self.guards.body_limit.applies(path):
-                refused, receive = await self._limit_body(headers, receive)
+            limit = self.guards.body_limit
+            if refused is None and limit.applies(path):
+                declared = headers.get(b"content-length")
+                if declared is None:
+                    refused, receive = await self._buffer_body(receive)
+                elif limit.declared_too_large(declared):
+                    refused = Refused(413, limit.message)
             if refused is not None:
                 status = refused.status
                 body = refused.message.encode()
@@ -139,19 +144,13 @@ class FrontDoor:
             return Refused(429, over.message, ((b"retry-after", b"%d" % over.retry_after),))
         return None
 
-    async def _limit_body(
-        self, headers: dict[bytes, bytes], receive: Receive
-    ) -> tuple[Refused | None, Receive]:
+    async def _buffer_body(self, receive: Receive) -> tuple[Refused | None, Receive]:
+        """A body of unknown length, read up to the limit and replayed to the app."""
         limit = self.guards.body_limit
-        declared = headers.get(b"content-length")
         try:
-            if declared is None:
-                return None, await limit.buffered(receive)
-            if limit.declared_too_large(declared):
-                raise BodyTooLarge
+            return None, await limit.buffered(receive)
         except BodyTooLarge:
             return Refused(413, limit.message), receive
-        return None, receive
 
     def _cached(self, scope: Scope) -> Page | None:
         path = scope["path"]

@@ -9,6 +9,7 @@ on the console's path those cost more than the example app itself.
 from __future__ import annotations
 
 import asyncio
+import re
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +21,7 @@ from starlette.types import ASGIApp, Message
 # leave alone, "%" included so that an escape the reader typed is not escaped twice.
 _PATH_SAFE = "/!$&'()*+,;=:@%~-._"
 _QUERY_SAFE = _PATH_SAFE + "?"
+_SAFE = re.compile(r"[A-Za-z0-9/!$&'()*+,;=:@~._-]*")  # needs no quoting in either
 CLIENT = ("127.0.0.1", 123)
 
 
@@ -50,7 +52,7 @@ def build_scope(
     """The ASGI scope for ``method target`` sent to ``origin``; ``target`` holds the mount."""
     scheme, host, server = _origin(origin)
     path, _, query = target.partition("?")
-    raw_path = quote(path, safe=_PATH_SAFE).encode("ascii")
+    raw_path = (path if _SAFE.fullmatch(path) else quote(path, safe=_PATH_SAFE)).encode("ascii")
     raw_headers = [(b"host", host)]
     raw_headers += [(name.lower().encode("latin-1"), _header(value)) for name, value in headers]
     if body:
@@ -63,7 +65,9 @@ def build_scope(
         "scheme": scheme,
         "path": unquote(raw_path.decode("ascii")),
         "raw_path": raw_path,
-        "query_string": quote(query, safe=_QUERY_SAFE).encode("ascii"),
+        "query_string": (
+            query if _SAFE.fullmatch(query) else quote(query, safe=_QUERY_SAFE)
+        ).encode("ascii"),
         "root_path": root_path,
         "headers": raw_headers,
         "server": server,
@@ -95,7 +99,8 @@ async def call(
     seconds (0: none) the app is cancelled and :class:`TimeoutError` raised.
     """
     request_sent = False
-    finished = asyncio.Event()
+    complete = False
+    finished: asyncio.Event | None = None  # made only for an app that listens on
     status = 0
     headers: list[tuple[str, str]] = []
     chunks: list[bytes] = []
@@ -109,8 +114,17 @@ async def call(
             return {"type": "http.request", "body": body, "more_body": False}
         # Until the response is complete the client is still there: streaming responses
         # listen for a disconnect while they send.
-        await finished.wait()
+        nonlocal finished
+        if not complete:
+            finished = finished or asyncio.Event()
+            await finished.wait()
         return {"type": "http.disconnect"}
+
+    def _finish() -> None:
+        nonlocal complete
+        complete = True
+        if finished is not None:
+            finished.set()
 
     async def send(message: Message) -> None:
         nonlocal status, headers, size, truncated
@@ -129,7 +143,7 @@ async def call(
                 chunks.append(chunk)
                 size += len(chunk)
             if not message.get("more_body", False):
-                finished.set()
+                _finish()
 
     # What asyncio.timeout() does, with one timer and no context manager: on the
     # console's path that machinery cost more than a tenth of the KB's own work.
@@ -154,7 +168,7 @@ async def call(
     except Exception:
         status = status or 500
     finally:
-        finished.set()
+        _finish()
         if timer is not None:
             timer.cancel()
     if expired:  # the app swallowed the cancellation and answered anyway

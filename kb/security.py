@@ -43,9 +43,12 @@ class TrustedHosts:
         self.any = "*" in allowed
         self.exact = frozenset(host.lower() for host in allowed if not host.startswith("*."))
         self.suffixes = tuple(host[1:].lower() for host in allowed if host.startswith("*."))
+        # Host headers exactly as browsers send them for an allowed name: checked by one
+        # set lookup. Other spellings (case, a port) take the long way.
+        self.exact_headers = frozenset(host.encode("latin-1") for host in self.exact)
 
     def allows(self, host_header: bytes) -> bool:
-        if self.any:
+        if self.any or host_header in self.exact_headers:
             return True
         host = host_header.decode("latin-1").lower()
         # "[::1]:8000" names the host "[::1]"; "example.com:8000", "example.com".
