@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from functools import lru_cache
 
 from pygments import highlight as pygments_highlight
@@ -118,16 +119,19 @@ def highlight(
     return pygments_highlight(code, _lexer(language), formatter)
 
 
-@lru_cache(maxsize=64)
 def _formatter(first_line: int | None, hl_lines: tuple[int, ...]) -> HtmlFormatter:
-    # Building a formatter builds its whole stylesheet: far dearer than formatting a
-    # short response. A formatter keeps no state between calls, so one can be shared.
+    # Building a formatter builds its whole stylesheet, which costs more than formatting
+    # a code block: a copy of one built once, given its own line options, does not.
+    formatter = copy.copy(_base_formatter(bool(first_line)))
+    formatter.linenostart = first_line or 1
+    formatter.hl_lines = set(hl_lines)
+    return formatter
+
+
+@lru_cache(maxsize=2)
+def _base_formatter(line_numbers: bool) -> HtmlFormatter:
     return HtmlFormatter(
-        cssclass="highlight",
-        wrapcode=True,
-        linenos="table" if first_line else False,
-        linenostart=first_line or 1,
-        hl_lines=list(hl_lines),
+        cssclass="highlight", wrapcode=True, linenos="table" if line_numbers else False
     )
 
 

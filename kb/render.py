@@ -236,7 +236,7 @@ def symbol_lines(source: str, symbol: str, relative: str) -> tuple[int, int]:
     """First and last line of a class, function or assignment (dotted for nested ones),
     decorators included."""
     try:
-        tree = ast.parse(source)
+        tree = _parsed(source)
     except SyntaxError as exc:
         raise ValueError(f"examples/{relative} does not parse: {exc}") from None
     scope: list[ast.stmt] = tree.body
@@ -253,6 +253,12 @@ def symbol_lines(source: str, symbol: str, relative: str) -> tuple[int, int]:
     decorators = getattr(node, "decorator_list", [])
     first = min([node.lineno, *(d.lineno for d in decorators)])
     return first, node.end_lineno or node.lineno
+
+
+@lru_cache(maxsize=64)
+def _parsed(source: str) -> ast.Module:
+    # An entry includes several symbols of its example: the file is parsed once.
+    return ast.parse(source)
 
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
