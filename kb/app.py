@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -29,13 +30,16 @@ from kb.settings import Settings, get_settings
 from kb.templating import build_templates
 
 log = logging.getLogger("kb")
+EXAMPLES_WAIT = 1.0  # seconds an idle server waits for a first request before starting examples
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     kb = KnowledgeBase(settings)
     assets = Assets(settings.static_dir)
-    templates = build_templates(settings.templates_dir, dev=settings.dev, assets=assets)
+    templates = build_templates(
+        settings.templates_dir, dev=settings.dev, assets=assets, cache_dir=settings.cache_dir
+    )
     contributions = Contributions.from_settings(settings)
     reloader = DevReloader(kb) if settings.dev else None
     metrics = Metrics(sandboxes_alive=lambda: len(kb.sandboxes))
@@ -46,7 +50,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await asyncio.sleep(interval)
             await kb.sandboxes.sweep()
 
+    # Not an asyncio.Event: the app may be served by several event loops in turn (tests).
+    first_request = threading.Event()
+
     async def start_examples() -> None:
+        # The first page comes before the examples: importing one holds the event loop
+        # for up to a fifth of a second. A server that nobody asks starts them anyway.
+        waited = 0.0
+        while not first_request.is_set() and waited < EXAMPLES_WAIT:
+            await asyncio.sleep(0.02)
+            waited += 0.02
         await kb.start_examples()
         if not settings.dev:
             # What is alive now (code, catalogue, the examples' public sandboxes) lives as
@@ -66,7 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # request to one that has not started yet starts the reader's own sandbox anyway.
         starter = asyncio.create_task(start_examples())
         sweeper = asyncio.create_task(sweep_idle_sandboxes())
-        contributions.start()
+        # In a thread, after the first pages: it imports SQLAlchemy and may wait on a
+        # database server. A proposal sent before it is done creates the tables itself.
+        proposals = asyncio.create_task(asyncio.to_thread(contributions.start))
         if reloader is not None:
             reloader.start()
         try:
@@ -75,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if reloader is not None:
                 await reloader.aclose()
             contributions.close()
-            for task in (starter, sweeper):
+            for task in (starter, sweeper, proposals):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -152,5 +167,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         cached=Cached(kb.pages, kb.responses, response_paths=("/search", "/api/search")),
         metrics=metrics,
+        first_request=first_request,
     )
     return app

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import math
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from fastapi import Request
@@ -23,7 +24,6 @@ from fastapi.responses import HTMLResponse
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from kb import csrf, render, scaffold
@@ -33,8 +33,10 @@ from kb.deps import KB, Htmx, Templates
 from kb.highlight import highlight
 from kb.knowledge import KnowledgeBase
 from kb.pages import page
-from kb.proposals import ProposalError, ProposalStore
 from kb.settings import PROJECT_DIR, Settings
+
+if TYPE_CHECKING:
+    from kb.proposals import ProposalStore
 
 log = logging.getLogger("kb")
 
@@ -50,33 +52,51 @@ PREVIEW_RATE = "300/minute"  # typing with a 400 ms debounce sends at most 150
 class Contributions:
     """What ``/contribute`` needs beyond the KB: the proposal store, CSRF tokens, a rate limit."""
 
-    store: ProposalStore
+    database_url: str
     tokens: csrf.CsrfTokens
     rate: str
     max_bytes: int
     _limiter: MovingWindowRateLimiter = field(
         default_factory=lambda: MovingWindowRateLimiter(MemoryStorage())
     )
+    _store: ProposalStore | None = None
+    _store_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Contributions:
         secret = settings.secret_key or secrets.token_urlsafe(32)
         return cls(
-            ProposalStore(settings.proposals_database),
+            settings.proposals_database,
             csrf.CsrfTokens(secret),
             settings.proposals_rate,
             settings.proposals_max_bytes,
         )
 
+    @property
+    def store(self) -> ProposalStore:
+        # SQLAlchemy is imported when proposals are first needed, not before the KB's
+        # first page: it is a sixth of the start-up time.
+        with self._store_lock:
+            if self._store is None:
+                from kb.proposals import ProposalStore
+
+                self._store = ProposalStore(self.database_url)
+            return self._store
+
     def start(self) -> None:
-        """Create the tables; a database that is down is logged, and proposals say so."""
+        """Create the tables; a database that is down is logged, and proposals say so.
+
+        Blocking: the app runs it in a worker thread once it serves."""
+        from sqlalchemy.exc import SQLAlchemyError
+
         try:
             self.store.create_tables()
         except SQLAlchemyError as exc:
             log.error("proposals database %s is unavailable: %s", self.store.url, exc)
 
     def close(self) -> None:
-        self.store.dispose()
+        if self._store is not None:
+            self._store.dispose()
 
     def retry_after(self, client: str, what: str = "proposals") -> int | None:
         """Seconds to wait when ``client`` has used up its proposals (or previews), else
@@ -196,6 +216,10 @@ async def propose(request: Request, kb: KB, templates: Templates, htmx: Htmx) ->
         )
         return _respond(request, kb, templates, htmx, draft, 422, outcome, checked=checked)
     entry = checked.entry
+    from sqlalchemy.exc import SQLAlchemyError  # loaded with the store, on first use
+
+    from kb.proposals import ProposalError
+
     try:
         proposal = await run_in_threadpool(
             service.store.add,

@@ -13,6 +13,7 @@ memory, that was a fifth of the server's time.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -58,8 +59,11 @@ class FrontDoor:
         cached: Cached,
         metrics: Metrics,
         gzip_minimum_size: int = 1024,
+        first_request: threading.Event | None = None,
     ) -> None:
+        """``first_request`` is set when the first HTTP request comes in."""
         self.app = app
+        self.first_request = first_request
         # Only a client that accepts gzip goes through the compressing layer: for the
         # others (curl, API clients) it would look through every response for nothing.
         self.gzip_app = GZipMiddleware(app, minimum_size=gzip_minimum_size)
@@ -72,6 +76,8 @@ class FrontDoor:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        if self.first_request is not None and not self.first_request.is_set():
+            self.first_request.set()
         headers = dict(scope["headers"])
         rid = new_request_id(headers.get(b"x-request-id", b""))
         token = request_id.set(rid)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 
 from kb import __version__
 from kb.assets import Assets
@@ -13,10 +19,14 @@ from kb.highlight import stylesheet_url
 
 
 def build_templates(
-    templates_dir: Path, dev: bool = False, assets: Assets | None = None
+    templates_dir: Path,
+    dev: bool = False,
+    assets: Assets | None = None,
+    cache_dir: Path | None = None,
 ) -> Jinja2Templates:
     """``dev`` makes pages load ``static/dev-reload.js`` (development mode only);
-    ``assets`` gives templates ``asset("site.css")``, the file's content-hashed URL."""
+    ``assets`` gives templates ``asset("site.css")``, the file's content-hashed URL;
+    ``cache_dir`` keeps compiled templates for the next start."""
     env = Environment(
         loader=FileSystemLoader(templates_dir),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -26,6 +36,11 @@ def build_templates(
         # Checking every template's file on every render costs a stat() per template;
         # only development edits templates under a running server.
         auto_reload=dev,
+        # Compiling the templates is most of the first page's time after a restart. The
+        # cache is keyed by each template's source, so an edited template is recompiled.
+        bytecode_cache=FileSystemBytecodeCache(str(_ready(cache_dir / "templates")))
+        if cache_dir
+        else None,
     )
     env.globals["version"] = __version__
     env.globals["dev_reload"] = dev
@@ -34,3 +49,8 @@ def build_templates(
     env.globals["asset"] = assets.url if assets and not dev else (lambda name: f"/static/{name}")
     env.globals["highlight_css"] = stylesheet_url()
     return Jinja2Templates(env=env)
+
+
+def _ready(directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory

@@ -1,0 +1,127 @@
+"""How soon `kb serve` answers after it starts, and how much memory it holds at idle.
+
+For each run the script starts `kb serve` as `make run` does (KB_CACHE_DIR set), asks for
+`/` every 10 ms from the moment the process is spawned, and times the first 200. A cold
+start has an empty cache directory (every entry rendered, the index built); a warm one
+reuses the directory the cold start filled (content unchanged). After the first page the
+script waits for `/healthz`, which answers once every example has been started, lets the
+server settle and reads its resident memory from /proc.
+
+    .venv/bin/python bench/startup_bench.py              # 5 cold and 5 warm starts
+    .venv/bin/python bench/startup_bench.py --runs 3
+
+Targets (issue 8): first page within 2 s cold and 1 s warm; under 200 MB at idle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+KB = ROOT / ".venv" / "bin" / "kb"
+TARGETS = {"cold": 2.0, "warm": 1.0}
+MAX_IDLE_MB = 200
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def resident_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def one_start(cache_dir: Path, settle: float) -> tuple[float, float]:
+    """Seconds to the first 200 on /, and resident MB at idle with every example started."""
+    port = free_port()
+    env = {**os.environ, "KB_CACHE_DIR": str(cache_dir)}
+    url = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        [str(KB), "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        with httpx.Client(timeout=30) as client:
+            while True:
+                try:
+                    if client.get(f"{url}/").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if server.poll() is not None:
+                    raise SystemExit("kb serve exited before answering")
+                if time.perf_counter() - started > 60:
+                    raise SystemExit("kb serve did not answer within 60 s")
+                time.sleep(0.01)
+            first_page = time.perf_counter() - started
+            client.get(f"{url}/healthz")  # answers once every example has been started
+        time.sleep(settle)
+        return first_page, resident_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="cold and warm starts each")
+    parser.add_argument(
+        "--settle", type=float, default=2.0, help="seconds idle before reading memory"
+    )
+    args = parser.parse_args()
+    if not KB.exists():
+        raise SystemExit("run `make install` first: .venv/bin/kb is missing")
+
+    times: dict[str, list[float]] = {"cold": [], "warm": []}
+    memory: list[float] = []
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            cache_dir = Path(tmp) / "cache"
+            for kind in ("cold", "warm"):
+                seconds, mb = one_start(cache_dir, args.settle)
+                times[kind].append(seconds)
+                memory.append(mb)
+
+    print(f"{args.runs} runs each, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(f"{'start':<38} {'median':>8} {'worst':>8} {'target':>8}")
+    failed = False
+    for kind, label in (
+        ("cold", "first page, cold (empty cache)"),
+        ("warm", "first page, warm (content unchanged)"),
+    ):
+        median, worst = statistics.median(times[kind]), max(times[kind])
+        ok = worst <= TARGETS[kind]
+        failed |= not ok
+        print(
+            f"{label:<38} {median:>7.2f}s {worst:>7.2f}s {TARGETS[kind]:>7.1f}s  {'ok' if ok else 'ABOVE'}"
+        )
+    worst_mb = max(memory)
+    failed |= worst_mb >= MAX_IDLE_MB
+    print(
+        f"{'memory at idle, examples started':<38} {statistics.median(memory):>6.0f}MB "
+        f"{worst_mb:>6.0f}MB {MAX_IDLE_MB:>6}MB  {'ok' if worst_mb < MAX_IDLE_MB else 'ABOVE'}"
+    )
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
