@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -223,20 +224,40 @@ def check(url: str, deployment: Deployment, readers: int = 24) -> bool:
     return inconsistent == 0 and proposals == readers == stored
 
 
-def throughput(url: str, seconds: int, folder: Path) -> float:
-    """Entry-page requests per second from many readers (a different cookie each time,
-    so that consistent hashing spreads them over the processes as real readers are)."""
+@dataclass(frozen=True)
+class Load:
+    name: str
+    method: str
+    path: str
+    body: str = ""
+
+
+LOADS = [
+    Load("entry page", "GET", "/patterns/pagination"),
+    Load("console (simple GET)", "POST", "/try/openapi", "block=3&method=GET&path=%2Fhealthz"),
+]
+
+
+def throughput(url: str, load: Load, seconds: int, folder: Path) -> float:
+    """Requests per second from many readers (a different cookie each time, so that
+    consistent hashing spreads them over the processes as real readers are)."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed for --bench: apt-get install wrk")
     script = folder / "readers.lua"
+    headers = '["Cookie"] = cookie'
+    if load.body:
+        headers += (
+            ', ["Content-Type"] = "application/x-www-form-urlencoded", ["HX-Request"] = "true"'
+        )
+    body = f'"{load.body}"' if load.body else "nil"
     script.write_text(
         "request = function()\n"
         '  local cookie = "kb_reader=reader" .. math.random(1, 1000000)\n'
-        '  return wrk.format(nil, nil, {["Cookie"] = cookie})\n'
+        f'  return wrk.format("{load.method}", nil, {{{headers}}}, {body})\n'
         "end\n"
     )
     output = subprocess.run(
-        ["wrk", "-t2", "-c64", f"-d{seconds}s", "-s", str(script), f"{url}/patterns/pagination"],
+        ["wrk", "-t2", "-c64", f"-d{seconds}s", "-s", str(script), f"{url}{load.path}"],
         capture_output=True,
         text=True,
         check=True,
@@ -249,13 +270,13 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--check", action="store_true", help="check a reader's flow, then stop")
     parser.add_argument(
-        "--bench", action="store_true", help="entry-page throughput, 1 process vs N"
+        "--bench", action="store_true", help="entry page and console throughput, 1 process vs N"
     )
     parser.add_argument("--serve", action="store_true", help="keep serving until interrupted")
     args = parser.parse_args()
     ok = True
     runs = [1, args.processes] if args.bench else [args.processes]
-    figures = {}
+    figures: dict[tuple[str, int], float] = {}
     for processes in runs:
         with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
             deployment = Deployment(stack, Path(tmp))
@@ -265,10 +286,9 @@ def main() -> None:
             if args.check or not (args.bench or args.serve):
                 ok &= check(url, deployment)
             if args.bench:
-                figures[processes] = throughput(url, 10, Path(tmp))
-                print(
-                    f"entry page through nginx, {processes} process(es): {figures[processes]:.0f} req/s"
-                )
+                for load in LOADS:
+                    rps = figures[load.name, processes] = throughput(url, load, 10, Path(tmp))
+                    print(f"{load.name} through nginx, {processes} process(es): {rps:.0f} req/s")
             if args.serve:
                 print(f"serving on {url}; Ctrl-C stops")
                 try:
@@ -276,8 +296,10 @@ def main() -> None:
                         time.sleep(3600)
                 except KeyboardInterrupt:
                     pass
-    if len(figures) == 2:
-        print(f"{args.processes} processes against 1: ×{figures[args.processes] / figures[1]:.2f}")
+    if args.bench:
+        for load in LOADS:
+            ratio = figures[load.name, args.processes] / figures[load.name, 1]
+            print(f"{load.name}: {args.processes} processes against 1: ×{ratio:.2f}")
     sys.exit(0 if ok else 1)
 
 
