@@ -14,6 +14,7 @@ import logging
 import re
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -141,6 +142,13 @@ def log_access(
 
 
 MOUNTS = ("/examples", "/static")
+
+
+@dataclass(frozen=True)
+class RouteLabel:
+    """Stands in for the route in the scope where the router sets none (plain ASGI routes)."""
+
+    path: str
 
 
 def route_label(scope: Scope) -> str:

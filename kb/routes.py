@@ -86,7 +86,9 @@ def install(app: FastAPI, dev: bool = False) -> None:
     and searches in memory never reach it), so it goes first and on the app itself: an
     included router's routes are matched twice per request.
     """
-    app.add_route("/try/{slug}", tryit.try_request, methods=["POST"], include_in_schema=False)
+    app.add_route(
+        tryit.TryEndpoint.path, tryit.try_request, methods=["POST"], include_in_schema=False
+    )
     app.include_router(router)
     if dev:
         app.include_router(dev_router)

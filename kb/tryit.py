@@ -17,6 +17,7 @@ from kb import console, tryblocks
 from kb.catalogue import Entry
 from kb.deps import KB, Htmx, Templates
 from kb.knowledge import KnowledgeBase
+from kb.observability import RouteLabel
 from kb.pages import entry_context, not_found, page
 from kb.readers import COOKIE, reader_cookie_of, reader_of
 
@@ -71,7 +72,11 @@ class TryEndpoint:
     once, and the urlencoded body that browsers send with a small parser.
     """
 
+    path = "/try/{slug}"
+    _label = RouteLabel(path)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["route"] = self._label  # FastAPI's router sets none for a plain route
         kb: KnowledgeBase = scope["app"].state.kb
         templates: Jinja2Templates = scope["app"].state.templates
         headers = dict(scope["headers"])

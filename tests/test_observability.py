@@ -59,3 +59,14 @@ def test_metrics_count_requests_by_route_and_report_sandboxes(site_client: TestC
 def test_healthz_reports_entries_and_broken_entries(site_client: TestClient) -> None:
     health = site_client.get("/healthz").json()
     assert (health["entries"], health["broken_entries"], health["status"]) == (2, 0, "ok")
+
+
+def test_the_console_is_counted_under_its_route(site_client: TestClient) -> None:
+    site_client.post(
+        "/try/greeting",
+        data={"block": "0", "method": "GET", "path": "/names"},
+        headers={"HX-Request": "true"},
+    )
+    text = site_client.get("/metrics").text
+    assert 'kb_requests_total{method="POST",route="/try/{slug}",status="200"} 1.0' in text
+    assert 'route="unmatched"' not in text
