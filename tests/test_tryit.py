@@ -186,3 +186,13 @@ def test_a_form_with_too_many_fields_is_422(site_client: TestClient) -> None:
         headers={**HTMX, "Content-Type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 422 and "more than 1000 fields" in response.text
+
+
+def test_a_multipart_form_is_read_too(site_client: TestClient) -> None:
+    fields = {"block": "0", "method": "GET", "path": "/names", "headers": "", "body": ""}
+    response = site_client.post(
+        "/try/greeting",
+        files={name: (None, value) for name, value in fields.items()},
+        headers=HTMX,
+    )
+    assert response.status_code == 200 and "200 OK" in response.text
