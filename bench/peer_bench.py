@@ -6,7 +6,7 @@ same settings, one process each, on loopback. wrk drives each in turn with the s
 load; the script prints requests per second, p99 latency, and the KB/bare ratio.
 
     apt-get install wrk                      # the load generator
-    .venv/bin/python bench/peer_bench.py     # 10 s per run, 2 rounds
+    .venv/bin/python bench/peer_bench.py     # 10 s per run, best of 3 rounds
     .venv/bin/python bench/peer_bench.py --duration 5 --rounds 1
 
 Rate limits are off for the run. Only 127.0.0.1 is contacted.
@@ -149,7 +149,7 @@ def wrk(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
-    parser.add_argument("--rounds", type=int, default=2, help="runs per endpoint and server")
+    parser.add_argument("--rounds", type=int, default=3, help="runs per endpoint and server")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(

@@ -49,7 +49,9 @@ class ConsoleRequest:
 
     @property
     def uses_variables(self) -> bool:
-        return any("{{" in text for text in (self.path, self.body, *(v for _, v in self.headers)))
+        if "{{" in self.path or "{{" in self.body:
+            return True
+        return any("{{" in value for _, value in self.headers)
 
     def curl(self, origin: str, mount: str, cookie: str = "") -> str:
         words = ["curl", "-i"]

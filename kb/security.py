@@ -46,10 +46,19 @@ class TrustedHosts:
         # Host headers exactly as browsers send them for an allowed name: checked by one
         # set lookup. Other spellings (case, a port) take the long way.
         self.exact_headers = frozenset(host.encode("latin-1") for host in self.exact)
+        self._seen: dict[bytes, bool] = {}
 
     def allows(self, host_header: bytes) -> bool:
         if self.any or host_header in self.exact_headers:
             return True
+        known = self._seen.get(host_header)
+        if known is None:
+            known = self._allows(host_header)
+            if len(self._seen) < 1024:  # the few Host headers a server sees, not all sent
+                self._seen[host_header] = known
+        return known
+
+    def _allows(self, host_header: bytes) -> bool:
         host = host_header.decode("latin-1").lower()
         # "[::1]:8000" names the host "[::1]"; "example.com:8000", "example.com".
         host = host[: host.index("]") + 1] if host.startswith("[") and "]" in host else host

@@ -221,15 +221,17 @@ async def _form_fields(
     if content_type != b"application/x-www-form-urlencoded":
         form = await Request(scope, receive).form(max_fields=MAX_FIELDS)
         return [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return parse_urlencoded(b"".join(chunks))
+    message = await receive()
+    body = message.get("body", b"")
+    if message.get("more_body", False):  # a body in pieces: rare for a form this small
+        chunks = [body]
+        while message.get("more_body", False):
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+        body = b"".join(chunks)
+    return parse_urlencoded(body)
 
 
 def parse_urlencoded(body: bytes) -> list[tuple[str, str]]:
