@@ -94,10 +94,14 @@ class KnowledgeBase:
         try:
             return await self.sandboxes.get(PUBLIC, entry.slug)
         except examples.ExampleError as exc:
-            problem = Problem(entry.source.path, 1, 1, "KB501", str(exc))
-            self.example_errors[entry.slug] = problem
-            log.error("%s", problem.format())
+            self._failed(entry, exc)
             return None
+
+    def _failed(self, entry: Entry, exc: examples.ExampleError) -> None:
+        problem = Problem(entry.source.path, 1, 1, "KB501", str(exc))
+        self.example_errors[entry.slug] = problem
+        self.pages.clear()  # entry pages say whether the example runs
+        log.error("%s", problem.format())
 
     def has_example(self, slug: str) -> bool:
         """Whether the entry has an example app that started."""
@@ -111,7 +115,11 @@ class KnowledgeBase:
         try:
             return await self.sandboxes.get(reader, slug)
         except examples.ExampleError as exc:
-            log.error("%s: %s", slug, exc)
+            if self.sandboxes.running(PUBLIC, slug):
+                log.error("%s: %s", slug, exc)  # it ran before: this reader's start failed
+            else:
+                # Known at once, even when a reader gets there before the examples start.
+                self._failed(self.catalogue.entries[slug], exc)
             return None
 
     def problems(self) -> list[Problem]:

@@ -67,6 +67,9 @@ class Sandboxes:
         sandboxes.move_to_end(reader)
         return sandbox.app
 
+    def running(self, reader: str, slug: str) -> bool:
+        return reader in self._by_slug.get(slug, {})
+
     async def reset(self, reader: str, slug: str) -> bool:
         """Close the reader's instance; the next request starts a fresh one."""
         sandbox = self._by_slug.get(slug, OrderedDict()).pop(reader, None)

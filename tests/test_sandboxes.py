@@ -112,3 +112,13 @@ def test_the_reset_button_starts_the_example_afresh(site_client: TestClient) -> 
 def test_the_console_form_has_a_reset_button(site_client: TestClient) -> None:
     text = site_client.get("/patterns/greeting").text
     assert 'hx-post="/try/greeting/reset"' in text and "Reset example" in text
+
+
+@pytest.mark.anyio
+async def test_running_says_whether_a_readers_sandbox_is_up(site_settings: Settings) -> None:
+    sandboxes = Sandboxes(greeter_builder(site_settings))
+    assert not sandboxes.running("ann", "greeting")
+    await sandboxes.get("ann", "greeting")
+    assert sandboxes.running("ann", "greeting") and not sandboxes.running("bob", "greeting")
+    await sandboxes.reset("ann", "greeting")
+    assert not sandboxes.running("ann", "greeting")
