@@ -6,11 +6,11 @@ would cost more than the dependency itself on every request.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
-from starlette.datastructures import Headers
 
 from kb.knowledge import KnowledgeBase
 
@@ -23,19 +23,21 @@ async def get_templates(request: Request) -> Jinja2Templates:
     return request.app.state.templates
 
 
-def wants_fragment(headers: Headers) -> bool:
+def wants_fragment(headers: Mapping[bytes, bytes]) -> bool:
     """True for requests htmx makes that want a fragment rather than a page.
 
-    When the reader goes back to a URL htmx pushed, htmx asks for it again and needs the
-    whole page, so a history restore is not a fragment request.
+    ``headers`` are the raw ones, as ``dict(scope["headers"])`` gives them. When the reader
+    goes back to a URL htmx pushed, htmx asks for it again and needs the whole page, so
+    a history restore is not a fragment request.
     """
     return (
-        headers.get("hx-request") == "true" and headers.get("hx-history-restore-request") != "true"
+        headers.get(b"hx-request") == b"true"
+        and headers.get(b"hx-history-restore-request") != b"true"
     )
 
 
 async def is_htmx(request: Request) -> bool:
-    return wants_fragment(request.headers)
+    return wants_fragment(dict(request.scope["headers"]))
 
 
 KB = Annotated[KnowledgeBase, Depends(get_kb)]

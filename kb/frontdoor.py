@@ -21,7 +21,14 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kb import readers
-from kb.observability import Metrics, log_access, new_request_id, request_id, route_label
+from kb.observability import (
+    REQUEST_ID_HEADER,
+    Metrics,
+    log_access,
+    new_request_id,
+    request_id,
+    route_label,
+)
 from kb.pagecache import Page, PageCache, request_key
 from kb.ratelimit import RateLimiter
 from kb.security import BodyLimit, BodyTooLarge, TrustedHosts, security_headers
@@ -79,11 +86,11 @@ class FrontDoor:
         if self.first_request is not None and not self.first_request.is_set():
             self.first_request.set()
         headers = dict(scope["headers"])
-        rid = new_request_id(headers.get(b"x-request-id", b""))
+        rid = new_request_id(headers.get(REQUEST_ID_HEADER, b""))
         token = request_id.set(rid)
         method, path = scope["method"], scope["path"]
         https = scope.get("scheme") == "https"
-        outgoing = [*security_headers(https), (b"x-request-id", rid.encode())]
+        outgoing = [*security_headers(https), (REQUEST_ID_HEADER, rid.encode())]
         status = 500
         route = ""
         try:
@@ -168,7 +175,7 @@ class FrontDoor:
         return None
 
 
-_OURS = frozenset(name for name, _ in security_headers(True)) | {b"x-request-id", b"set-cookie"}
+_OURS = frozenset(name for name, _ in security_headers(True)) | {REQUEST_ID_HEADER, b"set-cookie"}
 
 
 def _merged(
@@ -179,11 +186,11 @@ def _merged(
     if not any(name.lower() in _OURS for name, _ in own):
         return [*own, *ours]
     names = {name.lower() for name, _ in own}
-    kept = [(name, value) for name, value in own if name.lower() != b"x-request-id"]
+    kept = [(name, value) for name, value in own if name.lower() != REQUEST_ID_HEADER]
     return kept + [
         (name, value)
         for name, value in ours
-        if name not in names or name in (b"x-request-id", b"set-cookie")
+        if name not in names or name in (REQUEST_ID_HEADER, b"set-cookie")
     ]
 
 

@@ -1,4 +1,4 @@
-"""A dict that keeps only its ``max_size`` most recently used items."""
+"""A dict that keeps only its ``max_size`` most recently used items (0: keeps them all)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class LRU(Generic[K, V]):
     def put(self, key: K, value: V) -> V:
         self._items[key] = value
         self._items.move_to_end(key)
-        while len(self._items) > self.max_size:
+        while self.max_size and len(self._items) > self.max_size:
             self._items.popitem(last=False)
         return value
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -17,6 +16,8 @@ from functools import cached_property
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
+
+from kb.lru import LRU
 
 MIN_GZIP = 512  # bytes: below this, compressing costs more than it saves
 
@@ -101,8 +102,7 @@ class PageCache:
     """Responses by key; with ``max_size``, the least recently used go first."""
 
     def __init__(self, max_size: int = 0) -> None:
-        self._pages: OrderedDict[str, Page] = OrderedDict()
-        self.max_size = max_size
+        self._pages: LRU[str, Page] = LRU(max_size)
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -118,16 +118,10 @@ class PageCache:
         return page
 
     def put(self, key: str, page: Page) -> Page:
-        self._pages[key] = page
-        if self.max_size and len(self._pages) > self.max_size:
-            self._pages.popitem(last=False)
-        return page
+        return self._pages.put(key, page)
 
     def peek(self, key: str) -> Page | None:
-        page = self._pages.get(key)
-        if page is not None and self.max_size:
-            self._pages.move_to_end(key)
-        return page
+        return self._pages.get(key)
 
     def clear(self) -> None:
         self._pages.clear()

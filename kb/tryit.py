@@ -15,7 +15,7 @@ from starlette.types import Receive, Scope, Send
 
 from kb import console, tryblocks
 from kb.catalogue import Entry
-from kb.deps import KB, Htmx, Templates
+from kb.deps import KB, Htmx, Templates, wants_fragment
 from kb.knowledge import KnowledgeBase
 from kb.observability import RouteLabel
 from kb.pages import entry_context, not_found, page
@@ -80,10 +80,7 @@ class TryEndpoint:
         kb: KnowledgeBase = scope["app"].state.kb
         templates: Jinja2Templates = scope["app"].state.templates
         headers = dict(scope["headers"])
-        htmx = (
-            headers.get(b"hx-request") == b"true"
-            and headers.get(b"hx-history-restore-request") != b"true"
-        )
+        htmx = wants_fragment(headers)
         slug = scope["path_params"]["slug"]
         entry = kb.catalogue.entries.get(slug)
         if entry is None:

@@ -11,3 +11,10 @@ def test_the_least_recently_used_goes_first() -> None:
     assert len(cache) == 2
     cache.clear()
     assert len(cache) == 0 and cache.get("a") is None
+
+
+def test_a_size_of_zero_keeps_everything() -> None:
+    cache: LRU[int, int] = LRU(max_size=0)
+    for number in range(100):
+        cache.put(number, number)
+    assert len(cache) == 100 and cache.get(0) == 0
