@@ -19,8 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from kb import catalogue
-from kb.search import SearchIndex
+from kb.content import catalogue
+from kb.search.engine import SearchIndex
 from kb.settings import PROJECT_DIR
 
 SECTIONS = [

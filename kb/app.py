@@ -15,19 +15,20 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.types import Scope
 
-from kb import __version__, routes
-from kb.assets import Assets, HashedStaticFiles
-from kb.contribute import Contributions
-from kb.devreload import DevReloader
-from kb.frontdoor import Cached, FrontDoor, Guards
+from kb import __version__
+from kb.contribute.views import Contributions
+from kb.dev.reload import DevReloader
 from kb.knowledge import KnowledgeBase
-from kb.mount import ExamplesMount
-from kb.observability import Metrics
-from kb.pages import base_context
-from kb.ratelimit import RateLimiter, Rule
-from kb.security import BodyLimit, TrustedHosts
+from kb.middleware.frontdoor import Cached, FrontDoor, Guards
+from kb.middleware.observability import Metrics
+from kb.middleware.ratelimit import RateLimiter, Rule
+from kb.middleware.security import BodyLimit, TrustedHosts
+from kb.sandbox.mount import ExamplesMount
 from kb.settings import Settings, get_settings
-from kb.templating import build_templates
+from kb.web import routes
+from kb.web.assets import Assets, HashedStaticFiles
+from kb.web.pages import base_context
+from kb.web.templating import build_templates
 
 log = logging.getLogger("kb")
 EXAMPLES_WAIT = 1.0  # seconds an idle server waits for a first request before starting examples
@@ -103,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # replaced by a Swagger UI page with local assets, below
         redoc_url=None,
-        # The KB exports Prometheus metrics and JSON logs of its own (kb.observability);
+        # The KB exports Prometheus metrics and JSON logs of its own (kb.middleware.observability);
         # FastAPI's OpenTelemetry hooks would only ask the environment on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )

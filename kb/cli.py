@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from kb import __version__
-from kb.observability import configure_logging
+from kb.middleware.observability import configure_logging
 from kb.settings import Settings
 
 
@@ -36,7 +36,7 @@ def serve(args: argparse.Namespace) -> int:
     os.environ["KB_EXAMPLES_DIR"] = str(settings.examples_dir)
     kwargs: dict[str, object] = {}
     if args.reload:
-        # Development mode: kb.devreload watches content/, examples/, templates and static
+        # Development mode: kb.dev.reload watches content/, examples/, templates and static
         # files in-process and refreshes open pages; uvicorn restarts the server only when
         # the KB's own code changes.
         os.environ["KB_DEV"] = "1"
@@ -56,7 +56,7 @@ def serve(args: argparse.Namespace) -> int:
         # proxies in KB_FORWARDED_ALLOW_IPS are believed.
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
-        access_log=False,  # kb.observability writes a structured access log instead
+        access_log=False,  # kb.middleware.observability writes a structured access log instead
         log_level="info",
         **kwargs,  # type: ignore[arg-type]
     )
@@ -64,8 +64,8 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def index(args: argparse.Namespace) -> int:
-    from kb.catalogue import load
-    from kb.search import SearchIndex
+    from kb.content.catalogue import load
+    from kb.search.engine import SearchIndex
 
     settings = _settings(args)
     started = time.perf_counter()
@@ -86,7 +86,7 @@ def index(args: argparse.Namespace) -> int:
 
 
 def check(args: argparse.Namespace) -> int:
-    from kb.check import check as run_check
+    from kb.consoles.check import check as run_check
 
     settings = _settings(args)
     started = time.perf_counter()
@@ -105,7 +105,7 @@ def check(args: argparse.Namespace) -> int:
 
 
 def new(args: argparse.Namespace) -> int:
-    from kb import scaffold
+    from kb.contribute import scaffold
 
     settings = _settings(args)
     try:
@@ -144,7 +144,7 @@ def new(args: argparse.Namespace) -> int:
 
 
 def proposals(args: argparse.Namespace) -> int:
-    from kb.proposals import ProposalError, ProposalStore, Status
+    from kb.contribute.proposals import ProposalError, ProposalStore, Status
 
     settings = _settings(args)
     store = ProposalStore(args.db or settings.proposals_database)
@@ -192,7 +192,7 @@ def proposals(args: argparse.Namespace) -> int:
 
 def _check_accepted(settings: Settings, target: Path) -> int:
     """Run ``kb check`` on an accepted entry; its problems are the maintainer's to fix."""
-    from kb.check import check as run_check
+    from kb.consoles.check import check as run_check
 
     problems = asyncio.run(run_check(settings, [target]))
     for problem in problems:

@@ -9,15 +9,15 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from kb import catalogue as catalogue_module
-from kb import examples
-from kb.catalogue import Catalogue, Entry, RenderCache
+from kb.content import catalogue as catalogue_module
+from kb.content.catalogue import Catalogue, Entry, RenderCache
+from kb.content.problems import Problem
 from kb.lru import LRU
-from kb.pagecache import PageCache
-from kb.problems import Problem
-from kb.readers import PUBLIC
-from kb.sandboxes import Sandboxes
-from kb.search import SearchIndex
+from kb.middleware.pagecache import PageCache
+from kb.sandbox import examples
+from kb.sandbox.readers import PUBLIC
+from kb.sandbox.sandboxes import Sandboxes
+from kb.search.engine import SearchIndex
 from kb.settings import Settings
 
 log = logging.getLogger("kb")
@@ -34,7 +34,7 @@ class KnowledgeBase:
     pages: PageCache = field(default_factory=PageCache)
     # Rendered search answers by URL; bounded, since readers can ask for anything.
     responses: PageCache = field(default_factory=lambda: PageCache(max_size=1024))
-    # Console results rendered as fragments, by what they show (kb.tryit).
+    # Console results rendered as fragments, by what they show (kb.web.tryit).
     fragments: LRU[tuple[Any, ...], str] = field(default_factory=lambda: LRU(max_size=256))
     _cache: RenderCache = field(init=False)
 

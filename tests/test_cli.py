@@ -120,7 +120,7 @@ def test_new_explains_a_mistake(
 def test_proposals_list_show_accept_reject(
     site_settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kb.proposals import ProposalStore
+    from kb.contribute.proposals import ProposalStore
 
     store = ProposalStore(site_settings.proposals_database)
     text = (site_settings.content_dir / "farewell.md").read_text()
@@ -156,7 +156,7 @@ def test_proposals_list_show_accept_reject(
 def test_proposals_accept_refuses_to_overwrite(
     site_settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kb.proposals import ProposalStore
+    from kb.contribute.proposals import ProposalStore
 
     store = ProposalStore(site_settings.proposals_database)
     store.add("farewell", "Farewell", "---\nreplacement\n")

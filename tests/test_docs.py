@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from kb import catalogue as catalogue_module
-from kb import console, examples
+from kb.consoles import console
+from kb.content import catalogue as catalogue_module
+from kb.sandbox import examples
 from kb.settings import PROJECT_DIR
 
 CATALOGUE = catalogue_module.load(PROJECT_DIR / "content", PROJECT_DIR / "examples")

@@ -16,8 +16,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
-from kb import examples
 from kb.app import create_app
+from kb.sandbox import examples
 from kb.settings import PROJECT_DIR, Settings
 
 EXAMPLES_PER_OPERATION = 6

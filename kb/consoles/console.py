@@ -1,0 +1,226 @@
+"""Sending a console's request to an example app in-process, and reading its response.
+
+Requests never leave the process: :mod:`kb.consoles.inprocess` calls the example app directly,
+so a console cannot be used to reach any other host.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from http import HTTPStatus
+
+from starlette.types import ASGIApp
+
+from kb.consoles import inprocess
+from kb.content import tryblocks
+from kb.content.highlight import highlight
+
+_HOP_BY_HOP = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+
+
+@dataclass(frozen=True)
+class ConsoleRequest:
+    method: str
+    path: str  # relative to the example's mount, starting with "/"
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str = ""
+
+    @classmethod
+    def from_block(cls, block: tryblocks.TryBlock, variables: dict[str, str]) -> ConsoleRequest:
+        """The block's request with ``{{name}}`` replaced; ``KeyError`` names a missing one."""
+        return cls(block.method, block.path, block.headers, block.body).substitute(variables)
+
+    def substitute(self, variables: dict[str, str]) -> ConsoleRequest:
+        """This request with ``{{name}}`` replaced; ``KeyError`` names a missing one."""
+        if not self.uses_variables:
+            return self
+        return ConsoleRequest(
+            method=self.method,
+            path=tryblocks.substitute(self.path, variables),
+            headers=tuple(
+                (name, tryblocks.substitute(value, variables)) for name, value in self.headers
+            ),
+            body=tryblocks.substitute(self.body, variables),
+        )
+
+    @property
+    def uses_variables(self) -> bool:
+        if "{{" in self.path or "{{" in self.body:
+            return True
+        return any("{{" in value for _, value in self.headers)
+
+    def curl(self, origin: str, mount: str, cookie: str = "") -> str:
+        words = ["curl", "-i"]
+        if self.method != "GET":
+            words += ["-X", self.method]
+        words.append(f"{origin.rstrip('/')}{mount}{self.path}")
+        for name, value in self.headers:
+            words += ["-H", f"{name}: {value}"]
+        if cookie:
+            words += ["--cookie", cookie]
+        if self.body:
+            words += ["--data-raw", self.body]
+        return " ".join(shlex.quote(word) for word in words)
+
+
+@dataclass
+class ConsoleResult:
+    request: ConsoleRequest
+    status: int
+    elapsed_ms: float
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    truncated: bool = False
+    error: str = ""  # set when the KB, not the example, stopped the request
+
+    @property
+    def reason(self) -> str:
+        try:
+            return HTTPStatus(self.status).phrase
+        except ValueError:
+            return ""
+
+    @property
+    def status_class(self) -> str:
+        return f"s{self.status // 100}xx"
+
+    @property
+    def media_type(self) -> str:
+        for name, value in self.headers:
+            if name.lower() == "content-type":
+                return value.split(";")[0].strip().lower()
+        return ""
+
+    def as_response(self) -> tryblocks.Response:
+        return tryblocks.Response(
+            self.status, {name.lower(): value for name, value in self.headers}, self.body
+        )
+
+    @property
+    def body_text(self) -> str:
+        return _pretty(self.body, self.media_type, self.truncated)
+
+    @property
+    def body_html(self) -> str:
+        """The body pretty-printed and highlighted; Pygments escapes every character."""
+        if len(self.body) > MAX_REMEMBERED:
+            return _body_html(self.body, self.media_type, self.truncated)
+        return _remembered_body_html(self.body, self.media_type, self.truncated)
+
+
+# Readers send the same few requests again and again, and get the same bodies back:
+# short bodies are highlighted once. The bound keeps the memory this takes small.
+MAX_REMEMBERED = 4096  # bytes
+
+
+def _pretty(body: bytes, media_type: str, truncated: bool) -> str:
+    text = body.decode("utf-8", errors="replace")
+    if media_type.endswith("json") and not truncated:
+        try:
+            return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        except ValueError:
+            return text
+    return text
+
+
+def _body_html(body: bytes, media_type: str, truncated: bool) -> str:
+    language = "json" if media_type.endswith("json") else "text"
+    if media_type in ("text/html", "application/xml", "text/xml"):
+        language = "html"
+    return highlight(_pretty(body, media_type, truncated), language)
+
+
+_remembered_body_html = lru_cache(maxsize=256)(_body_html)
+
+
+async def send(
+    app: ASGIApp,
+    mount: str,
+    request: ConsoleRequest,
+    *,
+    origin: str = "http://testserver",
+    timeout: float = 5.0,
+    max_response: int = 1024 * 1024,
+) -> ConsoleResult:
+    """Call ``app`` (mounted at ``mount``) with ``request`` and collect its response."""
+    headers = [(n, v) for n, v in request.headers if n.lower() not in _HOP_BY_HOP]
+    if not any(name.lower() == "accept" for name, _ in headers):
+        headers.append(("accept", "*/*"))  # as curl and httpx send
+    body = request.body.encode()
+    scope = inprocess.build_scope(
+        request.method, f"{mount}{request.path}", headers, body, origin=origin, root_path=mount
+    )
+    started = time.perf_counter()
+    try:
+        reply = await inprocess.call(app, scope, body, max_body=max_response, timeout=timeout)
+    except TimeoutError:
+        return ConsoleResult(
+            request,
+            504,
+            (time.perf_counter() - started) * 1000,
+            error=f"The example did not answer within {timeout:g} s, so the request was stopped.",
+        )
+    return ConsoleResult(
+        request=request,
+        status=reply.status,
+        elapsed_ms=(time.perf_counter() - started) * 1000,
+        headers=reply.headers,
+        body=reply.body,
+        truncated=reply.truncated,
+    )
+
+
+@dataclass
+class BlockOutcome:
+    """A try block run as the docs-as-tests harness runs it."""
+
+    block: tryblocks.TryBlock
+    result: ConsoleResult | None
+    failures: list[str]
+    captured: dict[str, str]
+
+
+def check(block: tryblocks.TryBlock, result: ConsoleResult) -> tuple[list[str], dict[str, str]]:
+    """What failed (expected status, asserts, captures) and what was captured."""
+    failures = []
+    if result.error:
+        failures.append(result.error)
+    if block.status is not None and result.status != block.status:
+        snippet = result.body[:300].decode("utf-8", errors="replace").replace("\n", " ")
+        failures.append(f"expected HTTP {block.status}, got {result.status}: {snippet}")
+    response = result.as_response()
+    for assertion in block.asserts:
+        if (why := assertion.check(response)) is not None:
+            failures.append(why)
+    captured = {}
+    for capture in block.captures:
+        try:
+            captured[capture.name] = capture.extract(response)
+        except KeyError as exc:
+            failures.append(f"capture {capture.name}: {exc.args[0]}")
+    return failures, captured
+
+
+async def run_blocks(
+    app: ASGIApp, mount: str, blocks: Sequence[tryblocks.TryBlock], *, timeout: float = 5.0
+) -> list[BlockOutcome]:
+    """Run an entry's try blocks in order, feeding captures forward."""
+    variables: dict[str, str] = {}
+    outcomes = []
+    for block in blocks:
+        try:
+            request = ConsoleRequest.from_block(block, variables)
+        except KeyError as exc:
+            failure = f"uses {{{{{exc.args[0]}}}}}, which no earlier block captures"
+            outcomes.append(BlockOutcome(block, None, [failure], {}))
+            continue
+        result = await send(app, mount, request, timeout=timeout)
+        failures, captured = check(block, result)
+        variables.update(captured)
+        outcomes.append(BlockOutcome(block, result, failures, captured))
+    return outcomes

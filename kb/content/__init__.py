@@ -1,0 +1,1 @@
+"""Entries: reading Markdown and front matter, rendering, highlighting, the catalogue."""

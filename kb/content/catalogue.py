@@ -1,0 +1,386 @@
+"""The catalogue: every entry loaded, rendered once, checked, and placed in its section."""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from kb.content import render
+from kb.content.entries import SECTIONS, EntryMeta, EntrySource, read_entry
+from kb.content.problems import EntryError, Problem, did_you_mean
+from kb.sandbox import examples
+
+OUTLINE_FILE = "_sections.yaml"
+
+
+class OutlineGroup(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    topics: list[str] = []
+
+
+class OutlineSection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    slug: str
+    description: str
+    groups: list[OutlineGroup] = []
+
+
+_outline_adapter = TypeAdapter(list[OutlineSection])
+
+
+@dataclass
+class Entry:
+    source: EntrySource
+    rendered: render.Rendered
+    problems: list[Problem] = field(default_factory=list)
+    digest: str = ""  # changes whenever the entry or the example code it shows changes
+
+    @property
+    def slug(self) -> str:
+        return self.source.slug
+
+    @property
+    def meta(self) -> EntryMeta:
+        return self.source.meta
+
+    @property
+    def url(self) -> str:
+        return f"/patterns/{self.slug}"
+
+    @property
+    def mount(self) -> str:
+        """Where the entry's example app is mounted."""
+        return f"/examples/{self.slug}"
+
+    @cached_property
+    def anchors(self) -> frozenset[str]:
+        return frozenset(h.anchor for h in self.rendered.headings)
+
+
+@dataclass
+class Group:
+    title: str
+    entries: list[Entry] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    title: str
+    slug: str
+    description: str
+    groups: list[Group] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"/sections/{self.slug}"
+
+    @property
+    def entries(self) -> list[Entry]:
+        """Each entry once, in reading order."""
+        seen: dict[str, Entry] = {}
+        for group in self.groups:
+            for entry in group.entries:
+                seen.setdefault(entry.slug, entry)
+        return list(seen.values())
+
+
+@dataclass
+class Catalogue:
+    content_dir: Path
+    examples_dir: Path
+    entries: dict[str, Entry]
+    sections: list[Section]
+    broken: list[Problem]  # entries that could not be loaded at all
+
+    def section_of(self, entry: Entry) -> Section:
+        return next(s for s in self.sections if s.title == entry.meta.section)
+
+    def section_by_slug(self, slug: str) -> Section | None:
+        return next((s for s in self.sections if s.slug == slug), None)
+
+    def neighbours(self, entry: Entry) -> tuple[Entry | None, Entry | None]:
+        """The previous and next entries in reading order within the entry's section."""
+        ordered = self.section_of(entry).entries
+        index = ordered.index(entry)
+        before = ordered[index - 1] if index > 0 else None
+        after = ordered[index + 1] if index + 1 < len(ordered) else None
+        return before, after
+
+    def related(self, entry: Entry) -> list[Entry]:
+        return [self.entries[slug] for slug in entry.meta.related if slug in self.entries]
+
+    @cached_property
+    def tags(self) -> dict[str, list[Entry]]:
+        tags: dict[str, list[Entry]] = {}
+        for entry in self.entries.values():
+            for tag in entry.meta.tags:
+                tags.setdefault(tag, []).append(entry)
+        return dict(sorted(tags.items()))
+
+    def problems(self) -> list[Problem]:
+        found = list(self.broken)
+        for entry in self.entries.values():
+            found.extend(entry.problems)
+        return sorted(found)
+
+
+class RenderCache:
+    """Rendered bodies keyed by a hash of everything a render reads, to skip re-rendering.
+
+    With a ``path``, renders are also kept in a SQLite file, so that a restart with
+    unchanged content renders nothing.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self._rendered: dict[str, render.Rendered] = {}
+        self._unsaved: dict[str, render.Rendered] = {}
+        self.path = path
+        self.hits = self.misses = 0
+
+    def render(self, source: EntrySource, examples_dir: Path) -> tuple[str, render.Rendered]:
+        """The entry's digest and its rendering, rendered only if not seen before."""
+        key = self.key(source, examples_dir)
+        rendered = self._rendered.get(key) or self._load(key)
+        if rendered is None:
+            self.misses += 1
+            rendered = render.render(source.body, examples_dir)
+            self._unsaved[key] = rendered
+        else:
+            self.hits += 1
+        self._rendered[key] = rendered
+        return key, rendered
+
+    def _connect(self) -> sqlite3.Connection:
+        assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path)
+        connection.execute(
+            'create table if not exists "renders" ("key" text primary key, "value" blob)'
+        )
+        return connection
+
+    def _load(self, key: str) -> render.Rendered | None:
+        if self.path is None or not self.path.exists():
+            return None
+        with closing(self._connect()) as connection:
+            row = connection.execute(
+                'select "value" from "renders" where "key" = ?', (key,)
+            ).fetchone()
+        return pickle.loads(row[0]) if row else None
+
+    def preload(self) -> None:
+        """Read every saved render at once: one query instead of one per entry."""
+        if self.path is None or not self.path.exists():
+            return
+        with closing(self._connect()) as connection:
+            for key, value in connection.execute('select "key", "value" from "renders"'):
+                self._rendered.setdefault(key, pickle.loads(value))
+
+    def save(self) -> None:
+        if self.path is None or not self._unsaved:
+            return
+        with closing(self._connect()) as connection, connection:
+            connection.executemany(
+                'insert or replace into "renders" ("key", "value") values (?, ?)',
+                [(k, pickle.dumps(v, pickle.HIGHEST_PROTOCOL)) for k, v in self._unsaved.items()],
+            )
+        self._unsaved.clear()
+
+    @staticmethod
+    def key(source: EntrySource, examples_dir: Path) -> str:
+        digest = hashlib.sha256(render.RENDERER_VERSION.encode())
+        digest.update(source.path.read_bytes())
+        # Included files change what a body renders to, so they are part of the key.
+        if source.meta.example:
+            for path in sorted(examples_dir.glob(f"{source.meta.example}*")):
+                for file in sorted([path] if path.is_file() else path.rglob("*.py")):
+                    digest.update(file.relative_to(examples_dir).as_posix().encode())
+                    digest.update(file.read_bytes())
+        return digest.hexdigest()
+
+
+def load_outline(content_dir: Path) -> list[OutlineSection]:
+    path = content_dir / OUTLINE_FILE
+    if not path.is_file():
+        return [
+            OutlineSection(title=title, slug=_slugify(title), description="") for title in SECTIONS
+        ]
+    try:
+        outline = _outline_adapter.validate_python(yaml.safe_load(path.read_text("utf-8")))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise EntryError(Problem(path, 1, 1, "KB110", f"invalid outline: {exc}")) from exc
+    listed = {section.title for section in outline}
+    outline += [
+        OutlineSection(title=t, slug=_slugify(t), description="")
+        for t in SECTIONS
+        if t not in listed
+    ]
+    return outline
+
+
+def load(
+    content_dir: Path,
+    examples_dir: Path,
+    cache: RenderCache | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Catalogue:
+    """Read, render and check every entry; an entry that cannot load is reported, not fatal.
+
+    ``progress(done, total)`` is called as entries load, for progress bars.
+    """
+    cache = cache or RenderCache()
+    cache.preload()
+    content_dir, examples_dir = content_dir.resolve(), examples_dir.resolve()
+    entries: dict[str, Entry] = {}
+    broken: list[Problem] = []
+    paths = [
+        path
+        for path in sorted(content_dir.glob("*.md"))
+        if not path.name.startswith("_") and path.name.upper() != path.name
+    ]
+    for done, path in enumerate(paths, start=1):
+        if progress is not None:
+            progress(done, len(paths))
+        try:
+            source = read_entry(path)
+        except EntryError as exc:
+            broken.append(exc.problem)
+            continue
+        digest, rendered = cache.render(source, examples_dir)
+        entries[source.slug] = make_entry(source, rendered, digest)
+    cache.save()
+    try:
+        outline = load_outline(content_dir)
+    except EntryError as exc:
+        broken.append(exc.problem)
+        outline = load_outline(content_dir / "__missing__")
+    sections = _place(outline, entries)
+    catalogue = Catalogue(content_dir, examples_dir, _ordered(sections, entries), sections, broken)
+    _check_references(catalogue)
+    return catalogue
+
+
+def make_entry(source: EntrySource, rendered: render.Rendered, digest: str = "") -> Entry:
+    """An entry with its rendering's problems placed at their file lines."""
+    problems = [
+        Problem(source.path, source.line_of(p.line), 1, p.code, p.message)
+        for p in rendered.problems
+    ]
+    return Entry(source, rendered, problems, digest)
+
+
+def _place(outline: list[OutlineSection], entries: dict[str, Entry]) -> list[Section]:
+    sections = []
+    for item in outline:
+        section = Section(item.title, item.slug, item.description)
+        for group_item in item.groups:
+            group = Group(group_item.title)
+            group.entries = [entries[slug] for slug in group_item.topics if slug in entries]
+            section.groups.append(group)
+        placed = {entry.slug for group in section.groups for entry in group.entries}
+        for entry in entries.values():
+            if entry.meta.section != section.title or entry.slug in placed:
+                continue
+            group = next((g for g in section.groups if g.title == entry.meta.group), None)
+            if group is None:
+                group = Group(entry.meta.group)
+                section.groups.append(group)
+            group.entries.append(entry)
+        sections.append(section)
+    return sections
+
+
+def _ordered(sections: list[Section], entries: dict[str, Entry]) -> dict[str, Entry]:
+    ordered = {entry.slug: entry for section in sections for entry in section.entries}
+    return ordered | entries
+
+
+def _check_references(catalogue: Catalogue) -> None:
+    example_names = examples.available(catalogue.examples_dir)
+    for entry in catalogue.entries.values():
+        entry.problems.extend(reference_problems(catalogue, entry, example_names))
+
+
+def reference_problems(
+    catalogue: Catalogue, entry: Entry, example_names: list[str] | None = None
+) -> list[Problem]:
+    """Related entries, the example, and links of ``entry`` that do not exist in ``catalogue``."""
+    if example_names is None:
+        example_names = examples.available(catalogue.examples_dir)
+    source = entry.source
+    problems = []
+    for slug in entry.meta.related:
+        if slug not in catalogue.entries:
+            problems.append(
+                Problem(
+                    source.path,
+                    meta_line(source, "related"),
+                    1,
+                    "KB401",
+                    f"related entry {slug!r} does not exist"
+                    f"{did_you_mean(slug, list(catalogue.entries))}",
+                )
+            )
+    name = entry.meta.example
+    if name and name not in example_names:
+        problems.append(
+            Problem(
+                source.path,
+                meta_line(source, "example"),
+                1,
+                "KB402",
+                f"example {name!r} does not exist in examples/{did_you_mean(name, example_names)}",
+            )
+        )
+    if entry.rendered.try_blocks and not name:
+        problems.append(
+            Problem(source.path, 1, 1, "KB403", "try blocks need an 'example' in front matter")
+        )
+    for href, line in entry.rendered.links:
+        problem = _check_link(catalogue, entry, href)
+        if problem:
+            problems.append(Problem(source.path, source.line_of(line), 1, "KB404", problem))
+    return problems
+
+
+def _check_link(catalogue: Catalogue, entry: Entry, href: str) -> str | None:
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc:
+        return None
+    if not parts.path:
+        target = entry
+    elif parts.path.startswith("/patterns/"):
+        slug = parts.path.removeprefix("/patterns/").strip("/")
+        if slug not in catalogue.entries:
+            return f"link to unknown entry {slug!r}{did_you_mean(slug, list(catalogue.entries))}"
+        target = catalogue.entries[slug]
+    else:
+        return None
+    if parts.fragment and parts.fragment not in target.anchors:
+        choices = sorted(target.anchors)
+        return (
+            f"link to unknown anchor #{parts.fragment} in {target.slug!r}"
+            f"{did_you_mean(parts.fragment, choices)}"
+        )
+    return None
+
+
+def meta_line(source: EntrySource, field_name: str) -> int:
+    """The file line of a front matter field (1 when it is not there)."""
+    return source.field_lines.get(field_name, 1)
+
+
+def _slugify(title: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in title.lower()).split())

@@ -1,0 +1,1 @@
+"""Contributing: the /contribute views, CSRF, proposals, `kb new` scaffolding."""

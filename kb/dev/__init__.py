@@ -1,0 +1,1 @@
+"""Development mode: reloading content and examples as files change."""

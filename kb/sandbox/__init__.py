@@ -1,0 +1,1 @@
+"""Example apps at run time: loading them, one sandbox per reader, the /examples mount."""

@@ -1,0 +1,1 @@
+"""Full-text search: the SQLite FTS5 index, queries, snippets, spelling."""

@@ -1,0 +1,590 @@
+"""Full-text search over the catalogue: SQLite FTS5 built with sqlite-utils.
+
+All SQL lives here, and identifiers are quoted. User input never reaches SQL text: the
+query is parsed by :mod:`kb.search.query` into quoted FTS5 strings passed as bound parameters.
+
+Two FTS5 tables: ``entries`` ranks whole entries (so words spread across an entry's
+sections still match it), ``sections`` finds the headings that answer best, for deep
+links. Results are entries, each with its best sections.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import sqlite3
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from kb.content.catalogue import Catalogue, Entry
+from kb.search import query as query_module
+from kb.search.query import Query, Synonyms
+from kb.search.snippets import Highlighter
+from kb.search.spelling import Vocabulary
+
+SCHEMA_VERSION = "9"
+TOKENIZE = "porter unicode61 remove_diacritics 2 tokenchars '_'"
+# Column order matters: the bm25() weights follow it. Title > headings > tags, summary and
+# identifiers > body > code; "parts" holds identifiers split into words (response, model).
+ENTRY_COLUMNS = ("title", "headings", "identifiers", "tags", "summary", "body", "code", "parts")
+ENTRY_WEIGHTS = (10.0, 5.0, 4.0, 4.0, 4.0, 1.0, 0.5, 0.5)
+HEADLINE_COLUMNS = ENTRY_COLUMNS[:5]  # where a 2- or 3-letter prefix is looked for
+SECTION_COLUMNS = ("heading", "identifiers", "body", "code", "parts")
+SECTION_WEIGHTS = (5.0, 3.0, 1.0, 0.5, 0.5)
+SECTIONS_PER_ENTRY = 3
+PROGRESS_OPS = 1000  # SQLite VM steps between deadline checks
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*[A-Za-z0-9](?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_CAMEL_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_ROUTE = re.compile(
+    r"""@\w+\.(get|post|put|patch|delete|head|options)\(\s*["']([^"']+)["']""", re.IGNORECASE
+)
+
+
+def _weights(weights: tuple[float, ...]) -> str:
+    return ", ".join(str(w) for w in weights)
+
+
+# Ranking reads nothing but the FTS index when there is no filter; the page's details
+# and snippets are read afterwards for its rows alone (DETAILS_SQL, kb.search.snippets).
+RANK_SQL = f"""
+select "rowid", bm25("entry_texts_fts", {_weights(ENTRY_WEIGHTS)}) as "score"
+from "entry_texts_fts"
+where "entry_texts_fts" match :match
+order by "score"
+limit :limit offset :offset
+"""
+
+_FILTERS = """
+  and (:section is null or "entries"."section" = :section)
+  and (:tag is null or exists (
+    select 1 from "tags" where "tags"."slug" = "entries"."slug" and "tags"."tag" = :tag))
+"""
+
+RANK_FILTERED_SQL = f"""
+select "entry_texts_fts"."rowid" as "rowid", bm25("entry_texts_fts", {_weights(ENTRY_WEIGHTS)}) as "score"
+from "entry_texts_fts"
+join "entries" on "entries"."id" = "entry_texts_fts"."rowid"
+where "entry_texts_fts" match :match {_FILTERS}
+order by "score"
+limit :limit offset :offset
+"""
+
+# An entry whose title is exactly the query ranks first (when it matches the filters).
+EXACT_TITLE_SQL = f"""
+select "entries"."id" as "rowid", 0.0 as "score"
+from "entries"
+where "entries"."title_key" = :exact {_FILTERS}
+limit 5
+"""
+
+DETAILS_SQL = """
+select
+  "entries"."id" as "rowid", "entries"."slug", "entries"."title", "entries"."section",
+  "entries"."summary", "entries"."first_section", "entries"."last_section",
+  "entry_texts"."body"
+from "entries"
+join "entry_texts" on "entry_texts"."id" = "entries"."id"
+where "entries"."id" in (select "value" from json_each(:rowids))
+"""
+
+# The score of one entry that ranks first for its exact title.
+SCORE_SQL = f"""
+select bm25("entry_texts_fts", {_weights(ENTRY_WEIGHTS)}) as "score"
+from "entry_texts_fts"
+where "entry_texts_fts" match :match and "entry_texts_fts"."rowid" = :rowid
+"""
+
+COUNT_SQL = """
+select count(*) as "n" from "entry_texts_fts" where "entry_texts_fts" match :match
+"""
+
+COUNT_FILTERED_SQL = f"""
+select count(*) as "n"
+from "entry_texts_fts"
+join "entries" on "entries"."id" = "entry_texts_fts"."rowid"
+where "entry_texts_fts" match :match {_FILTERS}
+"""
+
+# The index's own terms (Porter stems), to tell whether a typed prefix is one of theirs.
+TERMS_TABLE_SQL = """
+create virtual table if not exists temp."entry_terms" using fts5vocab(main, "entry_texts_fts", 'row')
+"""
+
+TERM_SQL = """
+select 1 from temp."entry_terms" where "term" >= :low and "term" < :high limit 1
+"""
+
+MATCHING_IDS_SQL = """
+select "rowid" from "entry_texts_fts" where "entry_texts_fts" match :match
+"""
+
+FACET_VALUES_SQL = """
+select "entries"."id", "entries"."section", "tags"."tag"
+from "entries"
+left join "tags" on "tags"."slug" = "entries"."slug"
+"""
+
+# One entry's sections are stored with consecutive ids, so a rowid range picks them out
+# of the FTS index without reading any other entry's sections.
+SECTIONS_SQL = """
+select "anchor", "heading", "body"
+from "sections"
+where "id" between :first and :last and "anchor" != ''
+order by "id"
+"""
+
+
+@dataclass(frozen=True)
+class SectionHit:
+    anchor: str
+    title: str
+    url: str
+    snippet: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    slug: str
+    title: str
+    section: str
+    summary: str
+    url: str
+    snippet: str  # escaped HTML with <mark> around matched terms
+    score: float
+    sections: tuple[SectionHit, ...] = ()
+
+    @property
+    def anchor(self) -> str:
+        return self.sections[0].anchor if self.sections else ""
+
+
+@dataclass(frozen=True)
+class Facet:
+    value: str
+    count: int
+
+
+@dataclass
+class Results:
+    query: str
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    corrected: str | None = None  # the query actually searched, when a typo was corrected
+    facets: dict[str, list[Facet]] = field(default_factory=dict)
+    timed_out: bool = False
+
+
+class SearchTimeout(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class _Options:
+    limit: int
+    offset: int
+    section: str | None
+    tag: str | None
+    facets: bool
+    deep_links: int
+
+
+class SearchIndex:
+    """The catalogue's search index, in memory; loaded from a file when content is unchanged."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        *,
+        max_query: int = 200,
+        timeout_ms: float = 250.0,
+        cache_dir: Path | None = None,
+        cache_size: int = 512,
+    ) -> None:
+        self.max_query = max_query
+        self.timeout_ms = timeout_ms
+        # Readers typing the same words get the same answers: recent results are kept
+        # (the index never changes while this object lives; a rebuild makes a new one).
+        self.cache_size = cache_size
+        self._results: OrderedDict[tuple[object, ...], Results] = OrderedDict()
+        self.synonyms = _load_synonyms(catalogue.content_dir)
+        digest = self.digest(catalogue)
+        cached = cache_dir / f"search-{digest[:16]}.db" if cache_dir else None
+        self.connection = sqlite3.connect(":memory:", check_same_thread=False)
+        self.db = Database(self.connection)
+        self.loaded_from_cache = False
+        if cached is not None and cached.is_file():
+            with sqlite3.connect(cached) as source:
+                source.backup(self.connection)
+            self.loaded_from_cache = True
+        else:
+            self.build(catalogue.entries.values(), catalogue.examples_dir)
+            self.db["meta"].insert({"key": "digest", "value": digest}, pk="key", replace=True)
+            if cached is not None:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                partial = cached.with_suffix(".partial")
+                with sqlite3.connect(partial) as target:
+                    self.connection.backup(target)
+                partial.replace(cached)
+        self._facet_values: dict[int, tuple[str, list[str]]] | None = None
+        self._prefixes: dict[str, bool] = {}
+        self.connection.execute(TERMS_TABLE_SQL)
+        self.vocabulary = Vocabulary(
+            {row["word"]: row["count"] for row in self.db.query('select * from "vocabulary"')}
+        )
+
+    @staticmethod
+    def digest(catalogue: Catalogue) -> str:
+        """Changes whenever anything the index is built from changes."""
+        digest = hashlib.sha256(SCHEMA_VERSION.encode())
+        for entry in catalogue.entries.values():
+            digest.update(entry.slug.encode())
+            digest.update(entry.digest.encode())
+        synonyms = catalogue.content_dir / "_synonyms.yaml"
+        if synonyms.is_file():
+            digest.update(synonyms.read_bytes())
+        return digest.hexdigest()
+
+    def build(self, entries: Iterable[Entry], examples_dir: Path) -> None:
+        entry_rows, text_rows, section_rows, tag_rows = [], [], [], []
+        texts: list[str] = []
+        for number, entry in enumerate(entries, start=1):
+            text = _entry_text(entry, examples_dir)
+            sections = list(_section_rows(entry, first_id=len(section_rows) + 1))
+            entry_rows.append(
+                {
+                    "id": number,
+                    "slug": entry.slug,
+                    "section": entry.meta.section,
+                    "title": entry.meta.title,
+                    "summary": entry.meta.summary,
+                    "title_key": " ".join(query_module.words(entry.meta.title)),
+                    "first_section": len(section_rows) + 1,
+                    "last_section": len(section_rows) + len(sections),
+                }
+            )
+            text_rows.append({"id": number, **text})
+            section_rows.extend(sections)
+            tag_rows.extend({"slug": entry.slug, "tag": tag} for tag in entry.meta.tags)
+
+            texts.extend(text[c] for c in ("title", "headings", "summary", "body", "code"))
+        self.db["entries"].insert_all(entry_rows, pk="id", replace=True)
+        self.db["entries"].create_index(["slug"], unique=True, if_not_exists=True)
+        self.db["entries"].create_index(["title_key"], if_not_exists=True)
+        self.db["entry_texts"].insert_all(
+            text_rows, pk="id", columns={c: str for c in ENTRY_COLUMNS}, replace=True
+        )
+        self._create_fts("entry_texts", ENTRY_COLUMNS)
+        self.db["sections"].insert_all(
+            section_rows,
+            pk="id",
+            columns={name: str for name in ("slug", "anchor", *SECTION_COLUMNS)},
+            replace=True,
+        )
+        self._create_fts("sections", SECTION_COLUMNS)
+        self.db["tags"].insert_all(tag_rows, columns={"slug": str, "tag": str})
+        self.db["tags"].create_index(["tag", "slug"], if_not_exists=True)
+        self.db["tags"].create_index(["slug", "tag"], if_not_exists=True)
+
+        vocabulary = Vocabulary.from_texts(texts)
+        self.db["vocabulary"].insert_all(
+            ({"word": w, "count": c} for w, c in vocabulary.counts.items()),
+            pk="word",
+            columns={"word": str, "count": int},
+            replace=True,
+        )
+
+    def _create_fts(self, table: str, columns: tuple[str, ...]) -> None:
+        """An external-content FTS5 index of ``table`` with prefix indexes.
+
+        sqlite-utils' ``enable_fts`` cannot set FTS5's ``prefix`` option, and without it
+        a 2- or 3-character prefix as the reader types scans every term of the index.
+        """
+        self.connection.execute(fts_table_sql(table, columns))
+        self.connection.execute(f'insert into "{table}_fts"("{table}_fts") values (\'rebuild\')')
+        self.connection.commit()
+
+    def count(self) -> int:
+        return self.db["entries"].count
+
+    @contextmanager
+    def _deadline(self) -> Iterator[None]:
+        if not self.timeout_ms:
+            yield
+            return
+        stop_at = time.perf_counter() + self.timeout_ms / 1000
+
+        def past_deadline() -> int:
+            return 1 if time.perf_counter() > stop_at else 0
+
+        self.connection.set_progress_handler(past_deadline, PROGRESS_OPS)
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "interrupt" in str(exc):
+                raise SearchTimeout from exc
+            raise
+        finally:
+            self.connection.set_progress_handler(None, 0)
+
+    def search(
+        self,
+        text: str,
+        limit: int = 20,
+        *,
+        offset: int = 0,
+        section: str | None = None,
+        tag: str | None = None,
+        correct: bool = True,
+        facets: bool = True,
+        deep_links: int = 20,
+    ) -> Results:
+        """Search the catalogue; typos are corrected when the query as typed finds nothing.
+
+        ``facets`` counts matches by section and tag; ``deep_links`` is how many of the hits
+        get their best sections (search-as-you-type asks for fewer of both).
+        """
+        options = _Options(limit, offset, section or None, tag or None, facets, deep_links)
+        key = (text[: self.max_query], correct, options)
+        cached = self._results.get(key)
+        if cached is not None:
+            self._results.move_to_end(key)
+            return cached
+        results = self._search(text, correct, options)
+        if self.cache_size and not results.timed_out:
+            self._results[key] = results
+            if len(self._results) > self.cache_size:
+                self._results.popitem(last=False)
+        return results
+
+    def _search(self, text: str, correct: bool, options: _Options) -> Results:
+        parsed = query_module.parse(text, self.synonyms, self.max_query)
+        results = Results(query=parsed.text)
+        try:
+            with self._deadline():
+                self._run(parsed, results, options)
+                if not results.total and correct:
+                    fixed = self._corrected(parsed)
+                    if fixed is not None:
+                        self._run(fixed, results, options)
+                        if results.total:
+                            results.corrected = fixed.text.strip()
+        except SearchTimeout:
+            results.timed_out = True
+        return results
+
+    def _corrected(self, parsed: Query) -> Query | None:
+        words = query_module.words(parsed.text)
+        changed = False
+        fixed = []
+        for position, word in enumerate(words):
+            typing = position == len(words) - 1 and bool(parsed.terms) and parsed.terms[-1].prefix
+            if word in self.vocabulary or (typing and self.vocabulary.has_prefix(word)):
+                fixed.append(word)
+                continue
+            correction = self.vocabulary.correct(word)
+            changed = changed or correction is not None
+            fixed.append(correction or word)
+        if not changed:
+            return None
+        return query_module.parse(" ".join(fixed) + " ", self.synonyms, self.max_query)
+
+    def _run(self, parsed: Query, results: Results, options: _Options) -> None:
+        match = parsed.match(HEADLINE_COLUMNS, self._indexed_prefix)
+        if match is None:
+            return
+        filtered = options.section is not None or options.tag is not None
+        params = {
+            "match": match,
+            "exact": " ".join(query_module.words(parsed.text)),
+            "section": options.section,
+            "tag": options.tag,
+            "limit": options.limit,
+            "offset": options.offset,
+        }
+        boosted = []
+        for row in self.db.query(EXACT_TITLE_SQL, params):
+            score = next(self.db.query(SCORE_SQL, {**params, "rowid": row["rowid"]}), None)
+            if score is not None:  # the title is the query, but does the entry match it?
+                boosted.append({"rowid": row["rowid"], "score": score["score"]})
+        first_ids = {row["rowid"] for row in boosted}
+        # Boosted entries fill the first page; later pages continue the bm25 order past them.
+        page_boost = boosted[options.offset : options.offset + options.limit]
+        rank_params = {
+            **params,
+            "offset": max(0, options.offset - len(boosted)),
+            "limit": options.limit - len(page_boost) + len(first_ids),
+        }
+        ranked = [
+            row
+            for row in self.db.query(RANK_FILTERED_SQL if filtered else RANK_SQL, rank_params)
+            if row["rowid"] not in first_ids
+        ]
+        ordered = (page_boost + ranked)[: options.limit]
+        details = {
+            row["rowid"]: row
+            for row in self.db.query(
+                DETAILS_SQL, {"rowids": json.dumps([row["rowid"] for row in ordered])}
+            )
+        }
+        rows = [{**details[row["rowid"]], "score": row["score"]} for row in ordered]
+        results.total = next(self.db.query(COUNT_FILTERED_SQL if filtered else COUNT_SQL, params))[
+            "n"
+        ]
+        if options.facets:
+            results.facets = self._facets(params, options)
+        highlighter = Highlighter.for_query(parsed)
+        sections = self._sections(highlighter, rows[: options.deep_links])
+        results.hits = [
+            Hit(
+                slug=row["slug"],
+                title=row["title"],
+                section=row["section"],
+                summary=row["summary"],
+                url=f"/patterns/{row['slug']}",
+                snippet=highlighter.snippet(row["body"]) or html.escape(row["summary"]),
+                score=float(f"{-row['score']:.6g}"),
+                sections=tuple(sections.get(row["slug"], ())),
+            )
+            for row in rows
+        ]
+
+    def _indexed_prefix(self, prefix: str) -> bool:
+        """Whether some (stemmed) term of the index starts with ``prefix``."""
+        known = self._prefixes.get(prefix)
+        if known is None:
+            params = {"low": prefix, "high": prefix + "\U0010ffff"}
+            known = self._prefixes[prefix] = next(self.db.query(TERM_SQL, params), None) is not None
+        return known
+
+    def _facets(self, params: dict[str, object], options: _Options) -> dict[str, list[Facet]]:
+        """Matches by section (within the tag filter) and by tag (within the section filter).
+
+        Counted in Python from each entry's section and tags, read once: cheaper than a
+        join and GROUP BY over every match.
+        """
+        if self._facet_values is None:
+            values: dict[int, tuple[str, list[str]]] = {}
+            for row in self.db.query(FACET_VALUES_SQL):
+                _, tags = values.setdefault(row["id"], (row["section"], []))
+                if row["tag"] is not None:
+                    tags.append(row["tag"])
+            self._facet_values = values
+        values = self._facet_values
+        rows = self.connection.execute(MATCHING_IDS_SQL, {"match": params["match"]})
+        matching = [values[row[0]] for row in rows]
+        sections = Counter(
+            section for section, tags in matching if options.tag is None or options.tag in tags
+        )
+        tags = Counter(
+            chain.from_iterable(
+                tags for section, tags in matching if options.section in (None, section)
+            )
+        )
+        return {
+            "section": [
+                Facet(v, c) for v, c in sorted(sections.items(), key=lambda i: (-i[1], i[0]))
+            ],
+            "tag": [Facet(v, c) for v, c in sorted(tags.items(), key=lambda i: (-i[1], i[0]))[:30]],
+        }
+
+    def _sections(self, highlighter: Highlighter, rows: list[dict]) -> dict[str, list[SectionHit]]:  # type: ignore[type-arg]
+        """The sections of each hit that mention the reader's words most, best first."""
+        found: dict[str, list[SectionHit]] = {}
+        for row in rows:
+            params = {"first": row["first_section"], "last": row["last_section"]}
+            scored = []
+            for position, section in enumerate(self.db.query(SECTIONS_SQL, params)):
+                score = 3 * highlighter.count(section["heading"]) + highlighter.count(
+                    section["body"]
+                )
+                if score:
+                    scored.append((-score, position, section))
+            found[row["slug"]] = [
+                SectionHit(
+                    anchor=section["anchor"],
+                    title=section["heading"],
+                    url=f"/patterns/{row['slug']}#{section['anchor']}",
+                    snippet=highlighter.snippet(section["body"], width=110),
+                )
+                for _, _, section in sorted(scored)[:SECTIONS_PER_ENTRY]
+            ]
+        return found
+
+
+def fts_table_sql(table: str, columns: tuple[str, ...]) -> str:
+    """``create virtual table`` for the FTS5 index of a table whose names are constants."""
+    quoted = ", ".join(f'"{column}"' for column in columns)
+    return (
+        f'create virtual table "{table}_fts" using fts5({quoted}, '
+        f'content="{table}", content_rowid="id", tokenize="{TOKENIZE}", prefix=\'2 3\')'
+    )
+
+
+def _load_synonyms(content_dir: Path) -> Synonyms:
+    try:
+        return Synonyms.load(content_dir / "_synonyms.yaml")
+    except (ValueError, OSError):
+        return Synonyms()
+
+
+def split_identifiers(text: str) -> str:
+    """The words inside identifiers: ``response_model`` → ``response model``,
+    ``OAuth2PasswordBearer`` → ``O Auth 2 Password Bearer``, ``a.b`` → ``a b``."""
+    parts: list[str] = []
+    for identifier in set(_IDENTIFIER.findall(text)):
+        pieces = [p for chunk in re.split(r"[._]", identifier) for p in _CAMEL_PART.findall(chunk)]
+        if len(pieces) > 1:
+            parts.extend(pieces)
+    return " ".join(parts)
+
+
+def _example_text(entry: Entry, examples_dir: Path) -> tuple[str, str]:
+    """The example's source and its routes (``POST /token``), for code-aware search."""
+    name = entry.meta.example
+    if not name:
+        return "", ""
+    module = examples_dir / f"{name}.py"
+    files = [module] if module.is_file() else sorted((examples_dir / name).rglob("*.py"))
+    source = "\n".join(f.read_text("utf-8", errors="replace") for f in files if f.is_file())
+    routes = " ".join(f"{m.upper()} {p}" for m, p in _ROUTE.findall(source))
+    return source, routes
+
+
+def _entry_text(entry: Entry, examples_dir: Path) -> dict[str, str]:
+    sections = entry.rendered.sections
+    source, routes = _example_text(entry, examples_dir)
+    identifiers = " ".join(s.identifiers for s in sections)
+    code = "\n".join([*(s.code for s in sections), routes])
+    return {
+        "title": entry.meta.title,
+        "headings": " ".join(s.title for s in sections if s.title),
+        "identifiers": identifiers,
+        "tags": " ".join(entry.meta.tags),
+        "summary": entry.meta.summary,
+        "body": " ".join(s.text for s in sections),
+        "code": code + "\n" + source,
+        "parts": split_identifiers(" ".join([identifiers, code, source])),
+    }
+
+
+def _section_rows(entry: Entry, first_id: int) -> Iterator[dict[str, object]]:
+    for number, section in enumerate(entry.rendered.sections, start=first_id):
+        yield {
+            "id": number,
+            "slug": entry.slug,
+            "anchor": section.anchor,
+            "heading": section.title,
+            "identifiers": section.identifiers,
+            "body": section.text,
+            "code": section.code,
+            "parts": split_identifiers(" ".join([section.identifiers, section.code])),
+        }

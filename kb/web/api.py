@@ -1,0 +1,216 @@
+"""The JSON API: patterns and search, described by the KB's own OpenAPI at ``/docs``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import HTTPException, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from kb.content.catalogue import Entry
+from kb.middleware.pagecache import Page, request_key
+from kb.web.deps import KB
+
+
+class TryBlockOut(BaseModel):
+    method: str
+    path: str
+    url: str
+    headers: list[tuple[str, str]]
+    body: str
+    expected_status: int | None
+    captures: list[str]
+
+
+class PatternSummary(BaseModel):
+    slug: str
+    title: str
+    summary: str
+    section: str
+    group: str
+    tags: list[str]
+    url: str
+    api_url: str
+
+
+class Pattern(PatternSummary):
+    updated: dt.date
+    related: list[str]
+    example: str | None
+    example_url: str | None
+    docs_url: str | None
+    try_blocks: list[TryBlockOut]
+    headings: list[dict[str, object]]
+
+
+class SectionResult(BaseModel):
+    anchor: str
+    title: str
+    url: str
+    snippet: str
+
+
+class SearchResult(BaseModel):
+    slug: str
+    title: str
+    section: str
+    url: str
+    anchor: str
+    snippet: str
+    score: float
+    sections: list[SectionResult]
+
+
+class FacetValue(BaseModel):
+    value: str
+    count: int
+
+
+class SearchResponse(BaseModel):
+    query: str
+    corrected_query: str | None
+    count: int
+    total: int
+    timed_out: bool
+    results: list[SearchResult]
+    facets: dict[str, list[FacetValue]]
+
+
+def _summary(entry: Entry, base: str) -> dict[str, object]:
+    meta = entry.meta
+    return {
+        "slug": entry.slug,
+        "title": meta.title,
+        "summary": meta.summary,
+        "section": meta.section,
+        "group": meta.group,
+        "tags": meta.tags,
+        "url": f"{base}{entry.url}",
+        "api_url": f"{base}/api/patterns/{entry.slug}",
+    }
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+async def list_patterns(request: Request, kb: KB) -> list[PatternSummary]:
+    base = _base(request)
+    return [PatternSummary(**_summary(e, base)) for e in kb.catalogue.entries.values()]
+
+
+async def get_pattern(slug: str, request: Request, kb: KB) -> Pattern:
+    entry = kb.catalogue.entries.get(slug)
+    if entry is None:
+        raise HTTPException(status_code=404, detail=f"No pattern {slug!r}.")
+    base = _base(request)
+    example_url = f"{base}{entry.mount}/" if entry.meta.example else None
+    return Pattern(
+        **_summary(entry, base),
+        updated=entry.meta.updated,
+        related=entry.meta.related,
+        example=entry.meta.example,
+        example_url=example_url,
+        docs_url=f"{example_url}docs" if example_url else None,
+        try_blocks=[
+            TryBlockOut(
+                method=block.method,
+                path=block.path,
+                url=f"{base}{entry.mount}{block.path}",
+                headers=list(block.headers),
+                body=block.body,
+                expected_status=block.status,
+                captures=[capture.name for capture in block.captures],
+            )
+            for block in entry.rendered.try_blocks
+        ],
+        headings=[
+            {"level": h.level, "anchor": h.anchor, "text": h.text} for h in entry.rendered.headings
+        ],
+    )
+
+
+async def search(
+    request: Request,
+    kb: KB,
+    q: Annotated[
+        str, Query(description="What to look for; trimmed to the configured maximum.")
+    ] = "",
+    limit: Annotated[int, Query(ge=1, le=100, description="Results at most.")] = 20,
+    offset: Annotated[int, Query(ge=0, le=10_000, description="Results to skip.")] = 0,
+    section: Annotated[str, Query(description="Only this section (its title).")] = "",
+    tag: Annotated[str, Query(description="Only entries with this tag.")] = "",
+    exact: Annotated[bool, Query(description="Do not correct typos.")] = False,
+) -> Response:
+    """Search entries: the same ranking as the search page, with facets and corrections."""
+    base = _base(request)
+    found = kb.index.search(q, limit, offset=offset, section=section, tag=tag, correct=not exact)
+    answer = SearchResponse(
+        query=found.query,
+        corrected_query=found.corrected,
+        count=len(found.hits),
+        total=found.total,
+        timed_out=found.timed_out,
+        results=[
+            SearchResult(
+                slug=hit.slug,
+                title=hit.title,
+                section=hit.section,
+                url=f"{base}{hit.url}" + (f"#{hit.anchor}" if hit.anchor else ""),
+                anchor=hit.anchor,
+                snippet=hit.snippet,
+                score=hit.score,
+                sections=[
+                    SectionResult(
+                        anchor=s.anchor, title=s.title, url=f"{base}{s.url}", snippet=s.snippet
+                    )
+                    for s in hit.sections
+                ],
+            )
+            for hit in found.hits
+        ],
+        facets={
+            name: [FacetValue(value=f.value, count=f.count) for f in values]
+            for name, values in found.facets.items()
+        },
+    )
+    # Serialised once and kept: the same URL is answered from memory next time.
+    page = Page.of(answer.model_dump_json().encode(), "application/json", "/api/search")
+    if not found.timed_out:
+        kb.responses.put(request_key(request.scope), page)
+    return page.respond(request)
+
+
+class Health(BaseModel):
+    status: str
+    entries: int
+    broken_entries: int
+    examples_running: int
+    sandboxes_alive: int
+    problems: list[str]
+
+
+async def healthz(kb: KB) -> Health:
+    """Whether the KB serves its whole catalogue: entry count, broken entries, problems.
+
+    Answers once every example has been tried, so that a failing one is in the report.
+    """
+    await kb.examples_checked.wait()
+    problems = kb.problems()
+    root = kb.settings.content_dir.parent
+    return Health(
+        status="ok" if not problems else "degraded",
+        entries=len(kb.catalogue.entries),
+        broken_entries=len(kb.catalogue.broken),
+        examples_running=sum(kb.has_example(slug) for slug in kb.catalogue.entries),
+        sandboxes_alive=len(kb.sandboxes),
+        problems=[problem.format(relative_to=root) for problem in problems],
+    )
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics: requests and latency by route, sandboxes, rate-limit rejections."""
+    exported = request.app.state.metrics
+    return Response(exported.render(), media_type=exported.content_type)

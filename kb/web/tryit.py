@@ -1,0 +1,292 @@
+"""``POST /try/{slug}``: send an edited console request to the entry's example app."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from functools import lru_cache
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from starlette.types import Receive, Scope, Send
+
+from kb.consoles import console
+from kb.content import tryblocks
+from kb.content.catalogue import Entry
+from kb.knowledge import KnowledgeBase
+from kb.middleware.observability import RouteLabel
+from kb.sandbox.readers import COOKIE, reader_cookie_of, reader_of
+from kb.web.deps import KB, Htmx, Templates, wants_fragment
+from kb.web.pages import entry_context, not_found, page
+
+VARIABLE_PREFIX = "var_"
+_SPACE = re.compile(r"\s")
+MAX_FIELDS = 1000  # a console has a handful; the body limit bounds the rest
+
+
+class ConsoleInputError(ValueError):
+    """A console form that cannot be sent; the message is shown to the reader."""
+
+
+def _parse_form(
+    fields: list[tuple[str, str]], block_count: int
+) -> tuple[int, console.ConsoleRequest, dict[str, str]]:
+    form = dict(fields)
+    try:
+        index = int(str(form.get("block", "")))
+    except ValueError:
+        raise ConsoleInputError("The form does not say which request it is.") from None
+    if not 0 <= index < block_count:
+        raise ConsoleInputError(f"This entry has no request number {index + 1}.")
+    method = str(form.get("method", "")).upper().strip()
+    if method not in tryblocks.METHODS:
+        raise ConsoleInputError(
+            f"Unknown method {method!r}: use one of {', '.join(tryblocks.METHODS)}."
+        )
+    path = str(form.get("path", "")).strip()
+    if not path.startswith("/") or path.startswith("//") or _SPACE.search(path):
+        raise ConsoleInputError("The path must start with a single '/' and contain no spaces.")
+    try:
+        headers = tryblocks.parse_headers(str(form.get("headers", "")))
+    except ValueError as exc:
+        raise ConsoleInputError(f"Headers: {exc}.") from None
+    body = str(form.get("body", "")).replace("\r\n", "\n")
+    variables = {
+        key.removeprefix(VARIABLE_PREFIX): str(value)
+        for key, value in fields
+        if key.startswith(VARIABLE_PREFIX)
+    }
+    return index, console.ConsoleRequest(method, path, tuple(headers), body), variables
+
+
+class TryEndpoint:
+    """``POST /try/{slug}``: send one console's request; the result as a fragment (htmx)
+    or, without JavaScript, the whole entry page.
+
+    A plain ASGI endpoint, not a FastAPI one: it is the console's hot path, where
+    dependency injection, Request and Response objects and the multipart-capable form
+    parser each cost more than the KB's own work, and its form has fields named by the
+    entry (``var_*``) that a signature cannot declare. It reads the request's headers
+    once, and the urlencoded body that browsers send with a small parser.
+    """
+
+    path = "/try/{slug}"
+    _label = RouteLabel(path)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["route"] = self._label  # FastAPI's router sets none for a plain route
+        kb: KnowledgeBase = scope["app"].state.kb
+        templates: Jinja2Templates = scope["app"].state.templates
+        headers = dict(scope["headers"])
+        htmx = wants_fragment(headers)
+        slug = scope["path_params"]["slug"]
+        entry = kb.catalogue.entries.get(slug)
+        if entry is None:
+            response = not_found(Request(scope), templates, f"There is no pattern “{slug}”.")
+            await response(scope, receive, send)
+            return
+        problem: ConsoleInputError | None = None
+        try:
+            fields = await _form_fields(scope, receive, headers)
+        except ConsoleInputError as exc:
+            fields, problem = [], exc
+        outcome = await _run(kb, entry, fields, problem, scope, headers, htmx)
+        if isinstance(outcome, str):  # a fragment rendered before
+            await _send_html(send, outcome, 200)
+            return
+        context, status_code, remember = outcome
+        if htmx:
+            context.update(oob=True, elapsed=ELAPSED)
+            fragment = templates.get_template("_try_result.html").render(context)
+            if remember is not None:
+                kb.fragments.put(remember, fragment)
+            await _send_html(send, _timed(fragment, context["result"]), status_code)
+            return
+        results = {context["index"]: context}
+        full = entry_context(kb, entry, results=results, variables=context["variables"])
+        response = page(templates, Request(scope), "entry.html", full, status_code=status_code)
+        await response(scope, receive, send)
+
+
+try_request = TryEndpoint()
+
+
+async def _run(
+    kb: KnowledgeBase,
+    entry: Entry,
+    fields: list[tuple[str, str]],
+    problem: ConsoleInputError | None,
+    scope: Scope,
+    headers: dict[bytes, bytes],
+    htmx: bool,
+) -> tuple[dict[str, Any], int, tuple[Any, ...] | None] | str:
+    """The context to render the result with, its status code and the key to remember the
+    fragment by; or, when this very result was rendered before, the fragment."""
+    blocks = entry.rendered.try_blocks
+    index = 0
+    context: dict[str, Any] = {"entry": entry, "result": None, "captured": {}, "failures": []}
+    status_code = 200
+    variables: dict[str, str] = {}
+    remember: tuple[Any, ...] | None = None
+    try:
+        if problem is not None:
+            raise problem
+        index, edited, variables = _parse_form(fields, len(blocks))
+        context["index"] = index
+        sent = _substituted(edited, variables, blocks)
+        app = await kb.example_app(entry.slug, reader_of(scope))
+        if app is None:
+            status_code = 503
+            context["error"] = "This entry's example app is not running; see /healthz."
+        else:
+            base_url = _base_url(scope, headers)
+            result = await console.send(
+                app,
+                entry.mount,
+                sent,
+                origin=base_url.rstrip("/"),
+                timeout=kb.settings.try_timeout,
+                max_response=kb.settings.try_max_response,
+            )
+            cookie = _reader_cookie(scope)
+            if htmx and not result.error and len(result.body) <= console.MAX_REMEMBERED:
+                # Everything the fragment shows but the time taken: the same response to
+                # the same request renders the same, so it is rendered once.
+                remember = (entry.slug, index, sent, tuple(variables.items()), base_url, cookie)
+                remember += (result.status, tuple(result.headers), result.body, result.truncated)
+                fragment = kb.fragments.get(remember)
+                if fragment is not None:
+                    return _timed(fragment, result)
+            curl = sent.curl(base_url, entry.mount, cookie)
+            failures, captured = console.check(blocks[index], result)
+            variables.update(captured)
+            context.update(
+                result=result, captured=captured, failures=failures, curl=curl, error=result.error
+            )
+            if result.error:
+                status_code = result.status
+    except ConsoleInputError as exc:
+        status_code = 422
+        context["error"] = str(exc)
+    context["variables"] = variables
+    context.setdefault("index", index)
+    context.setdefault("error", "")
+    return context, status_code, remember
+
+
+# Stands in for the time a request took in a rendered fragment: the one thing that
+# differs between two identical responses. Random, so that no response body holds it.
+ELAPSED = f"elapsed-{secrets.token_hex(8)}"
+
+
+def _timed(fragment: str, result: console.ConsoleResult | None) -> str:
+    # The time is shown before the response's own headers and body: the first is ours.
+    elapsed = f"{result.elapsed_ms:.1f}" if result is not None else ""
+    return fragment.replace(ELAPSED, elapsed, 1)
+
+
+async def _send_html(send: Send, html: str, status_code: int) -> None:
+    body = html.encode()
+    headers = [
+        (b"content-type", b"text/html; charset=utf-8"),
+        (b"content-length", b"%d" % len(body)),
+    ]
+    await send({"type": "http.response.start", "status": status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _substituted(
+    edited: console.ConsoleRequest, variables: dict[str, str], blocks: list[tryblocks.TryBlock]
+) -> console.ConsoleRequest:
+    try:
+        return edited.substitute(variables)
+    except KeyError as exc:
+        name = exc.args[0]
+        source = _capturing_block(blocks, name)
+        hint = f" Send request {source + 1} first: it captures it." if source is not None else ""
+        raise ConsoleInputError(
+            f"This request uses {{{{{name}}}}}, which has no value yet.{hint}"
+        ) from None
+
+
+async def _form_fields(
+    scope: Scope, receive: Receive, headers: dict[bytes, bytes]
+) -> list[tuple[str, str]]:
+    content_type = headers.get(b"content-type", b"").partition(b";")[0].strip().lower()
+    if content_type != b"application/x-www-form-urlencoded":
+        form = await Request(scope, receive).form(max_fields=MAX_FIELDS)
+        return [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+    message = await receive()
+    body = message.get("body", b"")
+    if message.get("more_body", False):  # a body in pieces: rare for a form this small
+        chunks = [body]
+        while message.get("more_body", False):
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+        body = b"".join(chunks)
+    return parse_urlencoded(body)
+
+
+def parse_urlencoded(body: bytes) -> list[tuple[str, str]]:
+    """``a=1&b=x+y`` as ``[("a", "1"), ("b", "x y")]``, the way browsers encode a form."""
+    if body.count(b"&") >= MAX_FIELDS:
+        raise ConsoleInputError(f"The form has more than {MAX_FIELDS} fields.")
+    fields = []
+    for part in body.split(b"&"):
+        if part:
+            name, _, value = part.partition(b"=")
+            fields.append((_unquote(name), _unquote(value)))
+    return fields
+
+
+def _unquote(raw: bytes) -> str:
+    if b"%" in raw or b"+" in raw:
+        raw = unquote_to_bytes(raw.replace(b"+", b" "))
+    return raw.decode("utf-8", errors="replace")
+
+
+@lru_cache(maxsize=64)
+def _origin(scheme: str, host: str, root_path: str) -> str:
+    return f"{scheme}://{host}{root_path}/"
+
+
+def _base_url(scope: Scope, headers: dict[bytes, bytes]) -> str:
+    """The KB's URL as the reader reached it, as Starlette's ``request.base_url`` gives it."""
+    host = headers.get(b"host", b"").decode("latin-1")
+    if not host:
+        server_host, port = scope.get("server") or ("localhost", 80)
+        host = f"{server_host}:{port}"
+    return _origin(scope.get("scheme", "http"), host, scope.get("root_path", ""))
+
+
+def _capturing_block(blocks: list[tryblocks.TryBlock], name: str) -> int | None:
+    for number, block in enumerate(blocks):
+        if any(capture.name == name for capture in block.captures):
+            return number
+    return None
+
+
+def _reader_cookie(scope: Scope) -> str:
+    """The reader's cookie, so that "copy as curl" reaches the reader's own sandbox."""
+    value = reader_cookie_of(scope)
+    return f"{COOKIE}={value}" if value else ""
+
+
+async def reset(
+    slug: str, request: Request, kb: KB, templates: Templates, htmx: Htmx
+) -> HTMLResponse:
+    """Throw away the reader's sandbox of this example: the next request starts afresh."""
+    entry = kb.catalogue.entries.get(slug)
+    if entry is None or not entry.meta.example:
+        return not_found(request, templates, f"There is no example for “{slug}”.")
+    await kb.sandboxes.reset(reader_of(request.scope), slug)
+    context = {"entry": entry, "variables": {}, "oob": True}
+    if htmx:
+        return templates.TemplateResponse(request, "_reset.html", context)
+    full = entry_context(kb, entry, reset=True)
+    return page(templates, request, "entry.html", full)

@@ -1,0 +1,146 @@
+"""The front door on its own, in front of a small app: what each request gets on the way in
+and out, whichever way it is answered."""
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI, Request, Response
+from fastapi.testclient import TestClient
+
+from kb.middleware.frontdoor import Cached, FrontDoor, Guards
+from kb.middleware.observability import Metrics
+from kb.middleware.pagecache import Page, PageCache
+from kb.middleware.ratelimit import RateLimiter, Rule
+from kb.middleware.security import CONTENT_SECURITY_POLICY, BodyLimit, TrustedHosts
+from kb.sandbox import readers
+
+SECRET = "s" * 40
+
+
+@pytest.fixture
+def pages() -> PageCache:
+    cache = PageCache()
+    cache.put("/cached", Page.of(b"<p>from memory</p>" * 40, "text/html", "/cached"))
+    return cache
+
+
+@pytest.fixture
+def metrics() -> Metrics:
+    return Metrics(sandboxes_alive=lambda: 0)
+
+
+@pytest.fixture
+def front_client(pages: PageCache, metrics: Metrics) -> Iterator[TestClient]:
+    """A client of a small app behind the front door: 2 searches a minute, 100-byte bodies."""
+    app = FastAPI()
+
+    @app.get("/reader")
+    async def reader(request: Request) -> dict:
+        return {"reader": readers.reader_of(request.scope)}
+
+    @app.get("/own-headers")
+    async def own_headers() -> Response:
+        response = Response(
+            "x", headers={"x-request-id": "theirs", "x-frame-options": "SAMEORIGIN"}
+        )
+        response.set_cookie("theirs", "1")
+        return response
+
+    @app.post("/try/echo")
+    async def echo(request: Request) -> Response:
+        return Response(await request.body())
+
+    @app.get("/search")
+    async def search() -> Response:
+        return Response("results")
+
+    guards = Guards(
+        hosts=TrustedHosts(["testserver"]),
+        limiter=RateLimiter([Rule("search", "/search", 2)]),
+        body_limit=BodyLimit(100, prefixes=("/try/",)),
+        secret=SECRET,
+    )
+    app.add_middleware(
+        FrontDoor,
+        guards=guards,
+        cached=Cached(pages, PageCache(), response_paths=()),
+        metrics=metrics,
+    )
+    with TestClient(app) as client:
+        yield client
+
+
+def assert_guarded(response: Response) -> None:
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert len(response.headers["x-request-id"]) == 32
+
+
+def test_refusals_are_plain_text_with_every_header(front_client: TestClient) -> None:
+    wrong_host = front_client.get("/reader", headers={"host": "evil.example"})
+    assert (wrong_host.status_code, wrong_host.text) == (400, "Invalid host header")
+    too_big = front_client.post("/try/echo", content=b"x" * 101)
+    assert (too_big.status_code, too_big.text) == (
+        413,
+        "Request body too large: the limit is 100 bytes.",
+    )
+    front_client.get("/search")
+    front_client.get("/search")
+    limited = front_client.get("/search")
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+    for response in (wrong_host, too_big, limited):
+        assert_guarded(response)
+        assert response.headers["content-type"] == "text/plain; charset=utf-8"
+        assert "set-cookie" not in response.headers  # refused before a reader is chosen
+
+
+def test_a_body_under_the_limit_arrives_whole_even_when_chunked(front_client: TestClient) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b"a" * 50
+        yield b"b" * 50
+
+    assert front_client.post("/try/echo", content=chunks()).content == b"a" * 50 + b"b" * 50
+
+
+def test_a_new_reader_gets_a_cookie_and_then_is_known(front_client: TestClient) -> None:
+    first = front_client.get("/reader")
+    assert first.json() == {"reader": readers.PUBLIC}
+    assert first.headers["set-cookie"].startswith(f"{readers.COOKIE}=")
+    second = front_client.get("/reader")
+    assert (
+        second.json()["reader"] not in (readers.PUBLIC, "") and "set-cookie" not in second.headers
+    )
+
+
+def test_the_apps_own_headers_and_cookies(front_client: TestClient) -> None:
+    response = front_client.get("/own-headers")
+    assert response.headers["x-frame-options"] == "SAMEORIGIN"  # the app's own wins
+    assert response.headers["x-request-id"] != "theirs"  # the request id is always ours
+    cookies = response.headers.get_list("set-cookie")
+    assert any(c.startswith("theirs=") for c in cookies)
+    assert any(c.startswith(f"{readers.COOKIE}=") for c in cookies)
+
+
+def test_a_cached_page_is_answered_with_every_header(
+    front_client: TestClient, pages: PageCache, metrics: Metrics
+) -> None:
+    page = pages.peek("/cached")
+    assert page is not None
+    response = front_client.get("/cached", headers={"accept-encoding": "identity"})
+    assert response.content == page.body and response.headers["etag"] == page.etag
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert_guarded(response)
+    zipped = front_client.get("/cached", headers={"accept-encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.content == page.body
+    assert front_client.get("/cached", headers={"if-none-match": page.etag}).status_code == 304
+    assert front_client.post("/cached").status_code == 404  # only GETs are answered here
+    text = metrics.render().decode()
+    assert 'kb_requests_total{method="GET",route="/cached",status="200"} 2.0' in text
+    assert 'kb_requests_total{method="GET",route="/cached",status="304"} 1.0' in text
+
+
+def test_request_ids_from_the_client_are_kept_when_sane(front_client: TestClient) -> None:
+    kept = front_client.get("/reader", headers={"x-request-id": "abc-123"})
+    assert kept.headers["x-request-id"] == "abc-123"
+    replaced = front_client.get("/reader", headers={"x-request-id": "<script>"})
+    assert replaced.headers["x-request-id"] != "<script>"

@@ -1,0 +1,72 @@
+import json
+import logging
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kb.middleware.observability import JsonFormatter, request_id
+
+
+def test_every_response_has_a_request_id(site_client: TestClient) -> None:
+    generated = site_client.get("/").headers["x-request-id"]
+    assert len(generated) == 32
+    assert (
+        site_client.get("/", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"]
+        == "abc-123"
+    )
+    replaced = site_client.get("/", headers={"X-Request-ID": "bad id <script>"}).headers[
+        "x-request-id"
+    ]
+    assert replaced != "bad id <script>" and len(replaced) == 32
+    assert "x-request-id" in site_client.get("/nope").headers
+
+
+def test_access_log_lines_are_structured_with_the_request_id(
+    site_client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="kb.access"):
+        site_client.get("/patterns/greeting", headers={"X-Request-ID": "trace-1"})
+    record = next(r for r in caplog.records if r.name == "kb.access")
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "GET /patterns/greeting 200"
+    assert line["route"] == "/patterns/{slug}" and line["status"] == 200
+    assert line["duration_ms"] >= 0
+
+
+def test_the_formatter_includes_the_current_request_id() -> None:
+    token = request_id.set("r-1")
+    try:
+        record = logging.LogRecord("kb", logging.WARNING, __file__, 1, "hello %s", ("you",), None)
+        line = json.loads(JsonFormatter().format(record))
+    finally:
+        request_id.reset(token)
+    assert (line["request_id"], line["level"], line["message"]) == ("r-1", "warning", "hello you")
+
+
+def test_metrics_count_requests_by_route_and_report_sandboxes(site_client: TestClient) -> None:
+    site_client.get("/patterns/greeting")
+    site_client.get("/patterns/farewell")
+    site_client.get("/examples/greeting/names")
+    response = site_client.get("/metrics")
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    assert 'kb_requests_total{method="GET",route="/patterns/{slug}",status="200"} 2.0' in text
+    assert 'kb_request_duration_seconds_count{route="/patterns/{slug}"} 2.0' in text
+    assert 'route="/examples"' in text
+    assert "kb_sandboxes_alive 2.0" in text  # the public one and this reader's
+
+
+def test_healthz_reports_entries_and_broken_entries(site_client: TestClient) -> None:
+    health = site_client.get("/healthz").json()
+    assert (health["entries"], health["broken_entries"], health["status"]) == (2, 0, "ok")
+
+
+def test_the_console_is_counted_under_its_route(site_client: TestClient) -> None:
+    site_client.post(
+        "/try/greeting",
+        data={"block": "0", "method": "GET", "path": "/names"},
+        headers={"HX-Request": "true"},
+    )
+    text = site_client.get("/metrics").text
+    assert 'kb_requests_total{method="POST",route="/try/{slug}",status="200"} 1.0' in text
+    assert 'route="unmatched"' not in text

@@ -1,0 +1,106 @@
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+
+from kb.sandbox import examples
+from kb.settings import PROJECT_DIR, Settings
+
+
+def test_available_lists_modules_and_packages_but_not_tests(tmp_path: Path) -> None:
+    (tmp_path / "one.py").write_text("")
+    (tmp_path / "_private.py").write_text("")
+    (tmp_path / "test_one.py").write_text("")
+    (tmp_path / "test_things").mkdir()
+    (tmp_path / "test_things" / "__init__.py").write_text("")
+    (tmp_path / "two").mkdir()
+    (tmp_path / "two" / "__init__.py").write_text("")
+    (tmp_path / "data").mkdir()
+    assert examples.available(tmp_path) == ["one", "test_things", "two"]
+
+
+def test_build_imports_and_calls_create_app(site_settings: Settings) -> None:
+    app = examples.build(site_settings.examples_dir, "greeter")
+    assert isinstance(app, FastAPI)
+    assert app.title == "Greeter"
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (None, "no example 'ghost'"),
+        ("import nowhere_to_be_found\n", "failed to import: "),
+        ("def create_app(:\n", "failed to import: "),
+        ("x = 1\n", "has no create_app() function"),
+        ("def create_app():\n    raise ValueError('no')\n", "create_app() failed: "),
+        ("def create_app():\n    return 42\n", "returned int, not a FastAPI app"),
+    ],
+)
+def test_build_errors_say_which_example_and_why(
+    tmp_path: Path, source: str | None, message: str
+) -> None:
+    if source is not None:
+        (tmp_path / "ghost.py").write_text(source)
+    with pytest.raises(
+        examples.ExampleError, match=message.replace("(", r"\(").replace(")", r"\)")
+    ):
+        examples.build(tmp_path, "ghost")
+
+
+def test_import_errors_point_at_the_example_line(tmp_path: Path) -> None:
+    (tmp_path / "ghost.py").write_text("x = 1\nraise RuntimeError('line two')\n")
+    with pytest.raises(examples.ExampleError, match=r"ghost\.py:2: RuntimeError: line two"):
+        examples.build(tmp_path, "ghost")
+
+
+def test_a_rebuilt_example_sees_edits(tmp_path: Path) -> None:
+    path = tmp_path / "live.py"
+    path.write_text(
+        "from fastapi import FastAPI\ndef create_app():\n    return FastAPI(title='one')\n"
+    )
+    assert examples.build(tmp_path, "live").title == "one"
+    path.write_text(
+        "from fastapi import FastAPI\ndef create_app():\n    return FastAPI(title='two')\n"
+    )
+    examples.forget("live")
+    assert examples.build(tmp_path, "live").title == "two"
+
+
+@pytest.mark.anyio
+async def test_running_apps_enter_and_exit_each_lifespan(site_settings: Settings) -> None:
+    running = examples.RunningApps()
+    first = await running.start("a", examples.build(site_settings.examples_dir, "greeter"))
+    second = await running.start("b", examples.build(site_settings.examples_dir, "greeter"))
+    assert first.state.started and second.state.started
+    assert first.state.names is not second.state.names  # no state shared between instances
+    await running.stop("a")
+    assert not first.state.started and second.state.started
+    assert running.get("a") is None and len(running) == 1
+    await running.aclose()
+    assert not second.state.started
+
+
+@pytest.mark.anyio
+async def test_a_failing_lifespan_is_an_example_error(tmp_path: Path) -> None:
+    (tmp_path / "bad.py").write_text(
+        "from contextlib import asynccontextmanager\nfrom fastapi import FastAPI\n"
+        "@asynccontextmanager\nasync def lifespan(app):\n    raise OSError('no disk')\n    yield\n"
+        "def create_app():\n    return FastAPI(lifespan=lifespan)\n"
+    )
+    running = examples.RunningApps()
+    with pytest.raises(examples.ExampleError, match="no disk"):
+        await running.start("bad", examples.build(tmp_path, "bad"))
+    assert len(running) == 0
+
+
+@pytest.mark.parametrize(
+    "name", examples.available(PROJECT_DIR / "examples"), ids=lambda name: name
+)
+@pytest.mark.anyio
+async def test_every_catalogue_example_builds_documents_and_starts(name: str) -> None:
+    app = examples.build(PROJECT_DIR / "examples", name)
+    schema = app.openapi()
+    assert schema["paths"], f"examples/{name} has no endpoints"
+    running = examples.RunningApps()
+    await running.start(name, app)
+    await running.aclose()

@@ -1,0 +1,57 @@
+from fastapi.testclient import TestClient
+
+from kb.app import create_app
+from kb.sandbox import readers
+from kb.settings import Settings
+
+SECRET = "s" * 40
+
+
+def test_sign_and_verify() -> None:
+    value = readers.sign("abcdefghijklmnop", SECRET)
+    assert readers.verify(value, SECRET) == "abcdefghijklmnop"
+    assert readers.verify(value, "t" * 40) is None
+    assert readers.verify(value.replace("abc", "abd"), SECRET) is None
+    assert readers.verify("short.mac", SECRET) is None
+    assert readers.verify("", SECRET) is None
+
+
+def test_a_new_browser_gets_a_signed_httponly_lax_cookie(site_settings: Settings) -> None:
+    with TestClient(create_app(site_settings)) as client:
+        response = client.get("/")
+        cookie = response.headers["set-cookie"]
+        assert cookie.startswith(f"{readers.COOKIE}=")
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+        assert "Secure" not in cookie  # plain http here
+        # With the cookie, no new one is set.
+        assert "set-cookie" not in client.get("/").headers
+
+
+def test_a_forged_cookie_is_replaced(site_settings: Settings) -> None:
+    with TestClient(create_app(site_settings)) as client:
+        client.cookies.set(readers.COOKIE, "aaaaaaaaaaaaaaaaaaaa.forged")
+        assert readers.COOKIE in client.get("/").headers["set-cookie"]
+
+
+def test_over_https_the_cookie_is_secure(site_settings: Settings) -> None:
+    with TestClient(create_app(site_settings), base_url="https://testserver") as client:
+        assert "Secure" in client.get("/").headers["set-cookie"]
+
+
+def test_the_cookie_is_found_among_others() -> None:
+    value = readers.sign("abcdefghijklmnop", SECRET)
+    headers = [
+        (b"host", b"x"),
+        (b"cookie", b"theme=dark; xkb_reader=nope"),
+        (b"cookie", f"a=1; {readers.COOKIE}={value}; b=2".encode()),
+    ]
+    assert readers.cookie_value(headers) == value
+    assert readers.cookie_value([(b"cookie", b"kb_reader_old=1")]) == ""
+    assert readers.cookie_value([]) == ""
+
+
+def test_verified_cookies_are_remembered_but_long_ones_never_are() -> None:
+    value = readers.sign("abcdefghijklmnop", SECRET)
+    assert readers.verify_cached(value, SECRET) == "abcdefghijklmnop"
+    assert readers.verify_cached(value, "t" * 40) is None
+    assert readers.verify_cached("a" * 5000, SECRET) is None

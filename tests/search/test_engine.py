@@ -1,0 +1,217 @@
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from kb.content import catalogue
+from kb.search import engine as search
+from kb.search.engine import SearchIndex, split_identifiers
+from kb.settings import Settings
+
+
+def build(settings: Settings, **options: object) -> SearchIndex:
+    return SearchIndex(catalogue.load(settings.content_dir, settings.examples_dir), **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def site_index(site_settings: Settings) -> SearchIndex:
+    return build(site_settings)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        search.RANK_SQL,
+        search.RANK_FILTERED_SQL,
+        search.EXACT_TITLE_SQL,
+        search.COUNT_FILTERED_SQL,
+        search.COUNT_SQL,
+        search.MATCHING_IDS_SQL,
+        search.FACET_VALUES_SQL,
+        search.SECTIONS_SQL,
+    ],
+)
+def test_every_statement_prepares_and_binds_its_values(site_index: SearchIndex, sql: str) -> None:
+    params = {
+        "match": '"x"',
+        "exact": "x",
+        "section": None,
+        "tag": None,
+        "limit": 1,
+        "offset": 0,
+        "open": "[",
+        "close": "]",
+        "rowids": "[]",
+        "rowid": 1,
+        "first": 1,
+        "last": 1,
+        "per_entry": 1,
+    }
+    list(site_index.db.query(sql, params))
+    assert "{" not in sql  # no formatting left: values are bound, never interpolated
+
+
+def test_fts_tables_are_declared_with_quoted_names_and_prefix_indexes() -> None:
+    sql = search.fts_table_sql("sections", ("heading", "body"))
+    assert sql.startswith('create virtual table "sections_fts" using fts5("heading", "body",')
+    assert "prefix='2 3'" in sql and 'content="sections"' in sql
+
+
+def test_synonym_groups_combine_with_other_words(site_settings: Settings) -> None:
+    (site_settings.content_dir / "_synonyms.yaml").write_text(
+        "- [farewell, adieu]\n- [fixture, sample]\n"
+    )
+    hits = build(site_settings).search("adieu sample").hits
+    assert hits[0].slug == "farewell"  # "greeting" mentions the farewell and is a fixture too
+    assert {h.slug for h in hits} == {"farewell", "greeting"}
+
+
+def test_split_identifiers() -> None:
+    words = split_identifiers("use response_model and OAuth2PasswordBearer, not app.state").split()
+    assert {"response", "model", "Password", "Bearer", "app", "state"} <= set(words)
+
+
+def test_title_matches_rank_first_and_prefixes_match(site_index: SearchIndex) -> None:
+    hits = site_index.search("farew").hits
+    # "greeting" mentions the farewell in its body; the title match ranks first.
+    assert [hit.slug for hit in hits] == ["farewell", "greeting"]
+    assert hits[0].url == "/patterns/farewell"
+    assert hits[0].score > 0
+
+
+def test_an_exact_title_ranks_first(site_index: SearchIndex) -> None:
+    assert site_index.search("saying farewell").hits[0].slug == "farewell"
+
+
+def test_more_words_narrow_the_results(site_index: SearchIndex) -> None:
+    assert {h.slug for h in site_index.search("fixture").hits} == {"greeting", "farewell"}
+    assert [h.slug for h in site_index.search("fixture goodbyes").hits] == ["farewell"]
+
+
+def test_quoted_phrases(site_index: SearchIndex) -> None:
+    assert [h.slug for h in site_index.search('"saying goodbye"').hits] == ["farewell"]
+    assert site_index.search('"goodbye saying"').hits == []
+
+
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [
+        ("response_model", "farewell"),
+        ("OAuth2PasswordBearer", "farewell"),
+        ("password bearer", "farewell"),
+        ("POST /login", "greeting"),
+        ("HTTPException", "greeting"),  # only in the example's source
+        ("409", "greeting"),
+    ],
+)
+def test_code_is_searchable_whole_and_by_parts(
+    site_index: SearchIndex, query: str, slug: str
+) -> None:
+    assert site_index.search(query).hits[0].slug == slug
+
+
+def test_hits_link_to_the_sections_that_answer(site_index: SearchIndex) -> None:
+    hit = site_index.search("logging in").hits[0]
+    assert hit.slug == "greeting"
+    assert hit.anchor == "logging-in"
+    assert hit.sections[0].url == "/patterns/greeting#logging-in"
+
+
+def test_typos_are_corrected_from_the_index_vocabulary(site_index: SearchIndex) -> None:
+    results = site_index.search("farewel goodbey ")
+    assert results.corrected == "farewell goodbye"
+    assert [h.slug for h in results.hits] == ["farewell"]
+    assert site_index.search("farewel goodbey ", correct=False).hits == []
+
+
+def test_facets_and_filters(site_index: SearchIndex) -> None:
+    results = site_index.search("fixture")
+    assert {(f.value, f.count) for f in results.facets["section"]} == {
+        ("Core Patterns", 1),
+        ("Best Practices", 1),
+    }
+    assert ("fixture", 2) in {(f.value, f.count) for f in results.facets["tag"]}
+    assert [h.slug for h in site_index.search("fixture", section="Best Practices").hits] == [
+        "farewell"
+    ]
+    assert [h.slug for h in site_index.search("fixture", tag="greeting").hits] == ["greeting"]
+    assert site_index.search("fixture", limit=1).total == 2
+
+
+def test_synonyms_from_content(site_settings: Settings) -> None:
+    (site_settings.content_dir / "_synonyms.yaml").write_text("- [farewell, adieu]\n")
+    assert build(site_settings).search("adieu").hits[0].slug == "farewell"
+
+
+def test_snippets_mark_matches_and_escape_html(site_settings: Settings) -> None:
+    path = site_settings.content_dir / "farewell.md"
+    path.write_text(path.read_text() + "\nThe <b>bold</b> pagination claim.\n")
+    snippet = build(site_settings).search("claim").hits[0].snippet
+    assert "<mark>claim</mark>" in snippet
+    assert "<b>" not in snippet and "&lt;b&gt;" in snippet
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        "'",
+        "AND",
+        "OR NOT",
+        "-",
+        "*",
+        ":",
+        "C++",
+        "NEAR(a b)",
+        "title:x",
+        "x" * 1000,
+        "\x00",
+        "\ud800",
+    ],
+)
+def test_any_input_is_safe(site_index: SearchIndex, query: str) -> None:
+    assert isinstance(site_index.search(query).hits, list)
+
+
+def test_a_search_that_runs_too_long_is_stopped(
+    site_index: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "PROGRESS_OPS", 1)
+    site_index.timeout_ms = 1e-9
+    results = site_index.search("fixture")
+    assert results.timed_out and results.hits == []
+
+
+def test_an_unchanged_catalogue_reuses_the_index_file(
+    site_settings: Settings, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    first = build(site_settings, cache_dir=cache)
+    assert not first.loaded_from_cache
+    second = build(site_settings, cache_dir=cache)
+    assert second.loaded_from_cache
+    assert [h.slug for h in second.search("fixture").hits] == [
+        h.slug for h in first.search("fixture").hits
+    ]
+    path = site_settings.content_dir / "farewell.md"
+    path.write_text(path.read_text() + "\nNew words.\n")
+    assert not build(site_settings, cache_dir=cache).loaded_from_cache
+    with sqlite3.connect(next(cache.glob("*.db"))) as connection:
+        assert connection.execute('select count(*) from "entries"').fetchone() == (2,)
+
+
+def test_recent_results_are_reused(site_settings: Settings) -> None:
+    index = build(site_settings)
+    first = index.search("fixture")
+    assert index.search("fixture") is first
+    assert index.search("fixture", limit=1) is not first  # other options, other results
+    uncached = build(site_settings, cache_size=0)
+    assert uncached.search("fixture") is not uncached.search("fixture")
+
+
+def test_the_result_cache_is_bounded(site_settings: Settings) -> None:
+    index = build(site_settings, cache_size=2)
+    oldest = index.search("fixture")
+    index.search("farewell")
+    index.search("greeting")
+    assert index.search("fixture") is not oldest

@@ -1,0 +1,95 @@
+"""Ranking on the real catalogue: what a reader types → the entry they expect first.
+
+A failure here means a content or ranking change moved a reader's obvious answer down:
+check the change before updating the table.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.content import catalogue
+from kb.search.engine import SearchIndex
+from kb.settings import PROJECT_DIR
+
+INDEX = SearchIndex(catalogue.load(PROJECT_DIR / "content", PROJECT_DIR / "examples"))
+
+FIRST = [
+    # words and titles
+    ("pagination", "pagination"),
+    ("Query Parameters", "query-parameters"),
+    ("cors", "cors"),
+    ("coverage", "coverage"),
+    ("type hints", "type-hints"),
+    ("status codes", "status-codes"),
+    ("transactions", "transactions"),
+    ("structured logging", "logging"),
+    ("prometheus", "monitoring"),
+    ("savepoint", "transactions"),
+    # prefixes as the reader types
+    ("pagin", "pagination"),
+    ("middlew", "error-middleware"),
+    # code terms, whole and in parts
+    ("response_model", "response-models"),
+    ("Depends", "dependency-injection"),
+    ("HTTPException", "error-responses"),
+    ("APIRouter", "router-modules"),
+    ("selectinload", "queries"),
+    ("dependency_overrides", "mock-dependencies"),
+    ("pool_size", "connection-pooling"),
+    ("aiosqlite", "async-database"),
+    ("POST /token", "jwt-token-generation"),
+    ("429", "rate-limiting"),
+    ("ETag", "caching"),
+    # synonyms
+    ("N+1", "queries"),
+    ("alembic", "migrations"),
+    ("jwt", "jwt-token-generation"),
+    ("rate limit", "rate-limiting"),
+    ("sql injection", "input-sanitization"),
+    # several words narrow to the one that has them all
+    ("refresh token rotation", "refresh-tokens"),
+    ("test database", "test-database"),
+    ("custom exception", "custom-exceptions"),
+]
+
+# A finished word (a space after it): while the reader is still typing, the last word is
+# a prefix and may find its entry before any correction is needed.
+CORRECTED = [
+    ("pagniation ", "pagination", "pagination"),
+    # The Porter stemmer already maps "dependancy" onto "depend": no correction needed.
+    ("dependancy ", None, "dependency-injection"),
+    ("authentification ", "authentication", "jwt-token-generation"),
+    ("middlware ", "middleware", "error-middleware"),
+]
+
+
+@pytest.mark.parametrize(("query", "slug"), FIRST, ids=[q for q, _ in FIRST])
+def test_the_expected_entry_ranks_first(query: str, slug: str) -> None:
+    assert INDEX.search(query, 3).hits[0].slug == slug
+
+
+@pytest.mark.parametrize(
+    ("query", "corrected", "slug"), CORRECTED, ids=[q.strip() for q, *_ in CORRECTED]
+)
+def test_typos_find_the_intended_entry(query: str, corrected: str | None, slug: str) -> None:
+    results = INDEX.search(query, 3)
+    assert results.corrected == corrected
+    assert results.hits[0].slug == slug
+
+
+def test_more_words_give_fewer_results() -> None:
+    totals = [INDEX.search(q).total for q in ("token", "token refresh", "token refresh reuse")]
+    assert totals[0] > totals[1] > totals[2] > 0
+
+
+def test_hits_deep_link_to_the_section_that_answers() -> None:
+    hit = INDEX.search("cursor pagination").hits[0]
+    assert hit.slug == "pagination"
+    assert hit.sections and "cursor" in hit.sections[0].anchor
+
+
+@pytest.mark.parametrize("word", ["pagination", "authentication", "middleware", "dependency"])
+def test_every_prefix_typed_on_the_way_finds_the_entry(word: str) -> None:
+    for end in range(3, len(word) + 1):
+        assert INDEX.search(word[:end], 3).total > 0, word[:end]
