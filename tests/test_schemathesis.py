@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
 from kb.app import create_app
+from kb.content import sources
 from kb.sandbox import examples
 from kb.settings import PROJECT_DIR, Settings
 
@@ -67,7 +68,7 @@ def check(operation: Any, allowed: bool, failures: list[str]) -> None:
     call()
 
 
-@pytest.mark.parametrize("name", examples.available(PROJECT_DIR / "examples"))
+@pytest.mark.parametrize("name", sources.available(PROJECT_DIR / "examples"))
 def test_no_example_answers_generated_requests_with_a_server_error(name: str) -> None:
     app = examples.build(PROJECT_DIR / "examples", name)
     with TestClient(app):  # runs the lifespan that makes the example's state

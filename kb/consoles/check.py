@@ -9,7 +9,7 @@ from pathlib import Path
 
 from kb.consoles import console
 from kb.content import catalogue as catalogue_module
-from kb.content import render
+from kb.content import render, sources
 from kb.content.catalogue import Catalogue, Entry
 from kb.content.entries import SLUG_RE, parse_entry
 from kb.content.problems import EntryError, Problem
@@ -90,7 +90,7 @@ async def check_example(catalogue: Catalogue, entry: Entry, timeout: float) -> l
     """Import the entry's example, build its OpenAPI, and run its try blocks in order."""
     name = entry.meta.example
     path = entry.source.path
-    if not name or examples.find(catalogue.examples_dir, name) is None:
+    if not name or sources.find(catalogue.examples_dir, name) is None:
         return []
     try:
         app = examples.build(catalogue.examples_dir, name)

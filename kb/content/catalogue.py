@@ -15,10 +15,9 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from kb.content import render
+from kb.content import render, sources
 from kb.content.entries import SECTIONS, EntryMeta, EntrySource, read_entry
 from kb.content.problems import EntryError, Problem, did_you_mean
-from kb.sandbox import examples
 
 OUTLINE_FILE = "_sections.yaml"
 
@@ -308,7 +307,7 @@ def _ordered(sections: list[Section], entries: dict[str, Entry]) -> dict[str, En
 
 
 def _check_references(catalogue: Catalogue) -> None:
-    example_names = examples.available(catalogue.examples_dir)
+    example_names = sources.available(catalogue.examples_dir)
     for entry in catalogue.entries.values():
         entry.problems.extend(reference_problems(catalogue, entry, example_names))
 
@@ -318,7 +317,7 @@ def reference_problems(
 ) -> list[Problem]:
     """Related entries, the example, and links of ``entry`` that do not exist in ``catalogue``."""
     if example_names is None:
-        example_names = examples.available(catalogue.examples_dir)
+        example_names = sources.available(catalogue.examples_dir)
     source = entry.source
     problems = []
     for slug in entry.meta.related:

@@ -13,8 +13,6 @@ from pygments.style import Style
 from pygments.token import Comment, Error, Generic, Keyword, Name, Number, Operator, String, Token
 from pygments.util import ClassNotFound
 
-from kb.web.assets import digest
-
 # Both palettes keep a WCAG AA contrast (4.5:1) for every colour on the code background
 # and on the highlighted-line background; the backgrounds are site.css's --bg-code.
 LIGHT = {
@@ -151,9 +149,3 @@ def _scope(css: str, prefix: str) -> str:
         if line.strip():
             rules.append(f"{prefix} {line}")
     return "\n".join(rules)
-
-
-@lru_cache(maxsize=1)
-def stylesheet_url() -> str:
-    """The stylesheet's URL, versioned by its content so that it can be cached for good."""
-    return f"/highlight.css?v={digest(stylesheet().encode())}"

@@ -13,52 +13,15 @@ import sys
 import traceback
 import types
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
 
-PACKAGE = "kb_examples"
+from kb.content.sources import PACKAGE, find
 
 
 class ExampleError(Exception):
     """An example that cannot be imported or built; the message says where."""
-
-
-@dataclass(frozen=True)
-class ExampleSource:
-    name: str
-    path: Path  # the module file, or the package's __init__.py
-
-    @property
-    def module_name(self) -> str:
-        return f"{PACKAGE}.{self.name}"
-
-    def run_alone(self) -> str:
-        return f"uvicorn --factory examples.{self.name}:create_app --reload"
-
-
-def find(examples_dir: Path, name: str) -> ExampleSource | None:
-    module = examples_dir / f"{name}.py"
-    package = examples_dir / name / "__init__.py"
-    if module.is_file():
-        return ExampleSource(name, module)
-    if package.is_file():
-        return ExampleSource(name, package)
-    return None
-
-
-def available(examples_dir: Path) -> list[str]:
-    """Names of the example apps in ``examples_dir``."""
-    names = []
-    for path in sorted(examples_dir.iterdir()) if examples_dir.is_dir() else []:
-        if path.name.startswith(("_", ".")):
-            continue
-        if path.suffix == ".py" and path.is_file() and not path.name.startswith("test_"):
-            names.append(path.stem)
-        elif (path / "__init__.py").is_file():
-            names.append(path.name)
-    return names
 
 
 def _package(examples_dir: Path) -> None:

@@ -13,12 +13,11 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import re
 import sqlite3
 import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -26,121 +25,35 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from kb.content.catalogue import Catalogue, Entry
+from kb.lru import LRU
+from kb.search import documents
 from kb.search import query as query_module
 from kb.search.query import Query, Synonyms
 from kb.search.snippets import Highlighter
 from kb.search.spelling import Vocabulary
-
-SCHEMA_VERSION = "9"
-TOKENIZE = "porter unicode61 remove_diacritics 2 tokenchars '_'"
-# Column order matters: the bm25() weights follow it. Title > headings > tags, summary and
-# identifiers > body > code; "parts" holds identifiers split into words (response, model).
-ENTRY_COLUMNS = ("title", "headings", "identifiers", "tags", "summary", "body", "code", "parts")
-ENTRY_WEIGHTS = (10.0, 5.0, 4.0, 4.0, 4.0, 1.0, 0.5, 0.5)
-HEADLINE_COLUMNS = ENTRY_COLUMNS[:5]  # where a 2- or 3-letter prefix is looked for
-SECTION_COLUMNS = ("heading", "identifiers", "body", "code", "parts")
-SECTION_WEIGHTS = (5.0, 3.0, 1.0, 0.5, 0.5)
-SECTIONS_PER_ENTRY = 3
-PROGRESS_OPS = 1000  # SQLite VM steps between deadline checks
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*[A-Za-z0-9](?:\.[A-Za-z_][A-Za-z0-9_]*)*")
-_CAMEL_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
-_ROUTE = re.compile(
-    r"""@\w+\.(get|post|put|patch|delete|head|options)\(\s*["']([^"']+)["']""", re.IGNORECASE
+from kb.search.sql import (
+    COUNT_FILTERED_SQL,
+    COUNT_SQL,
+    DETAILS_SQL,
+    ENTRY_COLUMNS,
+    EXACT_TITLE_SQL,
+    FACET_VALUES_SQL,
+    HEADLINE_COLUMNS,
+    MATCHING_IDS_SQL,
+    RANK_FILTERED_SQL,
+    RANK_SQL,
+    SCHEMA_VERSION,
+    SCORE_SQL,
+    SECTION_COLUMNS,
+    SECTIONS_SQL,
+    TERM_SQL,
+    TERMS_TABLE_SQL,
+    fts_table_sql,
 )
 
-
-def _weights(weights: tuple[float, ...]) -> str:
-    return ", ".join(str(w) for w in weights)
-
-
-# Ranking reads nothing but the FTS index when there is no filter; the page's details
-# and snippets are read afterwards for its rows alone (DETAILS_SQL, kb.search.snippets).
-RANK_SQL = f"""
-select "rowid", bm25("entry_texts_fts", {_weights(ENTRY_WEIGHTS)}) as "score"
-from "entry_texts_fts"
-where "entry_texts_fts" match :match
-order by "score"
-limit :limit offset :offset
-"""
-
-_FILTERS = """
-  and (:section is null or "entries"."section" = :section)
-  and (:tag is null or exists (
-    select 1 from "tags" where "tags"."slug" = "entries"."slug" and "tags"."tag" = :tag))
-"""
-
-RANK_FILTERED_SQL = f"""
-select "entry_texts_fts"."rowid" as "rowid", bm25("entry_texts_fts", {_weights(ENTRY_WEIGHTS)}) as "score"
-from "entry_texts_fts"
-join "entries" on "entries"."id" = "entry_texts_fts"."rowid"
-where "entry_texts_fts" match :match {_FILTERS}
-order by "score"
-limit :limit offset :offset
-"""
-
-# An entry whose title is exactly the query ranks first (when it matches the filters).
-EXACT_TITLE_SQL = f"""
-select "entries"."id" as "rowid", 0.0 as "score"
-from "entries"
-where "entries"."title_key" = :exact {_FILTERS}
-limit 5
-"""
-
-DETAILS_SQL = """
-select
-  "entries"."id" as "rowid", "entries"."slug", "entries"."title", "entries"."section",
-  "entries"."summary", "entries"."first_section", "entries"."last_section",
-  "entry_texts"."body"
-from "entries"
-join "entry_texts" on "entry_texts"."id" = "entries"."id"
-where "entries"."id" in (select "value" from json_each(:rowids))
-"""
-
-# The score of one entry that ranks first for its exact title.
-SCORE_SQL = f"""
-select bm25("entry_texts_fts", {_weights(ENTRY_WEIGHTS)}) as "score"
-from "entry_texts_fts"
-where "entry_texts_fts" match :match and "entry_texts_fts"."rowid" = :rowid
-"""
-
-COUNT_SQL = """
-select count(*) as "n" from "entry_texts_fts" where "entry_texts_fts" match :match
-"""
-
-COUNT_FILTERED_SQL = f"""
-select count(*) as "n"
-from "entry_texts_fts"
-join "entries" on "entries"."id" = "entry_texts_fts"."rowid"
-where "entry_texts_fts" match :match {_FILTERS}
-"""
-
-# The index's own terms (Porter stems), to tell whether a typed prefix is one of theirs.
-TERMS_TABLE_SQL = """
-create virtual table if not exists temp."entry_terms" using fts5vocab(main, "entry_texts_fts", 'row')
-"""
-
-TERM_SQL = """
-select 1 from temp."entry_terms" where "term" >= :low and "term" < :high limit 1
-"""
-
-MATCHING_IDS_SQL = """
-select "rowid" from "entry_texts_fts" where "entry_texts_fts" match :match
-"""
-
-FACET_VALUES_SQL = """
-select "entries"."id", "entries"."section", "tags"."tag"
-from "entries"
-left join "tags" on "tags"."slug" = "entries"."slug"
-"""
-
-# One entry's sections are stored with consecutive ids, so a rowid range picks them out
-# of the FTS index without reading any other entry's sections.
-SECTIONS_SQL = """
-select "anchor", "heading", "body"
-from "sections"
-where "id" between :first and :last and "anchor" != ''
-order by "id"
-"""
+SECTIONS_PER_ENTRY = 3
+PREFIXES_KEPT = 4096
+PROGRESS_OPS = 1000  # SQLite VM steps between deadline checks
 
 
 @dataclass(frozen=True)
@@ -214,18 +127,14 @@ class SearchIndex:
         # Readers typing the same words get the same answers: recent results are kept
         # (the index never changes while this object lives; a rebuild makes a new one).
         self.cache_size = cache_size
-        self._results: OrderedDict[tuple[object, ...], Results] = OrderedDict()
+        self._results: LRU[tuple[object, ...], Results] = LRU(cache_size)
         self.synonyms = _load_synonyms(catalogue.content_dir)
         digest = self.digest(catalogue)
         cached = cache_dir / f"search-{digest[:16]}.db" if cache_dir else None
         self.connection = sqlite3.connect(":memory:", check_same_thread=False)
         self.db = Database(self.connection)
-        self.loaded_from_cache = False
-        if cached is not None and cached.is_file():
-            with sqlite3.connect(cached) as source:
-                source.backup(self.connection)
-            self.loaded_from_cache = True
-        else:
+        self.loaded_from_cache = cached is not None and self._restore(cached)
+        if not self.loaded_from_cache:
             self.build(catalogue.entries.values(), catalogue.examples_dir)
             self.db["meta"].insert({"key": "digest", "value": digest}, pk="key", replace=True)
             if cached is not None:
@@ -235,11 +144,27 @@ class SearchIndex:
                     self.connection.backup(target)
                 partial.replace(cached)
         self._facet_values: dict[int, tuple[str, list[str]]] | None = None
-        self._prefixes: dict[str, bool] = {}
+        # Prefixes come from what readers type, so the answers kept about them are bounded.
+        self._prefixes: LRU[str, bool] = LRU(PREFIXES_KEPT)
         self.connection.execute(TERMS_TABLE_SQL)
         self.vocabulary = Vocabulary(
             {row["word"]: row["count"] for row in self.db.query('select * from "vocabulary"')}
         )
+
+    def _restore(self, cached: Path) -> bool:
+        """Load a saved index; a missing or unreadable file means building anew, never failing."""
+        if not cached.is_file():
+            return False
+        try:
+            with closing(sqlite3.connect(cached)) as source:
+                source.backup(self.connection)
+            self.connection.execute('select count(*) from "entries"').fetchone()
+        except sqlite3.DatabaseError:
+            self.connection.close()
+            self.connection = sqlite3.connect(":memory:", check_same_thread=False)
+            self.db = Database(self.connection)
+            return False
+        return True
 
     @staticmethod
     def digest(catalogue: Catalogue) -> str:
@@ -257,8 +182,8 @@ class SearchIndex:
         entry_rows, text_rows, section_rows, tag_rows = [], [], [], []
         texts: list[str] = []
         for number, entry in enumerate(entries, start=1):
-            text = _entry_text(entry, examples_dir)
-            sections = list(_section_rows(entry, first_id=len(section_rows) + 1))
+            text = documents.entry_text(entry, examples_dir)
+            sections = list(documents.section_rows(entry, first_id=len(section_rows) + 1))
             entry_rows.append(
                 {
                     "id": number,
@@ -356,13 +281,10 @@ class SearchIndex:
         key = (text[: self.max_query], correct, options)
         cached = self._results.get(key)
         if cached is not None:
-            self._results.move_to_end(key)
             return cached
         results = self._search(text, correct, options)
         if self.cache_size and not results.timed_out:
-            self._results[key] = results
-            if len(self._results) > self.cache_size:
-                self._results.popitem(last=False)
+            self._results.put(key, results)
         return results
 
     def _search(self, text: str, correct: bool, options: _Options) -> Results:
@@ -462,7 +384,9 @@ class SearchIndex:
         known = self._prefixes.get(prefix)
         if known is None:
             params = {"low": prefix, "high": prefix + "\U0010ffff"}
-            known = self._prefixes[prefix] = next(self.db.query(TERM_SQL, params), None) is not None
+            known = self._prefixes.put(
+                prefix, next(self.db.query(TERM_SQL, params), None) is not None
+            )
         return known
 
     def _facets(self, params: dict[str, object], options: _Options) -> dict[str, list[Facet]]:
@@ -520,71 +444,8 @@ class SearchIndex:
         return found
 
 
-def fts_table_sql(table: str, columns: tuple[str, ...]) -> str:
-    """``create virtual table`` for the FTS5 index of a table whose names are constants."""
-    quoted = ", ".join(f'"{column}"' for column in columns)
-    return (
-        f'create virtual table "{table}_fts" using fts5({quoted}, '
-        f'content="{table}", content_rowid="id", tokenize="{TOKENIZE}", prefix=\'2 3\')'
-    )
-
-
 def _load_synonyms(content_dir: Path) -> Synonyms:
     try:
         return Synonyms.load(content_dir / "_synonyms.yaml")
     except (ValueError, OSError):
         return Synonyms()
-
-
-def split_identifiers(text: str) -> str:
-    """The words inside identifiers: ``response_model`` → ``response model``,
-    ``OAuth2PasswordBearer`` → ``O Auth 2 Password Bearer``, ``a.b`` → ``a b``."""
-    parts: list[str] = []
-    for identifier in set(_IDENTIFIER.findall(text)):
-        pieces = [p for chunk in re.split(r"[._]", identifier) for p in _CAMEL_PART.findall(chunk)]
-        if len(pieces) > 1:
-            parts.extend(pieces)
-    return " ".join(parts)
-
-
-def _example_text(entry: Entry, examples_dir: Path) -> tuple[str, str]:
-    """The example's source and its routes (``POST /token``), for code-aware search."""
-    name = entry.meta.example
-    if not name:
-        return "", ""
-    module = examples_dir / f"{name}.py"
-    files = [module] if module.is_file() else sorted((examples_dir / name).rglob("*.py"))
-    source = "\n".join(f.read_text("utf-8", errors="replace") for f in files if f.is_file())
-    routes = " ".join(f"{m.upper()} {p}" for m, p in _ROUTE.findall(source))
-    return source, routes
-
-
-def _entry_text(entry: Entry, examples_dir: Path) -> dict[str, str]:
-    sections = entry.rendered.sections
-    source, routes = _example_text(entry, examples_dir)
-    identifiers = " ".join(s.identifiers for s in sections)
-    code = "\n".join([*(s.code for s in sections), routes])
-    return {
-        "title": entry.meta.title,
-        "headings": " ".join(s.title for s in sections if s.title),
-        "identifiers": identifiers,
-        "tags": " ".join(entry.meta.tags),
-        "summary": entry.meta.summary,
-        "body": " ".join(s.text for s in sections),
-        "code": code + "\n" + source,
-        "parts": split_identifiers(" ".join([identifiers, code, source])),
-    }
-
-
-def _section_rows(entry: Entry, first_id: int) -> Iterator[dict[str, object]]:
-    for number, section in enumerate(entry.rendered.sections, start=first_id):
-        yield {
-            "id": number,
-            "slug": entry.slug,
-            "anchor": section.anchor,
-            "heading": section.title,
-            "identifiers": section.identifiers,
-            "body": section.text,
-            "code": section.code,
-            "parts": split_identifiers(" ".join([section.identifiers, section.code])),
-        }

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+
+from kb.content.highlight import stylesheet
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 _HASHED = re.compile(r"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{10})(?P<suffix>\.[A-Za-z0-9]+)$")
@@ -60,3 +63,9 @@ class HashedStaticFiles(StaticFiles):
         if response.status_code in (200, 304):
             response.headers["Cache-Control"] = IMMUTABLE if immutable else "no-cache"
         return response
+
+
+@lru_cache(maxsize=1)
+def stylesheet_url() -> str:
+    """The stylesheet's URL, versioned by its content so that it can be cached for good."""
+    return f"/highlight.css?v={digest(stylesheet().encode())}"

@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from kb.content.highlight import stylesheet, stylesheet_url
+from kb.content import sources
+from kb.content.highlight import stylesheet
 from kb.knowledge import KnowledgeBase
 from kb.middleware.pagecache import Page, request_key
-from kb.sandbox import examples
-from kb.web.assets import IMMUTABLE
+from kb.web.assets import IMMUTABLE, stylesheet_url
 from kb.web.deps import KB, Htmx, Templates
 
 SearchQuery = Annotated[str, Query()]
@@ -71,7 +71,7 @@ async def entry(slug: str, request: Request, kb: KB, templates: Templates) -> Re
 
 def entry_context(kb: KnowledgeBase, entry: Any, **extra: Any) -> dict[str, Any]:
     before, after = kb.catalogue.neighbours(entry)
-    source = examples.find(kb.settings.examples_dir, entry.meta.example or "")
+    source = sources.find(kb.settings.examples_dir, entry.meta.example or "")
     return {
         "entry": entry,
         "section": kb.catalogue.section_of(entry),

@@ -14,8 +14,7 @@ from jinja2 import (
 )
 
 from kb import __version__
-from kb.content.highlight import stylesheet_url
-from kb.web.assets import Assets
+from kb.web.assets import Assets, stylesheet_url
 
 
 def build_templates(

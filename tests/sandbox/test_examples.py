@@ -3,20 +3,9 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
+from kb.content import sources
 from kb.sandbox import examples
 from kb.settings import PROJECT_DIR, Settings
-
-
-def test_available_lists_modules_and_packages_but_not_tests(tmp_path: Path) -> None:
-    (tmp_path / "one.py").write_text("")
-    (tmp_path / "_private.py").write_text("")
-    (tmp_path / "test_one.py").write_text("")
-    (tmp_path / "test_things").mkdir()
-    (tmp_path / "test_things" / "__init__.py").write_text("")
-    (tmp_path / "two").mkdir()
-    (tmp_path / "two" / "__init__.py").write_text("")
-    (tmp_path / "data").mkdir()
-    assert examples.available(tmp_path) == ["one", "test_things", "two"]
 
 
 def test_build_imports_and_calls_create_app(site_settings: Settings) -> None:
@@ -93,9 +82,7 @@ async def test_a_failing_lifespan_is_an_example_error(tmp_path: Path) -> None:
     assert len(running) == 0
 
 
-@pytest.mark.parametrize(
-    "name", examples.available(PROJECT_DIR / "examples"), ids=lambda name: name
-)
+@pytest.mark.parametrize("name", sources.available(PROJECT_DIR / "examples"), ids=lambda name: name)
 @pytest.mark.anyio
 async def test_every_catalogue_example_builds_documents_and_starts(name: str) -> None:
     app = examples.build(PROJECT_DIR / "examples", name)

@@ -5,7 +5,7 @@ import pytest
 
 from kb.content import catalogue
 from kb.search import engine as search
-from kb.search.engine import SearchIndex, split_identifiers
+from kb.search.engine import SearchIndex
 from kb.settings import Settings
 
 
@@ -18,45 +18,6 @@ def site_index(site_settings: Settings) -> SearchIndex:
     return build(site_settings)
 
 
-@pytest.mark.parametrize(
-    "sql",
-    [
-        search.RANK_SQL,
-        search.RANK_FILTERED_SQL,
-        search.EXACT_TITLE_SQL,
-        search.COUNT_FILTERED_SQL,
-        search.COUNT_SQL,
-        search.MATCHING_IDS_SQL,
-        search.FACET_VALUES_SQL,
-        search.SECTIONS_SQL,
-    ],
-)
-def test_every_statement_prepares_and_binds_its_values(site_index: SearchIndex, sql: str) -> None:
-    params = {
-        "match": '"x"',
-        "exact": "x",
-        "section": None,
-        "tag": None,
-        "limit": 1,
-        "offset": 0,
-        "open": "[",
-        "close": "]",
-        "rowids": "[]",
-        "rowid": 1,
-        "first": 1,
-        "last": 1,
-        "per_entry": 1,
-    }
-    list(site_index.db.query(sql, params))
-    assert "{" not in sql  # no formatting left: values are bound, never interpolated
-
-
-def test_fts_tables_are_declared_with_quoted_names_and_prefix_indexes() -> None:
-    sql = search.fts_table_sql("sections", ("heading", "body"))
-    assert sql.startswith('create virtual table "sections_fts" using fts5("heading", "body",')
-    assert "prefix='2 3'" in sql and 'content="sections"' in sql
-
-
 def test_synonym_groups_combine_with_other_words(site_settings: Settings) -> None:
     (site_settings.content_dir / "_synonyms.yaml").write_text(
         "- [farewell, adieu]\n- [fixture, sample]\n"
@@ -64,11 +25,6 @@ def test_synonym_groups_combine_with_other_words(site_settings: Settings) -> Non
     hits = build(site_settings).search("adieu sample").hits
     assert hits[0].slug == "farewell"  # "greeting" mentions the farewell and is a fixture too
     assert {h.slug for h in hits} == {"farewell", "greeting"}
-
-
-def test_split_identifiers() -> None:
-    words = split_identifiers("use response_model and OAuth2PasswordBearer, not app.state").split()
-    assert {"response", "model", "Password", "Bearer", "app", "state"} <= set(words)
 
 
 def test_title_matches_rank_first_and_prefixes_match(site_index: SearchIndex) -> None:
@@ -215,3 +171,17 @@ def test_the_result_cache_is_bounded(site_settings: Settings) -> None:
     index.search("farewell")
     index.search("greeting")
     assert index.search("fixture") is not oldest
+
+
+def test_a_corrupt_saved_index_is_rebuilt_not_fatal(
+    site_settings: Settings, tmp_path: Path
+) -> None:
+    first = build(site_settings, cache_dir=tmp_path)
+    saved = next(tmp_path.glob("search-*.db"))
+    saved.write_bytes(b"not a database" * 100)
+    again = build(site_settings, cache_dir=tmp_path)
+    assert not again.loaded_from_cache
+    assert [h.slug for h in again.search("farewell").hits] == [
+        h.slug for h in first.search("farewell").hits
+    ]
+    assert build(site_settings, cache_dir=tmp_path).loaded_from_cache  # saved anew

@@ -1,0 +1,51 @@
+"""Example apps on disk: which ones exist and where their code is.
+
+An example is ``examples/<name>.py`` or a package ``examples/<name>/``. Knowing where
+an example lives needs no import of it, so the content side can list and link examples
+without loading FastAPI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+# The package name examples are imported under, so that a custom ``--examples`` folder
+# needs no ``__init__.py`` and relative imports inside an example package work.
+PACKAGE = "kb_examples"
+
+
+@dataclass(frozen=True)
+class ExampleSource:
+    name: str
+    path: Path  # the module file, or the package's __init__.py
+
+    @property
+    def module_name(self) -> str:
+        return f"{PACKAGE}.{self.name}"
+
+    def run_alone(self) -> str:
+        return f"uvicorn --factory examples.{self.name}:create_app --reload"
+
+
+def find(examples_dir: Path, name: str) -> ExampleSource | None:
+    module = examples_dir / f"{name}.py"
+    package = examples_dir / name / "__init__.py"
+    if module.is_file():
+        return ExampleSource(name, module)
+    if package.is_file():
+        return ExampleSource(name, package)
+    return None
+
+
+def available(examples_dir: Path) -> list[str]:
+    """Names of the example apps in ``examples_dir``."""
+    names = []
+    for path in sorted(examples_dir.iterdir()) if examples_dir.is_dir() else []:
+        if path.name.startswith(("_", ".")):
+            continue
+        if path.suffix == ".py" and path.is_file() and not path.name.startswith("test_"):
+            names.append(path.stem)
+        elif (path / "__init__.py").is_file():
+            names.append(path.name)
+    return names

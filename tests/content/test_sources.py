@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from kb.content import sources
+
+
+def test_available_lists_modules_and_packages_but_not_tests(tmp_path: Path) -> None:
+    (tmp_path / "one.py").write_text("")
+    (tmp_path / "_private.py").write_text("")
+    (tmp_path / "test_one.py").write_text("")
+    (tmp_path / "test_things").mkdir()
+    (tmp_path / "test_things" / "__init__.py").write_text("")
+    (tmp_path / "two").mkdir()
+    (tmp_path / "two" / "__init__.py").write_text("")
+    (tmp_path / "data").mkdir()
+    assert sources.available(tmp_path) == ["one", "test_things", "two"]
+
+
+def test_find_prefers_a_module_and_names_the_package_init(tmp_path: Path) -> None:
+    (tmp_path / "single.py").write_text("")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    single = sources.find(tmp_path, "single")
+    package = sources.find(tmp_path, "pkg")
+    assert single is not None and single.path == tmp_path / "single.py"
+    assert package is not None and package.path == tmp_path / "pkg" / "__init__.py"
+    assert package.module_name == f"{sources.PACKAGE}.pkg"
+
+
+def test_find_is_none_for_a_folder_that_is_not_a_package(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    assert sources.find(tmp_path, "data") is None
+    assert sources.find(tmp_path, "missing") is None
