@@ -6,7 +6,7 @@ import re
 import secrets
 from functools import lru_cache
 from typing import Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import parse_qsl
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -234,20 +234,16 @@ async def _form_fields(
 
 def parse_urlencoded(body: bytes) -> list[tuple[str, str]]:
     """``a=1&b=x+y`` as ``[("a", "1"), ("b", "x y")]``, the way browsers encode a form."""
-    if body.count(b"&") >= MAX_FIELDS:
-        raise ConsoleInputError(f"The form has more than {MAX_FIELDS} fields.")
-    fields = []
-    for part in body.split(b"&"):
-        if part:
-            name, _, value = part.partition(b"=")
-            fields.append((_unquote(name), _unquote(value)))
-    return fields
-
-
-def _unquote(raw: bytes) -> str:
-    if b"%" in raw or b"+" in raw:
-        raw = unquote_to_bytes(raw.replace(b"+", b" "))
-    return raw.decode("utf-8", errors="replace")
+    try:
+        return parse_qsl(
+            body.decode("utf-8", errors="replace"),
+            keep_blank_values=True,
+            max_num_fields=MAX_FIELDS,
+            encoding="utf-8",
+            errors="replace",
+        )
+    except ValueError:
+        raise ConsoleInputError(f"The form has more than {MAX_FIELDS} fields.") from None
 
 
 @lru_cache(maxsize=64)
