@@ -157,10 +157,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             hosts=TrustedHosts(settings.trusted_hosts),
             limiter=RateLimiter(
                 [
-                    Rule("try", "/try/", settings.rate_limit_try, frozenset({"POST"})),
-                    Rule("examples", "/examples/", settings.rate_limit_examples),
-                    Rule("search", "/search", settings.rate_limit_search),
-                    Rule("search", "/api/search", settings.rate_limit_search),
+                    Rule.per_minute("try", "/try/", settings.rate_limit_try, frozenset({"POST"})),
+                    Rule.per_minute("examples", "/examples/", settings.rate_limit_examples),
+                    Rule.per_minute("search", "/search", settings.rate_limit_search),
+                    Rule.per_minute("search", "/api/search", settings.rate_limit_search),
                 ]
             ),
             body_limit=BodyLimit(settings.max_body, prefixes=("/try/", "/examples/")),

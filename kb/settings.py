@@ -110,11 +110,16 @@ class Settings(BaseSettings):
         default="5/minute",
         description="Proposals one client may send, as a rate of the limits library.",
     )
+    previews_rate: str = Field(
+        default="300/minute",
+        description="Live previews one client may ask for on /contribute, as a rate of the "
+        "limits library (typing with the editor's 400 ms pause sends at most 150 a minute).",
+    )
     proposals_max_bytes: int = Field(
         default=64 * 1024, ge=1, description="Bytes of Markdown one proposal may have."
     )
 
-    @field_validator("proposals_rate")
+    @field_validator("proposals_rate", "previews_rate")
     @classmethod
     def _a_rate(cls, value: str) -> str:
         try:

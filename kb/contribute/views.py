@@ -9,10 +9,8 @@ limit; ``kb proposals accept`` turns it into ``content/<slug>.md``.
 from __future__ import annotations
 
 import logging
-import math
 import secrets
 import threading
-import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -21,9 +19,6 @@ from urllib.parse import parse_qs
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from starlette.concurrency import run_in_threadpool
 
 from kb.consoles.check import TextCheck, check_text
@@ -32,6 +27,7 @@ from kb.content.catalogue import Entry
 from kb.content.highlight import highlight
 from kb.contribute import csrf, scaffold
 from kb.knowledge import KnowledgeBase
+from kb.middleware.ratelimit import RateLimiter, Rule
 from kb.settings import PROJECT_DIR, Settings
 from kb.web.deps import KB, Htmx, Templates
 from kb.web.pages import page
@@ -46,7 +42,6 @@ DEFAULT_SLUG = "my-new-pattern"
 MAX_AUTHOR = 100
 MAX_NOTE = 2000
 FORM_TYPE = "application/x-www-form-urlencoded"
-PREVIEW_RATE = "300/minute"  # typing with a 400 ms debounce sends at most 150
 
 
 @dataclass
@@ -57,9 +52,7 @@ class Contributions:
     tokens: csrf.CsrfTokens
     rate: str
     max_bytes: int
-    _limiter: MovingWindowRateLimiter = field(
-        default_factory=lambda: MovingWindowRateLimiter(MemoryStorage())
-    )
+    previews_rate: str = "300/minute"
     _store: ProposalStore | None = None
     _store_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -71,6 +64,7 @@ class Contributions:
             csrf.CsrfTokens(secret),
             settings.proposals_rate,
             settings.proposals_max_bytes,
+            settings.previews_rate,
         )
 
     @property
@@ -99,14 +93,16 @@ class Contributions:
         if self._store is not None:
             self._store.dispose()
 
+    def __post_init__(self) -> None:
+        self._limiter = RateLimiter(
+            [Rule.named("proposals", self.rate), Rule.named("previews", self.previews_rate)]
+        )
+
     def retry_after(self, client: str, what: str = "proposals") -> int | None:
         """Seconds to wait when ``client`` has used up its proposals (or previews), else
         None, and one more is counted."""
-        item = parse(self.rate if what == "proposals" else PREVIEW_RATE)
-        if self._limiter.hit(item, what, client):
-            return None
-        reset = self._limiter.get_window_stats(item, what, client).reset_time
-        return max(1, math.ceil(reset - time.time()))
+        refusal = self._limiter.hit_named(what, client)
+        return refusal.retry_after if refusal else None
 
     @property
     def form_limit(self) -> int:

@@ -1,28 +1,43 @@
 """Per-client rate limits with the ``limits`` library: 429 and Retry-After when exceeded.
 
-The client is the address uvicorn reports, which behind a trusted proxy is the one in
-X-Forwarded-For (``kb serve`` runs uvicorn with proxy headers from ``forwarded_allow_ips``).
+One limiter, named rules. A rule with a path prefix is applied by the front door to the
+requests under it; a rule without one is applied by name where the KB decides (the
+/contribute views count previews and proposals). The client is the address uvicorn
+reports, which behind a trusted proxy is the one in X-Forwarded-For (``kb serve`` runs
+uvicorn with proxy headers from ``forwarded_allow_ips``).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from limits import RateLimitItemPerMinute
+from limits import RateLimitItem, RateLimitItemPerMinute, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+
+ALL_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True)
 class Rule:
-    name: str  # "try", "examples", "search": also the metric's label
-    prefix: str
-    per_minute: int  # 0: no limit
-    methods: frozenset[str] = frozenset(
-        {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
-    )
+    name: str  # "try", "examples", "search", "proposals": also the metric's label
+    limit: RateLimitItem | None  # None: no limit
+    prefix: str | None = None  # the paths it applies to; None: applied by name only
+    methods: frozenset[str] = field(default=ALL_METHODS)
+
+    @classmethod
+    def per_minute(
+        cls, name: str, prefix: str, count: int, methods: frozenset[str] = ALL_METHODS
+    ) -> Rule:
+        """A rule on the paths under ``prefix``; ``count`` 0 means no limit."""
+        return cls(name, RateLimitItemPerMinute(count) if count > 0 else None, prefix, methods)
+
+    @classmethod
+    def named(cls, name: str, rate: str) -> Rule:
+        """A rule applied by name, with a rate in the ``limits`` notation ("5/hour")."""
+        return cls(name, parse(rate))
 
 
 @dataclass(frozen=True)
@@ -32,31 +47,41 @@ class Refusal:
 
     @property
     def message(self) -> str:
+        limit = self.rule.limit
+        assert limit is not None  # only a rule with a limit refuses
+        per = (
+            limit.GRANULARITY.name
+            if limit.multiples == 1
+            else f"{limit.multiples} {limit.GRANULARITY.name}s"
+        )
         return (
-            f"Too many requests: at most {self.rule.per_minute} per minute. "
+            f"Too many requests: at most {limit.amount} per {per}. "
             f"Try again in {self.retry_after} s."
         )
 
 
 class RateLimiter:
     def __init__(self, rules: list[Rule]) -> None:
-        self.rules = [rule for rule in rules if rule.per_minute > 0]
-        self.items = {rule.name: RateLimitItemPerMinute(rule.per_minute) for rule in self.rules}
+        self.rules = [rule for rule in rules if rule.limit is not None]
+        self._by_name = {rule.name: rule for rule in self.rules}
+        self._paths = [rule for rule in self.rules if rule.prefix is not None]
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
 
     def hit(self, path: str, method: str, client: str) -> Refusal | None:
-        """Count the request against its rule; a :class:`Refusal` when over the limit."""
-        rule = self._rule_for(path, method)
-        if rule is None:
-            return None
-        item = self.items[rule.name]
-        if self.limiter.hit(item, rule.name, client):
-            return None
-        reset = self.limiter.get_window_stats(item, rule.name, client).reset_time
-        return Refusal(rule, max(1, math.ceil(reset - time.time())))
-
-    def _rule_for(self, path: str, method: str) -> Rule | None:
-        for rule in self.rules:
-            if path.startswith(rule.prefix) and method in rule.methods:
-                return rule
+        """Count the request against its path's rule; a :class:`Refusal` when over the limit."""
+        for rule in self._paths:
+            if path.startswith(rule.prefix or "") and method in rule.methods:
+                return self._hit(rule, client)
         return None
+
+    def hit_named(self, name: str, client: str) -> Refusal | None:
+        """Count one use of the rule called ``name`` (no rule by that name: no limit)."""
+        rule = self._by_name.get(name)
+        return self._hit(rule, client) if rule is not None else None
+
+    def _hit(self, rule: Rule, client: str) -> Refusal | None:
+        assert rule.limit is not None  # rules without a limit were dropped in __init__
+        if self.limiter.hit(rule.limit, rule.name, client):
+            return None
+        reset = self.limiter.get_window_stats(rule.limit, rule.name, client).reset_time
+        return Refusal(rule, max(1, math.ceil(reset - time.time())))

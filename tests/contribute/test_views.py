@@ -236,17 +236,14 @@ def test_proposals_are_rate_limited_per_client(limited_client: TestClient) -> No
     assert [p.slug for p in store_of(limited_client).proposals()] == ["one", "two"]
 
 
-def test_previews_are_rate_limited_too(
-    site_client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from kb.contribute import views as contribute
-
-    monkeypatch.setattr(contribute, "PREVIEW_RATE", "2/minute")
-    data = {"csrf_token": form_token(site_client), "slug": "retrying", "markdown": VALID}
-    statuses = [
-        site_client.post("/contribute/preview", data=data, headers=HTMX).status_code
-        for _ in range(3)
-    ]
+def test_previews_are_rate_limited_too(site_settings: Settings) -> None:
+    settings = site_settings.model_copy(update={"previews_rate": "2/minute"})
+    with TestClient(create_app(settings)) as client:
+        data = {"csrf_token": form_token(client), "slug": "retrying", "markdown": VALID}
+        statuses = [
+            client.post("/contribute/preview", data=data, headers=HTMX).status_code
+            for _ in range(3)
+        ]
     assert statuses == [200, 200, 429]
 
 

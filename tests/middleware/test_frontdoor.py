@@ -56,7 +56,7 @@ def front_client(pages: PageCache, metrics: Metrics) -> Iterator[TestClient]:
 
     guards = Guards(
         hosts=TrustedHosts(["testserver"]),
-        limiter=RateLimiter([Rule("search", "/search", 2)]),
+        limiter=RateLimiter([Rule.per_minute("search", "/search", 2)]),
         body_limit=BodyLimit(100, prefixes=("/try/",)),
         secret=SECRET,
     )

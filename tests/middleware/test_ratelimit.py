@@ -1,6 +1,7 @@
 from fastapi.testclient import TestClient
 
 from kb.app import create_app
+from kb.middleware.ratelimit import RateLimiter, Rule
 from kb.settings import Settings
 
 
@@ -45,3 +46,29 @@ def test_clients_are_counted_apart(site_settings: Settings) -> None:
         assert one.get("/search?q=x").status_code == 200
         assert two.get("/search?q=x").status_code == 200
         assert one.get("/search?q=x").status_code == 429
+
+
+def test_named_rules_count_apart_and_say_their_window() -> None:
+    limiter = RateLimiter([Rule.named("proposals", "2/hour"), Rule.named("previews", "1/minute")])
+    assert limiter.hit_named("proposals", "a") is None
+    assert limiter.hit_named("previews", "a") is None
+    assert limiter.hit_named("proposals", "a") is None
+    refused = limiter.hit_named("proposals", "a")
+    assert refused is not None and refused.rule.name == "proposals"
+    assert "at most 2 per hour" in refused.message and 1 <= refused.retry_after <= 3600
+    assert limiter.hit_named("proposals", "b") is None  # another client
+    assert limiter.hit_named("unknown", "a") is None  # no rule: no limit
+
+
+def test_path_rules_match_prefix_and_method_and_named_rules_no_path() -> None:
+    limiter = RateLimiter(
+        [
+            Rule.per_minute("try", "/try/", 1, frozenset({"POST"})),
+            Rule.named("previews", "1/minute"),
+        ]
+    )
+    assert limiter.hit("/try/x", "GET", "a") is None  # not a counted method
+    assert limiter.hit("/try/x", "POST", "a") is None
+    over = limiter.hit("/try/y", "POST", "a")
+    assert over is not None and over.rule.name == "try"
+    assert limiter.hit("/previews", "POST", "a") is None  # a named rule has no path
