@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from kb.content import catalogue
+from kb.content.rendercache import RenderCache
 from kb.search.engine import SearchIndex
 from kb.settings import PROJECT_DIR
 
@@ -200,7 +201,7 @@ def build(
     content: Path, examples: Path, cache_dir: Path, label: str
 ) -> tuple[SearchIndex, float, float]:
     started = time.perf_counter()
-    cache = catalogue.RenderCache(cache_dir / "renders.db")
+    cache = RenderCache(cache_dir / "renders.db")
     loaded = catalogue.load(content, examples, cache, progress=progress_bar(label))
     loaded_at = time.perf_counter()
     # No result cache: every query below is answered from the index, as a first search is.

@@ -10,8 +10,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from kb.content import catalogue as catalogue_module
-from kb.content.catalogue import Catalogue, Entry, RenderCache
+from kb.content.catalogue import Catalogue, Entry
 from kb.content.problems import Problem
+from kb.content.rendercache import RenderCache
 from kb.lru import LRU
 from kb.middleware.pagecache import PageCache
 from kb.sandbox import examples

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import pickle
-import sqlite3
 from collections.abc import Callable
-from contextlib import closing
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -18,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from kb.content import render, sources
 from kb.content.entries import SECTIONS, EntryMeta, EntrySource, read_entry
 from kb.content.problems import EntryError, Problem, did_you_mean
+from kb.content.rendercache import RenderCache
 
 OUTLINE_FILE = "_sections.yaml"
 
@@ -135,81 +132,6 @@ class Catalogue:
         return sorted(found)
 
 
-class RenderCache:
-    """Rendered bodies keyed by a hash of everything a render reads, to skip re-rendering.
-
-    With a ``path``, renders are also kept in a SQLite file, so that a restart with
-    unchanged content renders nothing.
-    """
-
-    def __init__(self, path: Path | None = None) -> None:
-        self._rendered: dict[str, render.Rendered] = {}
-        self._unsaved: dict[str, render.Rendered] = {}
-        self.path = path
-        self.hits = self.misses = 0
-
-    def render(self, source: EntrySource, examples_dir: Path) -> tuple[str, render.Rendered]:
-        """The entry's digest and its rendering, rendered only if not seen before."""
-        key = self.key(source, examples_dir)
-        rendered = self._rendered.get(key) or self._load(key)
-        if rendered is None:
-            self.misses += 1
-            rendered = render.render(source.body, examples_dir)
-            self._unsaved[key] = rendered
-        else:
-            self.hits += 1
-        self._rendered[key] = rendered
-        return key, rendered
-
-    def _connect(self) -> sqlite3.Connection:
-        assert self.path is not None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path)
-        connection.execute(
-            'create table if not exists "renders" ("key" text primary key, "value" blob)'
-        )
-        return connection
-
-    def _load(self, key: str) -> render.Rendered | None:
-        if self.path is None or not self.path.exists():
-            return None
-        with closing(self._connect()) as connection:
-            row = connection.execute(
-                'select "value" from "renders" where "key" = ?', (key,)
-            ).fetchone()
-        return pickle.loads(row[0]) if row else None
-
-    def preload(self) -> None:
-        """Read every saved render at once: one query instead of one per entry."""
-        if self.path is None or not self.path.exists():
-            return
-        with closing(self._connect()) as connection:
-            for key, value in connection.execute('select "key", "value" from "renders"'):
-                self._rendered.setdefault(key, pickle.loads(value))
-
-    def save(self) -> None:
-        if self.path is None or not self._unsaved:
-            return
-        with closing(self._connect()) as connection, connection:
-            connection.executemany(
-                'insert or replace into "renders" ("key", "value") values (?, ?)',
-                [(k, pickle.dumps(v, pickle.HIGHEST_PROTOCOL)) for k, v in self._unsaved.items()],
-            )
-        self._unsaved.clear()
-
-    @staticmethod
-    def key(source: EntrySource, examples_dir: Path) -> str:
-        digest = hashlib.sha256(render.RENDERER_VERSION.encode())
-        digest.update(source.path.read_bytes())
-        # Included files change what a body renders to, so they are part of the key.
-        if source.meta.example:
-            for path in sorted(examples_dir.glob(f"{source.meta.example}*")):
-                for file in sorted([path] if path.is_file() else path.rglob("*.py")):
-                    digest.update(file.relative_to(examples_dir).as_posix().encode())
-                    digest.update(file.read_bytes())
-        return digest.hexdigest()
-
-
 def load_outline(content_dir: Path) -> list[OutlineSection]:
     path = content_dir / OUTLINE_FILE
     if not path.is_file():
@@ -257,7 +179,7 @@ def load(
         except EntryError as exc:
             broken.append(exc.problem)
             continue
-        digest, rendered = cache.render(source, examples_dir)
+        digest, rendered = cache.rendered(source, examples_dir)
         entries[source.slug] = make_entry(source, rendered, digest)
     cache.save()
     try:

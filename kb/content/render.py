@@ -29,8 +29,6 @@ from mdit_py_plugins.anchors import anchors_plugin
 from kb.content import tryblocks
 from kb.content.highlight import highlight
 
-# Bump when rendering changes, so that renders cached on disk are not reused.
-RENDERER_VERSION = "1"
 INCLUDE_ATTRS = frozenset({"include", "lines", "symbol", "highlight"})
 
 

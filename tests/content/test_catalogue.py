@@ -62,39 +62,12 @@ def test_references_are_checked_with_suggestions(site_settings: Settings) -> Non
     assert any(code == "KB404" and "saying-hello" in message for code, message in problems)
 
 
-def test_render_cache_reuses_unchanged_entries_and_notices_example_edits(
-    site_settings: Settings,
-) -> None:
-    cache = catalogue.RenderCache()
-    first = catalogue.load(site_settings.content_dir, site_settings.examples_dir, cache)
-    second = catalogue.load(site_settings.content_dir, site_settings.examples_dir, cache)
-    assert second.entries["greeting"].rendered is first.entries["greeting"].rendered
-    example = site_settings.examples_dir / "greeter.py"
-    example.write_text(example.read_text() + "\n# changed\n")
-    third = catalogue.load(site_settings.content_dir, site_settings.examples_dir, cache)
-    assert third.entries["greeting"].rendered is not first.entries["greeting"].rendered
-    assert third.entries["farewell"].rendered is first.entries["farewell"].rendered
-
-
 def test_the_real_outline_lists_each_topic_once_per_group() -> None:
     outline = catalogue.load_outline(Path(catalogue.__file__).parents[2] / "content")
     topics = [t for s in outline for g in s.groups for t in g.topics]
     assert len(outline) == 6
     assert topics.count("connection-pooling") == 2  # Connection Management and Performance
     assert len(topics) == len(set(topics)) + 1
-
-
-def test_renders_saved_on_disk_are_reused_after_a_restart(
-    site_settings: Settings, tmp_path: Path
-) -> None:
-    path = tmp_path / "renders.db"
-    cold = catalogue.RenderCache(path)
-    catalogue.load(site_settings.content_dir, site_settings.examples_dir, cold)
-    assert (cold.hits, cold.misses) == (0, 2)
-    warm = catalogue.RenderCache(path)
-    loaded = catalogue.load(site_settings.content_dir, site_settings.examples_dir, warm)
-    assert (warm.hits, warm.misses) == (2, 0)
-    assert loaded.entries["greeting"].rendered.try_blocks[0].status == 201
 
 
 def test_progress_is_reported(site_settings: Settings) -> None:
