@@ -11,9 +11,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
-from starlette.types import Scope
 
 from kb import __version__
 from kb.contribute.views import Contributions
@@ -23,11 +22,10 @@ from kb.middleware.frontdoor import Cached, FrontDoor, Guards
 from kb.middleware.observability import Metrics
 from kb.middleware.ratelimit import RateLimiter, Rule
 from kb.middleware.security import BodyLimit, TrustedHosts
-from kb.sandbox.mount import ExamplesMount
 from kb.settings import Settings, get_settings
 from kb.web import routes
-from kb.web.assets import Assets, HashedStaticFiles
-from kb.web.pages import base_context
+from kb.web.assets import Assets
+from kb.web.pages import not_found_page
 from kb.web.templating import build_templates
 
 log = logging.getLogger("kb")
@@ -113,34 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics
     app.state.contributions = contributions
     app.state.devreload = reloader
-    routes.install(app, dev=settings.dev)
-    app.mount(
-        "/static", HashedStaticFiles(assets=assets, directory=settings.static_dir), name="static"
-    )
-
-    def not_found_page(scope: Scope) -> Response:
-        request = Request(scope)
-        context = {**base_context(kb), "what": "Nothing is here."}
-        return templates.TemplateResponse(request, "not_found.html", context, status_code=404)
-
-    async def docs_page(scope: Scope, slug: str) -> Response | None:
-        example = await kb.example_app(slug)
-        if example is None or example.openapi_url is None:
-            return None
-        root = f"{scope.get('root_path', '')}/{slug}"
-        context = {
-            "title": f"{example.title} — Swagger UI",
-            "openapi_url": f"{root}{example.openapi_url}",
-        }
-        return templates.TemplateResponse(Request(scope), "swagger.html", context)
-
-    app.mount("/examples", ExamplesMount(kb.example_app, docs_page, not_found_page))
-
-    async def swagger(request: Request) -> HTMLResponse:
-        context = {"title": f"{app.title} — API", "openapi_url": app.openapi_url}
-        return templates.TemplateResponse(request, "swagger.html", context)
-
-    app.add_route("/docs", swagger, include_in_schema=False)
+    routes.install(app, kb, assets, settings.static_dir, dev_mode=settings.dev)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

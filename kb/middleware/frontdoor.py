@@ -1,9 +1,9 @@
 """The one middleware every request passes through, once.
 
-In order: a request id, the host check, the rate limits, the body-size limit, the reader
-cookie, and pages and search answers already in memory; then the app, through gzip when
-the client accepts it; on the way out, the security headers, the request id and a new
-reader's cookie; last, the metrics and the access log.
+:meth:`FrontDoor.__call__` lists the steps in order: arrive (a request id and the
+headers every answer gets), check the host, the rate and the body size, identify the
+reader, answer from memory (pages and search answers already rendered), or pass to the
+app (through gzip when the client accepts it); last, record metrics and the access log.
 Each concern lives in its own module (:mod:`kb.middleware.observability`, :mod:`kb.middleware.security`,
 :mod:`kb.middleware.ratelimit`, :mod:`kb.sandbox.readers`, :mod:`kb.middleware.pagecache`); they run here in one pass
 rather than as six nested middlewares, because each layer cost a coroutine, a wrapped
@@ -58,7 +58,25 @@ class Refused:
     headers: tuple[tuple[bytes, bytes], ...] = ()
 
 
+@dataclass(slots=True)
+class Visit:
+    """One request on its way through the front door, and what is known of it so far."""
+
+    scope: Scope
+    receive: Receive
+    send: Send
+    headers: dict[bytes, bytes]
+    started: float
+    https: bool
+    request_id: str
+    outgoing: list[tuple[bytes, bytes]]  # added to whatever answer goes out
+    status: int = 500  # until an answer says otherwise
+    route: str = ""
+
+
 class FrontDoor:
+    """Every request's steps, in the order :meth:`__call__` lists them."""
+
     def __init__(
         self,
         app: ASGIApp,
@@ -82,88 +100,115 @@ class FrontDoor:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
+        visit = self.arrive(scope, receive, send)
+        token = request_id.set(visit.request_id)
+        try:
+            refused = self.check_host(visit) or self.check_rate(visit)
+            refused = refused or await self.check_body_size(visit)
+            if refused is not None:
+                await self.refuse(visit, refused)
+                return
+            self.identify_reader(visit)
+            if await self.answer_from_memory(visit):
+                return
+            await self.pass_to_app(visit)
+        finally:
+            self.record(visit)
+            request_id.reset(token)
+
+    def arrive(self, scope: Scope, receive: Receive, send: Send) -> Visit:
+        """A request id (the client's, if well formed) and the headers every answer gets."""
         if self.first_request is not None and not self.first_request.is_set():
             self.first_request.set()
         headers = dict(scope["headers"])
         rid = new_request_id(headers.get(REQUEST_ID_HEADER, b""))
-        token = request_id.set(rid)
-        method, path = scope["method"], scope["path"]
         https = scope.get("scheme") == "https"
         outgoing = [*security_headers(https), (REQUEST_ID_HEADER, rid.encode())]
-        status = 500
-        route = ""
-        try:
-            refused = self._refuse(scope, headers)
-            limit = self.guards.body_limit
-            if refused is None and limit.applies(path):
-                declared = headers.get(b"content-length")
-                if declared is None:
-                    refused, receive = await self._buffer_body(receive)
-                elif limit.declared_too_large(declared):
-                    refused = Refused(413, limit.message)
-            if refused is not None:
-                status = refused.status
-                body = refused.message.encode()
-                head = [_TEXT, (b"content-length", b"%d" % len(body)), *refused.headers]
-                await _respond(send, status, head + outgoing, body)
-                return
+        return Visit(scope, receive, send, headers, time.perf_counter(), https, rid, outgoing)
 
-            state = scope.setdefault("state", {})
-            cookie = readers.cookie_value(scope["headers"]) if b"cookie" in headers else ""
-            reader = readers.verify_cached(cookie, self.guards.secret) if cookie else None
-            # Without a cookie a request shares the public sandbox; the cookie set on this
-            # response gives the next request (a browser's) a sandbox of its own.
-            state["reader"] = reader or readers.PUBLIC
-            state["reader_cookie"] = cookie if reader else ""
-            if reader is None:
-                new = readers.set_cookie(readers.new_reader(), self.guards.secret, https)
-                outgoing.append((b"set-cookie", new))
+    def check_host(self, visit: Visit) -> Refused | None:
+        if self.guards.hosts.allows(visit.headers.get(b"host", b"")):
+            return None
+        return Refused(400, "Invalid host header")
 
-            page = self._cached(scope) if method == "GET" else None
-            if page is not None:
-                route = page.route
-                status, head, body = page.answer(
-                    headers.get(b"if-none-match", b""), headers.get(b"accept-encoding", b"")
-                )
-                await _respond(send, status, head + outgoing, body)
-                return
-
-            async def send_with_headers(message: Message) -> None:
-                nonlocal status
-                if message["type"] == "http.response.start":
-                    status = message["status"]
-                    message["headers"] = _merged(message.get("headers", []), outgoing)
-                await send(message)
-
-            accepts_gzip = b"gzip" in headers.get(b"accept-encoding", b"")
-            app = self.gzip_app if accepts_gzip else self.app
-            await app(scope, receive, send_with_headers)
-        finally:
-            elapsed = time.perf_counter() - started
-            route = route or route_label(scope)
-            self.metrics.record(route, method, status, elapsed)
-            client = (scope.get("client") or ("-", 0))[0]
-            log_access(method, path, status, elapsed, client, route)
-            request_id.reset(token)
-
-    def _refuse(self, scope: Scope, headers: dict[bytes, bytes]) -> Refused | None:
-        if not self.guards.hosts.allows(headers.get(b"host", b"")):
-            return Refused(400, "Invalid host header")
+    def check_rate(self, visit: Visit) -> Refused | None:
+        scope = visit.scope
         client = (scope.get("client") or ("unknown", 0))[0]
         over = self.guards.limiter.hit(scope["path"], scope["method"], client)
-        if over is not None:
-            self.metrics.rate_limited.labels(over.rule.name).inc()
-            return Refused(429, over.message, ((b"retry-after", b"%d" % over.retry_after),))
+        if over is None:
+            return None
+        self.metrics.rate_limited.labels(over.rule.name).inc()
+        return Refused(429, over.message, ((b"retry-after", b"%d" % over.retry_after),))
+
+    async def check_body_size(self, visit: Visit) -> Refused | None:
+        """A declared length past the limit is refused at once; a body of unknown length
+        is read up to the limit and replayed to the app."""
+        limit = self.guards.body_limit
+        if not limit.applies(visit.scope["path"]):
+            return None
+        declared = visit.headers.get(b"content-length")
+        if declared is not None:
+            return Refused(413, limit.message) if limit.declared_too_large(declared) else None
+        try:
+            visit.receive = await limit.buffered(visit.receive)
+        except BodyTooLarge:
+            return Refused(413, limit.message)
         return None
 
-    async def _buffer_body(self, receive: Receive) -> tuple[Refused | None, Receive]:
-        """A body of unknown length, read up to the limit and replayed to the app."""
-        limit = self.guards.body_limit
-        try:
-            return None, await limit.buffered(receive)
-        except BodyTooLarge:
-            return Refused(413, limit.message), receive
+    async def refuse(self, visit: Visit, refused: Refused) -> None:
+        visit.status = refused.status
+        body = refused.message.encode()
+        head = [_TEXT, (b"content-length", b"%d" % len(body)), *refused.headers]
+        await _respond(visit.send, visit.status, head + visit.outgoing, body)
+
+    def identify_reader(self, visit: Visit) -> None:
+        """The reader from a signed cookie; without one, the public sandbox, and a cookie
+        on this answer gives the next request (a browser's) a sandbox of its own."""
+        scope = visit.scope
+        state = scope.setdefault("state", {})
+        cookie = readers.cookie_value(scope["headers"]) if b"cookie" in visit.headers else ""
+        reader = readers.verify_cached(cookie, self.guards.secret) if cookie else None
+        state["reader"] = reader or readers.PUBLIC
+        state["reader_cookie"] = cookie if reader else ""
+        if reader is None:
+            new = readers.set_cookie(readers.new_reader(), self.guards.secret, visit.https)
+            visit.outgoing.append((b"set-cookie", new))
+
+    async def answer_from_memory(self, visit: Visit) -> bool:
+        """Pages and search answers already rendered are sent from here, app untouched."""
+        page = self._cached(visit.scope) if visit.scope["method"] == "GET" else None
+        if page is None:
+            return False
+        visit.route = page.route
+        headers = visit.headers
+        visit.status, head, body = page.answer(
+            headers.get(b"if-none-match", b""), headers.get(b"accept-encoding", b"")
+        )
+        await _respond(visit.send, visit.status, head + visit.outgoing, body)
+        return True
+
+    async def pass_to_app(self, visit: Visit) -> None:
+        """The app answers, through gzip for clients that accept it, with our headers added."""
+        send = visit.send
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                visit.status = message["status"]
+                message["headers"] = _merged(message.get("headers", []), visit.outgoing)
+            await send(message)
+
+        accepts_gzip = b"gzip" in visit.headers.get(b"accept-encoding", b"")
+        app = self.gzip_app if accepts_gzip else self.app
+        await app(visit.scope, visit.receive, send_with_headers)
+
+    def record(self, visit: Visit) -> None:
+        """Metrics and the access log, for every request however it ended."""
+        scope = visit.scope
+        elapsed = time.perf_counter() - visit.started
+        route = visit.route or route_label(scope)
+        self.metrics.record(route, scope["method"], visit.status, elapsed)
+        client = (scope.get("client") or ("-", 0))[0]
+        log_access(scope["method"], scope["path"], visit.status, elapsed, client, route)
 
     def _cached(self, scope: Scope) -> Page | None:
         path = scope["path"]

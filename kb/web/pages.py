@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.types import Scope
 
 from kb.content import sources
 from kb.content.highlight import stylesheet
@@ -33,6 +34,12 @@ def base_context(kb: KnowledgeBase) -> dict[str, Any]:
 
 def not_found(request: Request, templates: Any, what: str) -> HTMLResponse:
     return page(templates, request, "not_found.html", {"what": what}, status_code=404)
+
+
+def not_found_page(scope: Scope) -> Response:
+    """The 404 page for a path nothing answers (the router's, and /examples' own)."""
+    request = Request(scope)
+    return not_found(request, request.app.state.templates, "Nothing is here.")
 
 
 def cached_page(

@@ -1,6 +1,11 @@
-"""Every route of the knowledge base, in one place."""
+"""Every route and mount of the knowledge base, in one place.
+
+Routes are tried in the order :func:`install` adds them.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse, Response
@@ -8,89 +13,64 @@ from fastapi.sse import EventSourceResponse
 
 from kb.contribute import views as contribute
 from kb.dev import reload as devreload
-from kb.web import api, pages, tryit
+from kb.knowledge import KnowledgeBase
+from kb.sandbox.mount import ExamplesMount
+from kb.web import api, docs, pages, tryit
+from kb.web.assets import Assets, HashedStaticFiles
 
-router = APIRouter()
+# Pages (HTML) for readers: none of them is part of the JSON API's schema.
+site = APIRouter(default_response_class=HTMLResponse)
+site.add_api_route("/", pages.home)
+site.add_api_route("/sections/{slug}", pages.section)
+site.add_api_route("/patterns/{slug}", pages.entry)
+site.add_api_route("/tags/{name}", pages.tag)
+site.add_api_route("/search", pages.search)
+site.add_api_route("/highlight.css", pages.highlight_css, response_class=Response)
+site.add_api_route("/try/{slug}/reset", tryit.reset, methods=["POST"])
+site.add_api_route("/docs", docs.swagger)
+# Contributing: the guide, and the editor that proposes entries (kb.contribute.views).
+site.add_api_route("/contributing", contribute.guide)
+site.add_api_route("/contribute", contribute.form)
+site.add_api_route("/contribute/preview", contribute.preview, methods=["POST"])
+site.add_api_route("/contribute", contribute.propose, methods=["POST"])
 
-# Pages (HTML); not part of the JSON API's schema.
-router.add_api_route("/", pages.home, response_class=HTMLResponse, include_in_schema=False)
-router.add_api_route(
-    "/sections/{slug}", pages.section, response_class=HTMLResponse, include_in_schema=False
-)
-router.add_api_route(
-    "/patterns/{slug}", pages.entry, response_class=HTMLResponse, include_in_schema=False
-)
-router.add_api_route(
-    "/tags/{name}", pages.tag, response_class=HTMLResponse, include_in_schema=False
-)
-router.add_api_route("/search", pages.search, response_class=HTMLResponse, include_in_schema=False)
-router.add_api_route("/highlight.css", pages.highlight_css, include_in_schema=False)
-
-# Contributing: the guide, and the editor that proposes entries (kb/contribute.py).
-router.add_api_route(
-    "/contributing", contribute.guide, response_class=HTMLResponse, include_in_schema=False
-)
-router.add_api_route(
-    "/contribute", contribute.form, response_class=HTMLResponse, include_in_schema=False
-)
-router.add_api_route(
-    "/contribute/preview",
-    contribute.preview,
-    methods=["POST"],
-    response_class=HTMLResponse,
-    include_in_schema=False,
-)
-router.add_api_route(
-    "/contribute",
-    contribute.propose,
-    methods=["POST"],
-    response_class=HTMLResponse,
-    include_in_schema=False,
-)
-
-# The JSON API.
-router.add_api_route("/api/patterns", api.list_patterns, tags=["patterns"])
-router.add_api_route(
+# The JSON API, described at /openapi.json and /docs.
+api_router = APIRouter()
+api_router.add_api_route("/api/patterns", api.list_patterns, tags=["patterns"])
+api_router.add_api_route(
     "/api/patterns/{slug}",
     api.get_pattern,
     tags=["patterns"],
     responses={404: {"description": "No such pattern"}},
 )
-router.add_api_route("/api/search", api.search, tags=["search"], response_model=api.SearchResponse)
-router.add_api_route(
-    "/try/{slug}/reset",
-    tryit.reset,
-    methods=["POST"],
-    response_class=HTMLResponse,
-    include_in_schema=False,
+api_router.add_api_route(
+    "/api/search", api.search, tags=["search"], response_model=api.SearchResponse
 )
-router.add_api_route("/healthz", api.healthz, tags=["operations"])
-router.add_api_route("/metrics", api.metrics, tags=["operations"], response_class=Response)
+api_router.add_api_route("/healthz", api.healthz, tags=["operations"])
+api_router.add_api_route("/metrics", api.metrics, tags=["operations"], response_class=Response)
 
-# Mounted in kb.app.create_app: /static (files) and /examples/{slug}/... (example apps).
-
-
-# Development mode only (KB_DEV, `kb serve --reload`): install() includes this router
-# only then, so production neither routes nor links these.
-dev_router = APIRouter()
-dev_router.add_api_route(
-    "/__dev/events",
-    devreload.events,
-    response_class=EventSourceResponse,
-    include_in_schema=False,
-)
+# Development mode only (KB_DEV, `kb serve --reload`): production neither routes nor
+# links these.
+dev = APIRouter()
+dev.add_api_route("/__dev/events", devreload.events, response_class=EventSourceResponse)
 
 
-def install(app: FastAPI, dev: bool = False) -> None:
-    """Add every route to ``app``.
+def install(
+    app: FastAPI, kb: KnowledgeBase, assets: Assets, static_dir: Path, dev_mode: bool = False
+) -> None:
+    """Add every route and mount to ``app``.
 
-    Routes are tried in order. The console is the busiest route the router sees (pages
-    and searches in memory never reach it), so it goes first and on the app itself: an
-    included router's routes are matched twice per request.
+    The console is the busiest route the router sees (pages and searches in memory never
+    reach it), so it goes first and on the app itself: an included router's routes are
+    matched twice per request.
     """
     app.add_route(
         tryit.TryEndpoint.path, tryit.try_request, methods=["POST"], include_in_schema=False
     )
-    app.include_router(router)
-    if dev:
-        app.include_router(dev_router)
+    app.include_router(site, include_in_schema=False)
+    app.include_router(api_router)
+    if dev_mode:
+        app.include_router(dev, include_in_schema=False)
+    app.mount("/static", HashedStaticFiles(assets=assets, directory=static_dir), name="static")
+    # Each entry's example app, in the reader's own sandbox; its /docs is a local page.
+    app.mount("/examples", ExamplesMount(kb.example_app, docs.example_docs, pages.not_found_page))

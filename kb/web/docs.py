@@ -1,0 +1,31 @@
+"""Swagger UI pages with local assets: the KB's own API and each example's."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.types import Scope
+
+from kb.knowledge import KnowledgeBase
+
+
+async def swagger(request: Request) -> HTMLResponse:
+    """``/docs``: the KB's JSON API."""
+    app = request.app
+    context = {"title": f"{app.title} — API", "openapi_url": app.openapi_url}
+    return app.state.templates.TemplateResponse(request, "swagger.html", context)  # type: ignore[no-any-return]
+
+
+async def example_docs(scope: Scope, slug: str) -> Response | None:
+    """``/examples/{slug}/docs``: the example's API, or None when it publishes no schema."""
+    request = Request(scope)
+    kb: KnowledgeBase = request.app.state.kb
+    example = await kb.example_app(slug)
+    if example is None or example.openapi_url is None:
+        return None
+    root = f"{scope.get('root_path', '')}/{slug}"
+    context = {
+        "title": f"{example.title} — Swagger UI",
+        "openapi_url": f"{root}{example.openapi_url}",
+    }
+    return request.app.state.templates.TemplateResponse(request, "swagger.html", context)  # type: ignore[no-any-return]
