@@ -32,11 +32,11 @@ class ConsoleRequest:
 
     @classmethod
     def from_block(cls, block: tryblocks.TryBlock, variables: dict[str, str]) -> ConsoleRequest:
-        """The block's request with ``{{name}}`` replaced; ``KeyError`` names a missing one."""
+        """The block's request with ``{{name}}`` replaced (``UnknownVariable`` if one has no value)."""
         return cls(block.method, block.path, block.headers, block.body).substitute(variables)
 
     def substitute(self, variables: dict[str, str]) -> ConsoleRequest:
-        """This request with ``{{name}}`` replaced; ``KeyError`` names a missing one."""
+        """This request with ``{{name}}`` replaced (``UnknownVariable`` if one has no value)."""
         if not self.uses_variables:
             return self
         return ConsoleRequest(
@@ -201,8 +201,8 @@ def check(block: tryblocks.TryBlock, result: ConsoleResult) -> tuple[list[str], 
     for capture in block.captures:
         try:
             captured[capture.name] = capture.extract(response)
-        except KeyError as exc:
-            failures.append(f"capture {capture.name}: {exc.args[0]}")
+        except tryblocks.CaptureFailed as exc:
+            failures.append(f"capture {capture.name}: {exc}")
     return failures, captured
 
 
@@ -215,8 +215,8 @@ async def run_blocks(
     for block in blocks:
         try:
             request = ConsoleRequest.from_block(block, variables)
-        except KeyError as exc:
-            failure = f"uses {{{{{exc.args[0]}}}}}, which no earlier block captures"
+        except tryblocks.UnknownVariable as exc:
+            failure = f"uses {{{{{exc.name}}}}}, which no earlier block captures"
             outcomes.append(BlockOutcome(block, None, [failure], {}))
             continue
         result = await send(app, mount, request, timeout=timeout)

@@ -39,17 +39,25 @@ def parse(path: str) -> tuple[str | int, ...]:
 _MISSING = object()
 
 
+class NotFound(LookupError):
+    """Nothing is at ``path`` in the document."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
 def find(document: Any, path: str) -> Any:
-    """The value at ``path``, or raise ``KeyError`` when there is none."""
+    """The value at ``path``, or raise :class:`NotFound` when there is none."""
     value: Any = document
     for step in parse(path):
         if isinstance(step, int) and isinstance(value, list):
             try:
                 value = value[step]
             except IndexError:
-                raise KeyError(path) from None
+                raise NotFound(path) from None
         elif isinstance(step, str) and isinstance(value, dict) and step in value:
             value = value[step]
         else:
-            raise KeyError(path)
+            raise NotFound(path)
     return value

@@ -46,6 +46,18 @@ class HurlError(ValueError):
         self.line = line
 
 
+class CaptureFailed(Exception):
+    """A capture found nothing to capture; the message says what was looked for."""
+
+
+class UnknownVariable(LookupError):
+    """A ``{{name}}`` with no value."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
 @dataclass(frozen=True)
 class Capture:
     name: str
@@ -55,12 +67,12 @@ class Capture:
     def extract(self, response: Response) -> str:
         if self.source == "header":
             if self.query.lower() not in response.headers:
-                raise KeyError(f"no header {self.query!r} in the response")
+                raise CaptureFailed(f"no header {self.query!r} in the response")
             return response.headers[self.query.lower()]
         try:
             value = jsonpath.find(response.json(), self.query)
-        except (KeyError, ValueError):
-            raise KeyError(f"nothing at {self.query} in the response body") from None
+        except (jsonpath.NotFound, ValueError):
+            raise CaptureFailed(f"nothing at {self.query} in the response body") from None
         return value if isinstance(value, str) else json.dumps(value)
 
 
@@ -82,7 +94,7 @@ class Assertion:
                 actual: Any = response.headers[self.query.lower()]
             else:
                 actual = jsonpath.find(response.json(), self.query)
-        except (KeyError, ValueError):
+        except (KeyError, jsonpath.NotFound, ValueError):  # KeyError: no such header
             return f"{self.describe()}: nothing there"
         if self.op == "exists":
             return None
@@ -131,10 +143,13 @@ class TryBlock:
 
 
 def substitute(text: str, variables: dict[str, str]) -> str:
-    """Replace ``{{name}}``; raise ``KeyError`` naming the first unknown variable."""
+    """Replace ``{{name}}``; raise :class:`UnknownVariable` for the first unknown one."""
 
     def replace(match: re.Match[str]) -> str:
-        return variables[match.group(1)]
+        name = match.group(1)
+        if name not in variables:
+            raise UnknownVariable(name)
+        return variables[name]
 
     return _VARIABLE.sub(replace, text)
 

@@ -398,26 +398,30 @@ class SearchIndex:
         if self._facet_values is None:
             values: dict[int, tuple[str, list[str]]] = {}
             for row in self.db.query(FACET_VALUES_SQL):
-                _, tags = values.setdefault(row["id"], (row["section"], []))
+                _, entry_tags = values.setdefault(row["id"], (row["section"], []))
                 if row["tag"] is not None:
-                    tags.append(row["tag"])
+                    entry_tags.append(row["tag"])
             self._facet_values = values
         values = self._facet_values
         rows = self.connection.execute(MATCHING_IDS_SQL, {"match": params["match"]})
         matching = [values[row[0]] for row in rows]
-        sections = Counter(
-            section for section, tags in matching if options.tag is None or options.tag in tags
+        by_section = Counter(
+            section
+            for section, entry_tags in matching
+            if options.tag is None or options.tag in entry_tags
         )
-        tags = Counter(
+        by_tag = Counter(
             chain.from_iterable(
-                tags for section, tags in matching if options.section in (None, section)
+                entry_tags for section, entry_tags in matching if options.section in (None, section)
             )
         )
         return {
             "section": [
-                Facet(v, c) for v, c in sorted(sections.items(), key=lambda i: (-i[1], i[0]))
+                Facet(v, c) for v, c in sorted(by_section.items(), key=lambda i: (-i[1], i[0]))
             ],
-            "tag": [Facet(v, c) for v, c in sorted(tags.items(), key=lambda i: (-i[1], i[0]))[:30]],
+            "tag": [
+                Facet(v, c) for v, c in sorted(by_tag.items(), key=lambda i: (-i[1], i[0]))[:30]
+            ],
         }
 
     def _sections(self, highlighter: Highlighter, rows: list[dict]) -> dict[str, list[SectionHit]]:  # type: ignore[type-arg]

@@ -203,8 +203,8 @@ def _substituted(
 ) -> console.ConsoleRequest:
     try:
         return edited.substitute(variables)
-    except KeyError as exc:
-        name = exc.args[0]
+    except tryblocks.UnknownVariable as exc:
+        name = exc.name
         source = _capturing_block(blocks, name)
         hint = f" Send request {source + 1} first: it captures it." if source is not None else ""
         raise ConsoleInputError(

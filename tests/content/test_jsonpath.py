@@ -22,7 +22,7 @@ def test_find(path: str, expected: object) -> None:
 
 @pytest.mark.parametrize("path", ["$.missing", "$.items[5]", "$.n.deeper", "$.items.name"])
 def test_find_raises_key_error_when_nothing_is_there(path: str) -> None:
-    with pytest.raises(KeyError):
+    with pytest.raises(jsonpath.NotFound):
         jsonpath.find(DOCUMENT, path)
 
 

@@ -80,8 +80,9 @@ def test_errors_say_what_and_where(text: str, message: str, line: int) -> None:
 
 def test_substitute_replaces_known_and_reports_unknown_variables() -> None:
     assert tryblocks.substitute("Bearer {{ token }}", {"token": "abc"}) == "Bearer abc"
-    with pytest.raises(KeyError, match="missing"):
-        tryblocks.substitute("{{missing}}", {})
+    with pytest.raises(tryblocks.UnknownVariable) as unknown:
+        tryblocks.substitute("{{known}} {{missing}}", {"known": "k"})
+    assert unknown.value.name == "missing"
 
 
 def test_parse_headers() -> None:
@@ -95,8 +96,10 @@ def test_captures_and_assertions_read_a_response() -> None:
     assert Capture("id", "jsonpath", "$.id").extract(response) == "7"
     assert Capture("tags", "jsonpath", "$.tags").extract(response) == '["a"]'
     assert Capture("where", "header", "Location").extract(response) == "/items/7"
-    with pytest.raises(KeyError):
+    with pytest.raises(tryblocks.CaptureFailed, match=r"nothing at \$\.nope"):
         Capture("x", "jsonpath", "$.nope").extract(response)
+    with pytest.raises(tryblocks.CaptureFailed, match="no header 'etag'"):
+        Capture("x", "header", "etag").extract(response)
     assert Assertion("jsonpath", "$.id", "==", 7).check(response) is None
     assert Assertion("jsonpath", "$.id", "==", 8).check(response) == 'jsonpath "$.id" == 8: got 7'
     assert "nothing there" in (Assertion("header", "etag", "exists").check(response) or "")
