@@ -19,12 +19,14 @@ from pathlib import Path
 
 from kb.content import highlight, jsonpath, render, tryblocks
 from kb.content.entries import EntrySource
+from kb.lru import LRU
 
 log = logging.getLogger("kb")
 
 # What a render's output depends on besides the entry and its example.
 RENDERER_MODULES = (render, highlight, tryblocks, jsonpath)
 RENDERER_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "pygments")
+RENDERS_KEPT = 4096
 # What a saved render that no longer unpickles raises: a class renamed or moved, a field
 # gone, a truncated value.
 UNREADABLE = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, IndexError)
@@ -48,7 +50,8 @@ class RenderCache:
     """
 
     def __init__(self, path: Path | None = None) -> None:
-        self._rendered: dict[str, render.Rendered] = {}
+        # Every edit in development mode makes a new key: the renders kept are bounded.
+        self._rendered: LRU[str, render.Rendered] = LRU(RENDERS_KEPT)
         self._unsaved: dict[str, render.Rendered] = {}
         self.path = path
         self.hits = self.misses = 0
@@ -63,7 +66,7 @@ class RenderCache:
             self._unsaved[key] = rendered
         else:
             self.hits += 1
-        self._rendered[key] = rendered
+        self._rendered.put(key, rendered)
         return key, rendered
 
     def _connect(self) -> sqlite3.Connection:
@@ -96,7 +99,8 @@ class RenderCache:
             with closing(self._connect()) as connection:
                 rows = connection.execute('select "key", "value" from "renders"').fetchall()
             for key, value in rows:
-                self._rendered.setdefault(key, pickle.loads(value))
+                if self._rendered.get(key) is None:
+                    self._rendered.put(key, pickle.loads(value))
         except (sqlite3.DatabaseError, *UNREADABLE) as exc:
             self._rendered.clear()
             self._discard(exc)

@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from kb.lru import LRU
 from kb.search import documents
 from kb.search import query as query_module
 from kb.search.query import Query, Synonyms
+from kb.search.results import Facet, Hit, Results, SectionHit
 from kb.search.snippets import Highlighter
 from kb.search.spelling import Vocabulary
 from kb.search.sql import (
@@ -54,46 +55,6 @@ from kb.search.sql import (
 SECTIONS_PER_ENTRY = 3
 PREFIXES_KEPT = 4096
 PROGRESS_OPS = 1000  # SQLite VM steps between deadline checks
-
-
-@dataclass(frozen=True)
-class SectionHit:
-    anchor: str
-    title: str
-    url: str
-    snippet: str
-
-
-@dataclass(frozen=True)
-class Hit:
-    slug: str
-    title: str
-    section: str
-    summary: str
-    url: str
-    snippet: str  # escaped HTML with <mark> around matched terms
-    score: float
-    sections: tuple[SectionHit, ...] = ()
-
-    @property
-    def anchor(self) -> str:
-        return self.sections[0].anchor if self.sections else ""
-
-
-@dataclass(frozen=True)
-class Facet:
-    value: str
-    count: int
-
-
-@dataclass
-class Results:
-    query: str
-    hits: list[Hit] = field(default_factory=list)
-    total: int = 0
-    corrected: str | None = None  # the query actually searched, when a typo was corrected
-    facets: dict[str, list[Facet]] = field(default_factory=dict)
-    timed_out: bool = False
 
 
 class SearchTimeout(Exception):

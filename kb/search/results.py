@@ -1,0 +1,45 @@
+"""What a search returns: entries hit, their best sections, and counts by facet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SectionHit:
+    anchor: str
+    title: str
+    url: str
+    snippet: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    slug: str
+    title: str
+    section: str
+    summary: str
+    url: str
+    snippet: str  # escaped HTML with <mark> around matched terms
+    score: float
+    sections: tuple[SectionHit, ...] = ()
+
+    @property
+    def anchor(self) -> str:
+        return self.sections[0].anchor if self.sections else ""
+
+
+@dataclass(frozen=True)
+class Facet:
+    value: str
+    count: int
+
+
+@dataclass
+class Results:
+    query: str
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    corrected: str | None = None  # the query actually searched, when a typo was corrected
+    facets: dict[str, list[Facet]] = field(default_factory=dict)
+    timed_out: bool = False
