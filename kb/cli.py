@@ -11,15 +11,29 @@ import os
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypedDict
 
 from kb import __version__
 from kb.middleware.observability import configure_logging
 from kb.settings import Settings
 
 
+class _SettingsOverrides(TypedDict, total=False):
+    content_dir: Path
+    examples_dir: Path
+
+
+class _ReloadOptions(TypedDict, total=False):
+    reload: bool
+    reload_dirs: list[str]
+    reload_includes: list[str]
+    timeout_graceful_shutdown: int
+
+
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {}
+    overrides: _SettingsOverrides = {}
     if getattr(args, "content", None):
         overrides["content_dir"] = Path(args.content).resolve()
     if getattr(args, "examples", None):
@@ -34,7 +48,7 @@ def serve(args: argparse.Namespace) -> int:
     # The factory reads settings from the environment, also in reload workers.
     os.environ["KB_CONTENT_DIR"] = str(settings.content_dir)
     os.environ["KB_EXAMPLES_DIR"] = str(settings.examples_dir)
-    kwargs: dict[str, object] = {}
+    kwargs: _ReloadOptions = {}
     if args.reload:
         # Development mode: kb.dev.reload watches content/, examples/, templates and static
         # files in-process and refreshes open pages; uvicorn restarts the server only when
@@ -58,7 +72,7 @@ def serve(args: argparse.Namespace) -> int:
         forwarded_allow_ips=settings.forwarded_allow_ips,
         access_log=False,  # kb.middleware.observability writes a structured access log instead
         log_level="info",
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
     return 0
 
@@ -296,7 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
 
 
 if __name__ == "__main__":

@@ -111,7 +111,7 @@ async def check_example(catalogue: Catalogue, entry: Entry, timeout: float) -> l
         )
     finally:
         await running.aclose()
-    problems = []
+    problems: list[Problem] = []
     for number, outcome in enumerate(outcomes, start=1):
         line = entry.source.line_of(outcome.block.line)
         request = f"{outcome.block.method} {outcome.block.path}"

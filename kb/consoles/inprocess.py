@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote, unquote, urlsplit
 
-from starlette.types import ASGIApp, Message
+from starlette.types import ASGIApp, Message, Scope
 
 # Characters left as they are in a path and a query string: what browsers and httpx
 # leave alone, "%" included so that an escape the reader typed is not escaped twice.
@@ -48,7 +48,7 @@ def build_scope(
     *,
     origin: str,
     root_path: str,
-) -> dict:
+) -> Scope:
     """The ASGI scope for ``method target`` sent to ``origin``; ``target`` holds the mount."""
     scheme, host, server = _origin(origin)
     path, _, query = target.partition("?")
@@ -89,7 +89,7 @@ def _origin(origin: str) -> tuple[str, bytes, tuple[str, int]]:
 
 
 async def call(
-    app: ASGIApp, scope: dict, body: bytes, *, max_body: int = 0, timeout: float = 0.0
+    app: ASGIApp, scope: Scope, body: bytes, *, max_body: int = 0, timeout: float = 0.0
 ) -> Reply:
     """Run ``app`` for one request and collect its response.
 

@@ -214,11 +214,11 @@ def _place(outline: list[OutlineSection], entries: dict[str, Entry]) -> list[Sec
         for entry in entries.values():
             if entry.meta.section != section.title or entry.slug in placed:
                 continue
-            group = next((g for g in section.groups if g.title == entry.meta.group), None)
-            if group is None:
-                group = Group(entry.meta.group)
-                section.groups.append(group)
-            group.entries.append(entry)
+            existing = next((g for g in section.groups if g.title == entry.meta.group), None)
+            if existing is None:
+                existing = Group(entry.meta.group)
+                section.groups.append(existing)
+            existing.entries.append(entry)
         sections.append(section)
     return sections
 

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from pygments import highlight as pygments_highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.lexers.special import TextLexer
 from pygments.style import Style
@@ -94,7 +95,7 @@ DARK_STYLE = _style("kb-dark", DARK)
 
 
 @lru_cache(maxsize=64)
-def _lexer(language: str):  # type: ignore[no-untyped-def]
+def _lexer(language: str) -> Lexer:
     try:
         return get_lexer_by_name(language or "text", stripnl=False, ensurenl=True)
     except ClassNotFound:
@@ -117,7 +118,7 @@ def highlight(
     return pygments_highlight(code, _lexer(language), formatter)
 
 
-def _formatter(first_line: int | None, hl_lines: tuple[int, ...]) -> HtmlFormatter:
+def _formatter(first_line: int | None, hl_lines: tuple[int, ...]) -> HtmlFormatter[str]:
     # Building a formatter builds its whole stylesheet, which costs more than formatting
     # a code block: a copy of one built once, given its own line options, does not.
     formatter = copy.copy(_base_formatter(bool(first_line)))
@@ -127,8 +128,8 @@ def _formatter(first_line: int | None, hl_lines: tuple[int, ...]) -> HtmlFormatt
 
 
 @lru_cache(maxsize=2)
-def _base_formatter(line_numbers: bool) -> HtmlFormatter:
-    return HtmlFormatter(
+def _base_formatter(line_numbers: bool) -> HtmlFormatter[str]:
+    return HtmlFormatter[str](
         cssclass="highlight", wrapcode=True, linenos="table" if line_numbers else False
     )
 
@@ -136,8 +137,8 @@ def _base_formatter(line_numbers: bool) -> HtmlFormatter:
 @lru_cache(maxsize=1)
 def stylesheet() -> str:
     """Pygments CSS: the light style by default, the dark one when the page is dark."""
-    light = HtmlFormatter(style=LIGHT_STYLE).get_style_defs(".highlight")
-    dark_rules = HtmlFormatter(style=DARK_STYLE).get_style_defs(".highlight")
+    light: str = HtmlFormatter[str](style=LIGHT_STYLE).get_style_defs(".highlight")  # type: ignore[no-untyped-call]  # types-Pygments leaves get_style_defs unannotated
+    dark_rules: str = HtmlFormatter[str](style=DARK_STYLE).get_style_defs(".highlight")  # type: ignore[no-untyped-call]  # types-Pygments leaves get_style_defs unannotated
     dark_theme = _scope(dark_rules, 'html[data-theme="dark"]')
     dark_os = _scope(dark_rules, 'html:not([data-theme="light"])')
     return f"{light}\n{dark_theme}\n@media (prefers-color-scheme: dark) {{\n{dark_os}\n}}\n"

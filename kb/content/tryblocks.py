@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from urllib.parse import urlencode
 
 from kb.content import jsonpath
@@ -233,11 +233,16 @@ def parse(text: str, line: int = 0) -> TryBlock:
             section = stripped
         elif section == "[Captures]" and (match := _CAPTURE.match(stripped)):
             _check_query(match["source"], match["query"], position)
-            captures.append(Capture(match["name"], match["source"], match["query"]))
+            # The pattern's source group matches only "jsonpath" or "header".
+            source = cast(Source, match["source"])
+            captures.append(Capture(match["name"], source, match["query"]))
         elif section == "[Asserts]" and (match := _ASSERT.match(stripped)):
             _check_query(match["source"], match["query"], position)
+            # The pattern's groups match only these literals: source "jsonpath" or
+            # "header", op "==" or "!=".
+            source = cast(Source, match["source"])
             if match["exists"]:
-                asserts.append(Assertion(match["source"], match["query"], "exists"))
+                asserts.append(Assertion(source, match["query"], "exists"))
             else:
                 try:
                     expected = json.loads(match["value"])
@@ -246,7 +251,8 @@ def parse(text: str, line: int = 0) -> TryBlock:
                         f"the expected value must be JSON (quote strings): {match['value']!r}",
                         position,
                     ) from None
-                asserts.append(Assertion(match["source"], match["query"], match["op"], expected))
+                op = cast(Literal["==", "!="], match["op"])
+                asserts.append(Assertion(source, match["query"], op, expected))
         elif section is None and status is None:
             raise HurlError("expected 'HTTP <status>' after the request", position)
         else:

@@ -12,10 +12,10 @@ import re
 import tempfile
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import DateTime, Engine, String, Text, create_engine, event, select, update
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -133,12 +133,17 @@ class ProposalStore:
                     f"{target} exists: accept with --replace to overwrite it with proposal "
                     f"#{proposal_id}"
                 )
-            claimed = session.execute(
-                update(Proposal)
-                .where(Proposal.id == proposal_id, Proposal.status == Status.PENDING)
-                .values(status=Status.ACCEPTED, decided_at=_now())
+            # An UPDATE returns a CursorResult, which has rowcount; execute() is typed
+            # for every statement and so returns the base Result.
+            claimed = cast(
+                CursorResult[Any],
+                session.execute(
+                    update(Proposal)
+                    .where(Proposal.id == proposal_id, Proposal.status == Status.PENDING)
+                    .values(status=Status.ACCEPTED, decided_at=_now())
+                ),
             )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            if claimed.rowcount != 1:
                 raise ProposalError(f"proposal #{proposal_id} was decided meanwhile")
             try:
                 write_atomically(target, proposal.markdown)

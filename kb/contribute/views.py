@@ -19,6 +19,7 @@ from urllib.parse import parse_qs
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from kb.consoles.check import TextCheck, check_text
@@ -144,7 +145,8 @@ class FormTooLarge(Exception):
 
 
 def contributions(request: Request) -> Contributions:
-    return request.app.state.contributions
+    service: Contributions = request.app.state.contributions
+    return service
 
 
 def starter_text(kb: KnowledgeBase) -> str:
@@ -290,7 +292,7 @@ def _size(draft: Draft) -> int:
 def _too_large(
     request: Request,
     kb: KnowledgeBase,
-    templates: Any,
+    templates: Jinja2Templates,
     htmx: bool,
     draft: Draft,
     preview: bool = False,
@@ -307,7 +309,7 @@ def _too_large(
 def _respond(
     request: Request,
     kb: KnowledgeBase,
-    templates: Any,
+    templates: Jinja2Templates,
     htmx: bool,
     draft: Draft,
     status_code: int,
@@ -332,7 +334,7 @@ def _respond(
 def _page(
     request: Request,
     kb: KnowledgeBase,
-    templates: Any,
+    templates: Jinja2Templates,
     draft: Draft,
     outcome: Outcome | None = None,
     status_code: int = 200,

@@ -131,11 +131,11 @@ class DevReloader:
             await self.kb.sandboxes.forget(slug)
             result.stopped.append(slug)
         for slug, entry in entries.items():
-            name = entry.meta.example
-            if not name and before.get(slug):
+            example = entry.meta.example
+            if not example and before.get(slug):
                 await self.kb.sandboxes.forget(slug)
                 result.stopped.append(slug)
-            elif name and (name in names or before.get(slug) != name):
+            elif example and (example in names or before.get(slug) != example):
                 await self.kb.start_example(entry)
                 result.restarted.append(slug)
 

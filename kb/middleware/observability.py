@@ -153,7 +153,7 @@ class RouteLabel:
 
 def route_label(scope: Scope) -> str:
     """The route's template (``/patterns/{slug}``), never the raw path: one label each."""
-    path = getattr(scope.get("route"), "path", None)
+    path: str | None = getattr(scope.get("route"), "path", None)
     if path:
         return path
     for mount in MOUNTS:

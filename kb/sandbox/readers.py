@@ -46,12 +46,14 @@ _verify_remembered = lru_cache(maxsize=4096)(verify)
 
 def reader_of(scope: Scope) -> str:
     """The reader :class:`kb.middleware.frontdoor.FrontDoor` found for this request."""
-    return scope.get("state", {}).get("reader", PUBLIC)
+    reader: str = scope.get("state", {}).get("reader", PUBLIC)
+    return reader
 
 
 def reader_cookie_of(scope: Scope) -> str:
     """The reader's signed cookie value as the request sent it; "" for the public reader."""
-    return scope.get("state", {}).get("reader_cookie", "")
+    cookie: str = scope.get("state", {}).get("reader_cookie", "")
+    return cookie
 
 
 def cookie_value(headers: list[tuple[bytes, bytes]]) -> str:

@@ -16,11 +16,12 @@ import json
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -97,7 +98,7 @@ class SearchIndex:
         self.loaded_from_cache = cached is not None and self._restore(cached)
         if not self.loaded_from_cache:
             self.build(catalogue.entries.values(), catalogue.examples_dir)
-            self.db["meta"].insert({"key": "digest", "value": digest}, pk="key", replace=True)
+            self.db.table("meta").insert({"key": "digest", "value": digest}, pk="key", replace=True)
             if cached is not None:
                 cached.parent.mkdir(parents=True, exist_ok=True)
                 partial = cached.with_suffix(".partial")
@@ -109,7 +110,9 @@ class SearchIndex:
         self._prefixes: LRU[str, bool] = LRU(PREFIXES_KEPT)
         self.connection.execute(TERMS_TABLE_SQL)
         self.vocabulary = Vocabulary(
-            {row["word"]: row["count"] for row in self.db.query('select * from "vocabulary"')}
+            Counter(
+                {row["word"]: row["count"] for row in self.db.query('select * from "vocabulary"')}
+            )
         )
 
     def _restore(self, cached: Path) -> bool:
@@ -140,7 +143,10 @@ class SearchIndex:
         return digest.hexdigest()
 
     def build(self, entries: Iterable[Entry], examples_dir: Path) -> None:
-        entry_rows, text_rows, section_rows, tag_rows = [], [], [], []
+        entry_rows: list[dict[str, object]] = []
+        text_rows: list[dict[str, object]] = []
+        section_rows: list[dict[str, object]] = []
+        tag_rows: list[dict[str, str]] = []
         texts: list[str] = []
         for number, entry in enumerate(entries, start=1):
             text = documents.entry_text(entry, examples_dir)
@@ -162,26 +168,26 @@ class SearchIndex:
             tag_rows.extend({"slug": entry.slug, "tag": tag} for tag in entry.meta.tags)
 
             texts.extend(text[c] for c in ("title", "headings", "summary", "body", "code"))
-        self.db["entries"].insert_all(entry_rows, pk="id", replace=True)
-        self.db["entries"].create_index(["slug"], unique=True, if_not_exists=True)
-        self.db["entries"].create_index(["title_key"], if_not_exists=True)
-        self.db["entry_texts"].insert_all(
+        self.db.table("entries").insert_all(entry_rows, pk="id", replace=True)
+        self.db.table("entries").create_index(["slug"], unique=True, if_not_exists=True)
+        self.db.table("entries").create_index(["title_key"], if_not_exists=True)
+        self.db.table("entry_texts").insert_all(
             text_rows, pk="id", columns={c: str for c in ENTRY_COLUMNS}, replace=True
         )
         self._create_fts("entry_texts", ENTRY_COLUMNS)
-        self.db["sections"].insert_all(
+        self.db.table("sections").insert_all(
             section_rows,
             pk="id",
             columns={name: str for name in ("slug", "anchor", *SECTION_COLUMNS)},
             replace=True,
         )
         self._create_fts("sections", SECTION_COLUMNS)
-        self.db["tags"].insert_all(tag_rows, columns={"slug": str, "tag": str})
-        self.db["tags"].create_index(["tag", "slug"], if_not_exists=True)
-        self.db["tags"].create_index(["slug", "tag"], if_not_exists=True)
+        self.db.table("tags").insert_all(tag_rows, columns={"slug": str, "tag": str})
+        self.db.table("tags").create_index(["tag", "slug"], if_not_exists=True)
+        self.db.table("tags").create_index(["slug", "tag"], if_not_exists=True)
 
         vocabulary = Vocabulary.from_texts(texts)
-        self.db["vocabulary"].insert_all(
+        self.db.table("vocabulary").insert_all(
             ({"word": w, "count": c} for w, c in vocabulary.counts.items()),
             pk="word",
             columns={"word": str, "count": int},
@@ -350,7 +356,7 @@ class SearchIndex:
             )
         return known
 
-    def _facets(self, params: dict[str, object], options: _Options) -> dict[str, list[Facet]]:
+    def _facets(self, params: Mapping[str, object], options: _Options) -> dict[str, list[Facet]]:
         """Matches by section (within the tag filter) and by tag (within the section filter).
 
         Counted in Python from each entry's section and tags, read once: cheaper than a
@@ -385,7 +391,9 @@ class SearchIndex:
             ],
         }
 
-    def _sections(self, highlighter: Highlighter, rows: list[dict]) -> dict[str, list[SectionHit]]:  # type: ignore[type-arg]
+    def _sections(
+        self, highlighter: Highlighter, rows: list[dict[str, Any]]
+    ) -> dict[str, list[SectionHit]]:
         """The sections of each hit that mention the reader's words most, best first."""
         found: dict[str, list[SectionHit]] = {}
         for row in rows:

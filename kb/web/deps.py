@@ -16,11 +16,13 @@ from kb.knowledge import KnowledgeBase
 
 
 async def get_kb(request: Request) -> KnowledgeBase:
-    return request.app.state.kb
+    kb: KnowledgeBase = request.app.state.kb
+    return kb
 
 
 async def get_templates(request: Request) -> Jinja2Templates:
-    return request.app.state.templates
+    templates: Jinja2Templates = request.app.state.templates
+    return templates
 
 
 def wants_fragment(headers: Mapping[bytes, bytes]) -> bool:

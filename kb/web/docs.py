@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
 from starlette.types import Scope
 
 from kb.knowledge import KnowledgeBase
@@ -13,7 +14,8 @@ async def swagger(request: Request) -> HTMLResponse:
     """``/docs``: the KB's JSON API."""
     app = request.app
     context = {"title": f"{app.title} — API", "openapi_url": app.openapi_url}
-    return app.state.templates.TemplateResponse(request, "swagger.html", context)  # type: ignore[no-any-return]
+    templates: Jinja2Templates = app.state.templates
+    return templates.TemplateResponse(request, "swagger.html", context)
 
 
 async def example_docs(scope: Scope, slug: str) -> Response | None:
@@ -28,4 +30,5 @@ async def example_docs(scope: Scope, slug: str) -> Response | None:
         "title": f"{example.title} — Swagger UI",
         "openapi_url": f"{root}{example.openapi_url}",
     }
-    return request.app.state.templates.TemplateResponse(request, "swagger.html", context)  # type: ignore[no-any-return]
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, "swagger.html", context)

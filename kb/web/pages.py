@@ -7,9 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
 from starlette.types import Scope
 
 from kb.content import sources
+from kb.content.catalogue import Entry
 from kb.content.highlight import stylesheet
 from kb.knowledge import KnowledgeBase
 from kb.middleware.pagecache import Page, request_key
@@ -20,7 +22,11 @@ SearchQuery = Annotated[str, Query()]
 
 
 def page(
-    templates: Any, request: Request, name: str, context: dict[str, Any], status_code: int = 200
+    templates: Jinja2Templates,
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    status_code: int = 200,
 ) -> HTMLResponse:
     kb: KnowledgeBase = request.app.state.kb
     context = {**base_context(kb), **context}
@@ -32,7 +38,7 @@ def base_context(kb: KnowledgeBase) -> dict[str, Any]:
     return {"catalogue": kb.catalogue, "edit_url": kb.settings.edit_url, "q": ""}
 
 
-def not_found(request: Request, templates: Any, what: str) -> HTMLResponse:
+def not_found(request: Request, templates: Jinja2Templates, what: str) -> HTMLResponse:
     return page(templates, request, "not_found.html", {"what": what}, status_code=404)
 
 
@@ -43,7 +49,7 @@ def not_found_page(scope: Scope) -> Response:
 
 
 def cached_page(
-    request: Request, templates: Any, name: str, context: Callable[[], dict[str, Any]]
+    request: Request, templates: Jinja2Templates, name: str, context: Callable[[], dict[str, Any]]
 ) -> Response:
     """A page that depends on the catalogue alone: rendered once, then served from memory."""
     kb: KnowledgeBase = request.app.state.kb
@@ -76,7 +82,7 @@ async def entry(slug: str, request: Request, kb: KB, templates: Templates) -> Re
     return cached_page(request, templates, "entry.html", lambda: entry_context(kb, found))
 
 
-def entry_context(kb: KnowledgeBase, entry: Any, **extra: Any) -> dict[str, Any]:
+def entry_context(kb: KnowledgeBase, entry: Entry, **extra: Any) -> dict[str, Any]:
     before, after = kb.catalogue.neighbours(entry)
     source = sources.find(kb.settings.examples_dir, entry.meta.example or "")
     return {
