@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format check index bench clean
+.PHONY: install run test lint typecheck format check index bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -18,12 +18,15 @@ install: $(STAMP)  ## create .venv with the KB and its development tools
 run: install  ## serve the knowledge base on http://127.0.0.1:8000
 	KB_CACHE_DIR=$${KB_CACHE_DIR:-.cache} $(BIN)/kb serve
 
-test: install lint  ## lint, then run the whole test suite
+test: install lint typecheck  ## lint, type-check, then run the whole test suite
 	$(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: install  ## mypy --strict over kb/ (configured in pyproject.toml)
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .
@@ -36,4 +39,4 @@ index: install
 	$(BIN)/kb index
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-output
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-output
