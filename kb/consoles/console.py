@@ -7,6 +7,7 @@ so a console cannot be used to reach any other host.
 from __future__ import annotations
 
 import json
+import logging
 import shlex
 import time
 from collections.abc import Sequence
@@ -19,6 +20,8 @@ from starlette.types import ASGIApp
 from kb.consoles import inprocess
 from kb.content import tryblocks
 from kb.content.highlight import highlight
+
+log = logging.getLogger("kb")
 
 _HOP_BY_HOP = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 
@@ -77,6 +80,18 @@ class ConsoleResult:
     body: bytes = b""
     truncated: bool = False
     error: str = ""  # set when the KB, not the example, stopped the request
+    failure: inprocess.Failure | None = None  # an exception raised inside the example
+    first_byte_ms: float = 0.0
+    # Work after the response (background tasks): ms it took, "running", or None.
+    after_response: float | str | None = None
+
+    @property
+    def after_response_text(self) -> str:
+        if self.after_response is None:
+            return ""
+        if self.after_response == "running":
+            return "Work after the response (background tasks) is still running."
+        return f"Work after the response (background tasks) finished after {self.after_response:.0f} ms."
 
     @property
     def reason(self) -> str:
@@ -165,13 +180,21 @@ async def send(
             (time.perf_counter() - started) * 1000,
             error=f"The example did not answer within {timeout:g} s, so the request was stopped.",
         )
+    if reply.failure is not None:
+        # With the request id of the console's request (the log's formatter adds it).
+        log.error(
+            "example at %s raised %s\n%s", mount, reply.failure.short, reply.failure.traceback
+        )
     return ConsoleResult(
         request=request,
         status=reply.status,
-        elapsed_ms=(time.perf_counter() - started) * 1000,
+        elapsed_ms=reply.response_ms,
         headers=reply.headers,
         body=reply.body,
         truncated=reply.truncated,
+        failure=reply.failure,
+        first_byte_ms=reply.first_byte_ms,
+        after_response=reply.after_response,
     )
 
 
@@ -190,6 +213,9 @@ def check(block: tryblocks.TryBlock, result: ConsoleResult) -> tuple[list[str], 
     failures = []
     if result.error:
         failures.append(result.error)
+    if result.failure is not None:
+        when = "after its response" if result.failure.after_response else "while answering"
+        failures.append(f"the example raised {result.failure.short} {when}")
     if block.status is not None and result.status != block.status:
         snippet = result.body[:300].decode("utf-8", errors="replace").replace("\n", " ")
         failures.append(f"expected HTTP {block.status}, got {result.status}: {snippet}")

@@ -9,13 +9,20 @@ on the console's path those cost more than the example app itself.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+import traceback
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from types import TracebackType
 from urllib.parse import quote, unquote, urlsplit
 
 from starlette.types import ASGIApp, Message, Scope
+
+from kb.content.sources import PACKAGE
 
 # Characters left as they are in a path and a query string: what browsers and httpx
 # leave alone, "%" included so that an escape the reader typed is not escaped twice.
@@ -25,12 +32,52 @@ _SAFE = re.compile(r"[A-Za-z0-9/!$&'()*+,;=:@~._-]*")  # needs no quoting in eit
 CLIENT = ("127.0.0.1", 123)
 
 
+@dataclass(frozen=True)
+class Failure:
+    """An exception raised inside an example, told the way a developer reads one."""
+
+    type: str
+    message: str
+    where: str  # "examples/shop/app.py:42": the example's own last frame, if any
+    traceback: str  # the whole traceback, for development mode
+    after_response: bool  # raised by work that ran after the response was sent
+
+    @property
+    def short(self) -> str:
+        text = f"{self.type}: {self.message}" if self.message else self.type
+        return f"{text} ({self.where})" if self.where else text
+
+    @classmethod
+    def of(cls, exc: BaseException, after_response: bool) -> Failure:
+        return cls(
+            type(exc).__name__,
+            str(exc),
+            _where(exc),
+            "".join(traceback.format_exception(exc)),
+            after_response,
+        )
+
+
 @dataclass
 class Reply:
     status: int
     headers: list[tuple[str, str]]  # names lower-cased, as ASGI sends them
     body: bytes
     truncated: bool = False
+    first_byte_ms: float = 0.0  # until the response started
+    response_ms: float = 0.0  # until its last byte: what a client waits for
+    failure: Failure | None = None
+    # Work the app did after its response (background tasks): None when there was none
+    # worth telling (under a millisecond), the time it took, or "running" when it had not
+    # finished by the time the console stopped waiting for it.
+    after_response: float | str | None = None
+
+
+# Work after a response shorter than this is the app returning, not a background task.
+AFTER_RESPONSE_MIN_MS = 1.0
+# Background tasks still running when a console stops waiting go on; they are kept here
+# so that the event loop does not lose them half-way.
+_LEFT_RUNNING: set[asyncio.Task[None]] = set()
 
 
 def _header(value: str) -> bytes:
@@ -89,23 +136,35 @@ def _origin(origin: str) -> tuple[str, bytes, tuple[str, int]]:
 
 
 async def call(
-    app: ASGIApp, scope: Scope, body: bytes, *, max_body: int = 0, timeout: float = 0.0
+    app: ASGIApp,
+    scope: Scope,
+    body: bytes,
+    *,
+    max_body: int = 0,
+    timeout: float = 0.0,
+    background_wait: float = 1.0,
 ) -> Reply:
     """Run ``app`` for one request and collect its response.
 
-    An exception the app raises becomes the 500 it sent (Starlette sends one before
-    re-raising) or a bare 500: the console shows what a client would have seen.
-    ``max_body`` (0: no limit) keeps at most that many bytes of the body; past ``timeout``
-    seconds (0: none) the app is cancelled and :class:`TimeoutError` raised.
+    The response ends when its last byte is sent: work the app goes on with (background
+    tasks) is timed apart, waited for at most ``background_wait`` seconds, and never
+    turns a sent response into an error. An exception the app raises is kept as a
+    :class:`Failure`; the status is the 500 the app sent (Starlette sends one before
+    re-raising), or a bare 500. ``max_body`` (0: no limit) keeps at most that many bytes
+    of the body; if no response has ended after ``timeout`` seconds (0: none) the app is
+    cancelled and :class:`TimeoutError` raised.
     """
+    loop = asyncio.get_running_loop()
+    started = loop.time()
     request_sent = False
-    complete = False
-    finished: asyncio.Event | None = None  # made only for an app that listens on
+    responded = asyncio.Event()  # the last byte was sent, or the app ended without it
+    first_byte = response_end = 0.0
     status = 0
     headers: list[tuple[str, str]] = []
     chunks: list[bytes] = []
     size = 0
     truncated = False
+    failure: Failure | None = None
 
     async def receive() -> Message:
         nonlocal request_sent
@@ -114,27 +173,19 @@ async def call(
             return {"type": "http.request", "body": body, "more_body": False}
         # Until the response is complete the client is still there: streaming responses
         # listen for a disconnect while they send.
-        nonlocal finished
-        if not complete:
-            finished = finished or asyncio.Event()
-            await finished.wait()
+        await responded.wait()
         return {"type": "http.disconnect"}
 
-    def _finish() -> None:
-        nonlocal complete
-        complete = True
-        if finished is not None:
-            finished.set()
-
     async def send(message: Message) -> None:
-        nonlocal status, headers, size, truncated
+        nonlocal status, headers, size, truncated, first_byte, response_end
         if message["type"] == "http.response.start":
+            first_byte = loop.time()
             status = message["status"]
             headers = [
                 (name.decode("latin-1").lower(), value.decode("latin-1"))
                 for name, value in message.get("headers", [])
             ]
-        elif message["type"] == "http.response.body":
+        elif message["type"] == "http.response.body" and not responded.is_set():
             chunk = message.get("body", b"")
             if chunk and scope["method"] != "HEAD" and not truncated:
                 if max_body and size + len(chunk) > max_body:
@@ -143,21 +194,87 @@ async def call(
                 chunks.append(chunk)
                 size += len(chunk)
             if not message.get("more_body", False):
-                _finish()
+                response_end = loop.time()
+                responded.set()
 
+    async def run() -> None:
+        nonlocal failure
+        try:
+            await app(scope, receive, send)
+        except Exception as exc:
+            # Starlette's error middleware sends its 500 before re-raising, so a response
+            # that ended is not proof the exception came after it: background tasks are.
+            after = responded.is_set() and (status < 500 or _ran_in_background(exc))
+            failure = Failure.of(exc, after_response=after)
+        finally:
+            responded.set()
+
+    task = loop.create_task(run())
     try:
         async with asyncio.timeout(timeout or None):
-            await app(scope, receive, send)
+            await responded.wait()
     except TimeoutError:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        if not response_end:  # an app that caught the cancellation may still have answered
+            raise
+    except asyncio.CancelledError:  # the console's own request was cancelled
+        task.cancel()
         raise
-    except Exception:
+    response_end = response_end or loop.time()
+    after: float | str | None = None
+    if not task.done():
+        await asyncio.wait({task}, timeout=background_wait)
+    if task.done():
+        after_ms = (loop.time() - response_end) * 1000
+        after = after_ms if after_ms >= AFTER_RESPONSE_MIN_MS else None
+    else:
+        after = "running"
+        _LEFT_RUNNING.add(task)
+        task.add_done_callback(_LEFT_RUNNING.discard)
+    if failure is not None and not failure.after_response:
         status = status or 500
-    finally:
-        _finish()
     data = b"".join(chunks)
     if not truncated:
         data = _decoded(data, headers)
-    return Reply(status, headers, data, truncated)
+    return Reply(
+        status,
+        headers,
+        data,
+        truncated,
+        first_byte_ms=((first_byte or response_end) - started) * 1000,
+        response_ms=(response_end - started) * 1000,
+        failure=failure,
+        after_response=after,
+    )
+
+
+def _frames(exc: BaseException) -> Iterator[TracebackType]:
+    tb = exc.__traceback__
+    while tb is not None:
+        yield tb
+        tb = tb.tb_next
+
+
+def _ran_in_background(exc: BaseException) -> bool:
+    return any(
+        tb.tb_frame.f_globals.get("__name__") == "starlette.background" for tb in _frames(exc)
+    )
+
+
+def _where(exc: BaseException) -> str:
+    """``examples/<path>.py:<line>`` of the last frame that runs an example's own code."""
+    last = None
+    for tb in _frames(exc):
+        if str(tb.tb_frame.f_globals.get("__name__", "")).startswith(PACKAGE):
+            last = tb
+    if last is None:
+        return ""
+    module = str(last.tb_frame.f_globals["__name__"]).split(".")[1:]  # below the namespace
+    path = Path(last.tb_frame.f_code.co_filename)
+    tail = path.parts[-(len(module) + (path.name == "__init__.py")) :]
+    return f"examples/{'/'.join(tail)}:{last.tb_lineno}"
 
 
 def _decoded(body: bytes, headers: list[tuple[str, str]]) -> bytes:

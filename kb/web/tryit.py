@@ -127,7 +127,13 @@ async def _run(
     fragment by; or, when this very result was rendered before, the fragment."""
     blocks = entry.rendered.try_blocks
     index = 0
-    context: dict[str, Any] = {"entry": entry, "result": None, "captured": {}, "failures": []}
+    context: dict[str, Any] = {
+        "entry": entry,
+        "result": None,
+        "captured": {},
+        "failures": [],
+        "dev": kb.settings.dev,
+    }
     status_code = 200
     variables: dict[str, str] = {}
     remember: tuple[Any, ...] | None = None
@@ -152,7 +158,8 @@ async def _run(
                 max_response=kb.settings.try_max_response,
             )
             cookie = _reader_cookie(scope)
-            if htmx and not result.error and len(result.body) <= console.MAX_REMEMBERED:
+            plain = not result.error and result.failure is None and result.after_response is None
+            if htmx and plain and len(result.body) <= console.MAX_REMEMBERED:
                 # Everything the fragment shows but the time taken: the same response to
                 # the same request renders the same, so it is rendered once.
                 remember = (entry.slug, index, sent, tuple(variables.items()), base_url, cookie)

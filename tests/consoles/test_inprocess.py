@@ -2,12 +2,14 @@ import asyncio
 import gzip
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
-from fastapi import FastAPI, Request, Response
+from fastapi import BackgroundTasks, FastAPI, Request, Response
 from fastapi.responses import StreamingResponse
 
 from kb.consoles import inprocess
+from kb.sandbox import examples
 
 
 def echo_app() -> FastAPI:
@@ -145,3 +147,95 @@ async def test_someone_elses_cancellation_goes_on() -> None:
     inner.cancel()
     with pytest.raises(asyncio.CancelledError):
         await inner
+
+
+RAISER = """from fastapi import FastAPI
+
+
+def create_app() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/divide")
+    async def divide() -> float:
+        return 1 / 0
+
+    return app
+"""
+
+
+def background_app(seconds: float, fail: bool = False) -> FastAPI:
+    app = FastAPI()
+
+    async def work() -> None:
+        await asyncio.sleep(seconds)
+        if fail:
+            raise ValueError("the background task failed")
+
+    @app.post("/jobs", status_code=202)
+    async def start(tasks: BackgroundTasks) -> dict[str, str]:
+        tasks.add_task(work)
+        return {"status": "accepted"}
+
+    return app
+
+
+@pytest.mark.anyio
+async def test_background_work_is_timed_apart_from_the_response() -> None:
+    reply = await inprocess.call(background_app(0.2), scope("/jobs", b"{}"), b"{}", timeout=5)
+    assert reply.status == 202 and reply.failure is None
+    assert reply.response_ms < 150
+    assert isinstance(reply.after_response, float) and reply.after_response >= 150
+
+
+@pytest.mark.anyio
+async def test_background_work_past_the_timeout_never_turns_a_response_into_an_error() -> None:
+    reply = await inprocess.call(
+        background_app(2.0), scope("/jobs", b"{}"), b"{}", timeout=0.2, background_wait=0.05
+    )
+    assert reply.status == 202 and json.loads(reply.body) == {"status": "accepted"}
+    assert reply.after_response == "running"
+
+
+@pytest.mark.anyio
+async def test_a_failing_background_task_is_reported_after_a_sent_response() -> None:
+    reply = await inprocess.call(
+        background_app(0.0, fail=True), scope("/jobs", b"{}"), b"{}", timeout=5
+    )
+    assert reply.status == 202
+    assert reply.failure is not None and reply.failure.after_response
+    assert reply.failure.short.startswith("ValueError: the background task failed")
+
+
+@pytest.mark.anyio
+async def test_an_exception_is_kept_with_its_type_message_and_traceback() -> None:
+    reply = await inprocess.call(echo_app(), scope("/boom"), b"")
+    assert reply.status == 500
+    assert reply.failure is not None and not reply.failure.after_response
+    assert (reply.failure.type, reply.failure.message) == ("RuntimeError", "the example failed")
+    assert "raise RuntimeError" in reply.failure.traceback
+    assert reply.failure.where == ""  # not an example's own code
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("files", "name", "where"),
+    [
+        ({"raiser.py": RAISER}, "raiser", "examples/raiser.py:9"),
+        (
+            {"pkg/__init__.py": "from .app import create_app\n", "pkg/app.py": RAISER},
+            "pkg",
+            "examples/pkg/app.py:9",
+        ),
+    ],
+)
+async def test_the_failure_names_the_examples_own_line(
+    tmp_path: Path, files: dict[str, str], name: str, where: str
+) -> None:
+    for relative, text in files.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    app = examples.build(tmp_path, name)
+    reply = await inprocess.call(app, scope("/divide"), b"")
+    assert reply.status == 500 and reply.failure is not None
+    assert reply.failure.where == where
+    assert reply.failure.short == f"ZeroDivisionError: division by zero ({where})"
