@@ -7,18 +7,25 @@ uses. ``/docs`` of every example is the KB's own Swagger UI page, with local ass
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable
 
 from starlette._utils import get_route_path
 from starlette.datastructures import MutableHeaders
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kb.sandbox.readers import reader_of
 
+log = logging.getLogger("kb")
+
 _PATH_ATTRIBUTE = re.compile(r";\s*path=[^;]*", re.IGNORECASE)
-_KB_ROUTING_KEYS = frozenset({"router", "route", "endpoint", "path_params", "app_root_path"})
+# The KB's own request state (the reader, their cookie) stays the KB's: an example gets
+# its own, from its lifespan.
+_KB_ROUTING_KEYS = frozenset(
+    {"router", "route", "endpoint", "path_params", "app_root_path", "state"}
+)
 
 
 def scope_cookie(header: str, mount: str) -> str:
@@ -65,8 +72,12 @@ class ExamplesMount:
                 await page(scope, receive, send)
                 return
 
+        started = False
+
         async def send_scoped(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 cookies = headers.getlist("set-cookie")
                 if cookies:
@@ -78,4 +89,12 @@ class ExamplesMount:
         # The example is an app of its own: it must not see the KB's router, route or
         # path parameters (its url_for() would look its route names up in the KB).
         child = {key: value for key, value in scope.items() if key not in _KB_ROUTING_KEYS}
-        await app({**child, "root_path": root_path}, receive, send_scoped)
+        try:
+            await app({**child, "root_path": root_path}, receive, send_scoped)
+        except Exception:
+            # Logged here, with the request id, as the example's own error: the KB's
+            # error handling has nothing to add, and the 500 has been sent (Starlette's
+            # error middleware sends it before re-raising) unless nothing was.
+            log.exception("example %s raised while answering %s", slug, route_path)
+            if not started:
+                await PlainTextResponse("Internal Server Error", 500)(scope, receive, send)
