@@ -7,10 +7,15 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
+from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger(__name__)
@@ -18,6 +23,8 @@ logger = logging.getLogger(__name__)
 REQUEST_ID_HEADER = "X-Request-ID"
 VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 SAFE_MESSAGE = "Something went wrong on our side. Quote the request id if you report it."
+PROBLEM_JSON = "application/problem+json"
+ALLOWED_ORIGINS = ["https://app.example.com"]  # the browser app that calls this API
 
 ORDERS = {1: {"id": 1, "item": "Keyboard", "quantity": 1}}
 
@@ -32,6 +39,36 @@ class Incident:
     error: str
 
 
+def problem_response(
+    scope: Scope,
+    status: int,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    """An RFC 9457 problem that carries the request id, to match a report with the logs."""
+    body = {
+        "type": "about:blank",  # nothing more to say than the status code does
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": scope["path"],
+        "request_id": scope["state"]["request_id"],
+        **extensions,
+    }
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+async def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    return problem_response(request.scope, exc.status_code, str(exc.detail), exc.headers)
+
+
+async def validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [{"loc": list(e["loc"]), "message": e["msg"], "type": e["type"]} for e in exc.errors()]
+    detail = f"{len(errors)} field(s) failed validation."
+    return problem_response(request.scope, 422, detail, errors=errors)
+
+
 def request_id_for(scope: Scope) -> str:
     """Reuse the caller's id when it is safe to log, else make a new one."""
     incoming = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
@@ -39,7 +76,7 @@ def request_id_for(scope: Scope) -> str:
 
 
 class CatchAllMiddleware:
-    """Pure ASGI middleware: tags every response with a request id, turns crashes into JSON."""
+    """Pure ASGI middleware: tags every response with a request id, turns crashes into a 500."""
 
     def __init__(self, app: ASGIApp, on_error: Callable[[Incident], None] | None = None) -> None:
         self.app = app
@@ -69,11 +106,7 @@ class CatchAllMiddleware:
                 self.on_error(incident)
             if response_started:
                 raise  # the status line is already sent: nothing safe is left to do here
-            response = JSONResponse(
-                {"error": "internal_error", "message": SAFE_MESSAGE, "request_id": request_id},
-                status_code=500,
-                headers={REQUEST_ID_HEADER: request_id},
-            )
+            response = problem_response(scope, 500, SAFE_MESSAGE, {REQUEST_ID_HEADER: request_id})
             await response(scope, receive, send)
 
 
@@ -84,8 +117,23 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="Error middleware", lifespan=lifespan)
+    app = FastAPI(
+        title="Error middleware",
+        lifespan=lifespan,
+        # Expected errors, handled inside the middleware, in the same problem shape.
+        exception_handlers={
+            StarletteHTTPException: http_problem,
+            RequestValidationError: validation_problem,
+        },
+    )
     app.add_middleware(CatchAllMiddleware, on_error=lambda i: app.state.incidents.append(i))
+    # Added last, so outermost: it wraps the catch-all, and the 500 gets CORS headers too.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=ALLOWED_ORIGINS,
+        allow_headers=[REQUEST_ID_HEADER],
+        expose_headers=[REQUEST_ID_HEADER],  # so the page's scripts can read and report it
+    )
 
     @app.get("/orders/{order_id}")
     def get_order(order_id: int) -> dict[str, int | str]:

@@ -17,15 +17,18 @@ from starlette.datastructures import State
 
 ALGORITHM = "HS256"
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=15)
-ISSUER = "https://auth.fastapi-patterns.example"
-AUDIENCE = "fastapi-patterns-api"
+# Names of this issuer and of the one API its tokens are for; no other example uses them.
+ISSUER = "https://auth.fastapi-patterns.example/jwt-token-generation"
+AUDIENCE = "https://api.fastapi-patterns.example/jwt-token-generation"
+ACCESS_TOKEN_TYPE = "at+jwt"  # the header's typ for JWT access tokens (RFC 9068 §2.1)
 SECRET_ENV = "JWT_SECRET"
 MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key is at least as long as the hash
 
-# (username, password, full name, scopes the user may be granted): demo data only.
+# (id, username, password, full name, scopes the user may be granted): demo data only.
+# The id never changes; a username or an email may, so tokens name the id.
 DEMO_USERS = (
-    ("alice", "wonderland", "Alice Liddell", ("profile", "orders:read")),
-    ("bob", "builder", "Bob Builder", ("profile",)),
+    ("usr_5f0c7e2a", "alice", "wonderland", "Alice Liddell", ("profile", "orders:read")),
+    ("usr_a81b9c3d", "bob", "builder", "Bob Builder", ("profile",)),
 )
 
 oauth2_scheme = OAuth2PasswordBearer(
@@ -35,6 +38,7 @@ oauth2_scheme = OAuth2PasswordBearer(
 
 
 class User(BaseModel):
+    id: str
     username: str
     full_name: str
     scopes: list[str]
@@ -62,20 +66,21 @@ def signing_key() -> str:
 
 
 def create_access_token(
-    subject: str, scopes: list[str], key: str, now: datetime | None = None
+    user_id: str, scopes: list[str], key: str, now: datetime | None = None
 ) -> str:
-    """Sign a short-lived access token for ``subject`` carrying the granted scopes."""
+    """Sign a short-lived access token for ``user_id`` carrying the granted scopes."""
     issued_at = now or datetime.now(UTC)
     claims: dict[str, Any] = {
         "iss": ISSUER,  # who issued it
         "aud": AUDIENCE,  # which API it is for
-        "sub": subject,  # whom it is about: a stable id, never a secret
+        "sub": user_id,  # whom it is about: an id that never changes, never a secret
         "iat": issued_at,  # PyJWT turns datetimes into NumericDate seconds
         "exp": issued_at + ACCESS_TOKEN_LIFETIME,
         "jti": uuid.uuid4().hex,  # unique id, for logs and revocation
         "scope": " ".join(scopes),  # OAuth2 scopes: one space-separated string
     }
-    return jwt.encode(claims, key, algorithm=ALGORITHM)
+    # typ says what kind of token this is, so it cannot pass for another kind (RFC 8725 §3.11).
+    return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"typ": ACCESS_TOKEN_TYPE})
 
 
 def authenticate(state: State, username: str, password: str) -> StoredUser | None:
@@ -98,22 +103,27 @@ def unauthorized(detail: str) -> HTTPException:
 def read_claims(request: Request, token: Annotated[str, Depends(oauth2_scheme)]) -> dict[str, Any]:
     """Verify the bearer token; the Token Validation entry covers this step in depth."""
     try:
-        return jwt.decode(
+        claims = jwt.decode(
             token,
             request.app.state.jwt_key,
             algorithms=[ALGORITHM],
             audience=AUDIENCE,
             issuer=ISSUER,
-            options={"require": ["exp", "iat", "sub"]},
+            options={"require": ["exp", "iat", "sub", "iss", "aud"]},
         )
+        # The header is signed too: after decode() it is as trustworthy as the claims.
+        typ = jwt.get_unverified_header(token).get("typ", "")
     except jwt.InvalidTokenError:
         raise unauthorized("Could not validate credentials") from None
+    if str(typ).lower().removeprefix("application/") != ACCESS_TOKEN_TYPE:
+        raise unauthorized("Could not validate credentials")
+    return claims
 
 
 def get_current_user(
     request: Request, claims: Annotated[dict[str, Any], Depends(read_claims)]
 ) -> User:
-    user = request.app.state.users.get(claims["sub"])
+    user = request.app.state.users_by_id.get(claims["sub"])
     if user is None:
         raise unauthorized("Could not validate credentials")
     return User.model_validate(user, from_attributes=True)
@@ -126,13 +136,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.dummy_hash = hasher.hash("a password nobody has")
     app.state.users = {
         name: StoredUser(
+            id=user_id,
             username=name,
             full_name=full_name,
             scopes=list(scopes),
             password_hash=hasher.hash(password),
         )
-        for name, password, full_name, scopes in DEMO_USERS
+        for user_id, name, password, full_name, scopes in DEMO_USERS
     }
+    # Login looks users up by name, tokens by id.
+    app.state.users_by_id = {user.id: user for user in app.state.users.values()}
     app.state.jwt_key = signing_key()
     yield
 
@@ -151,7 +164,7 @@ def create_app() -> FastAPI:
             raise unauthorized("Incorrect username or password")
         # Grant what was asked for and allowed; nothing asked for means everything allowed.
         granted = [s for s in form.scopes if s in user.scopes] if form.scopes else user.scopes
-        token = create_access_token(user.username, granted, request.app.state.jwt_key)
+        token = create_access_token(user.id, granted, request.app.state.jwt_key)
         response.headers["Cache-Control"] = "no-store"  # RFC 6749 §5.1: never cache tokens
         return Token(
             access_token=token,

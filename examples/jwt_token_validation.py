@@ -16,23 +16,25 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import State
 
 ALGORITHM = "HS256"
-ISSUER = "https://auth.fastapi-patterns.example"
-AUDIENCE = "orders-api"
+# This API accepts tokens from this issuer, made out to this audience, and no others.
+ISSUER = "https://auth.fastapi-patterns.example/jwt-token-validation"
+AUDIENCE = "https://api.fastapi-patterns.example/jwt-token-validation"
+ACCESS_TOKEN_TYPE = "at+jwt"  # RFC 9068 §2.1
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=15)
 LEEWAY = timedelta(seconds=30)  # tolerated clock skew between issuer and API
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "iss", "aud", "jti"]
 SECRET_ENV = "JWT_SECRET"
 MIN_SECRET_BYTES = 32
 
-# (username, password, full name, scopes): demo data only.
+# (id, username, password, full name, scopes): demo data only.
 DEMO_USERS = (
-    ("alice", "wonderland", "Alice Liddell", ("orders:read",)),
-    ("bob", "builder", "Bob Builder", ("orders:read", "orders:write")),
+    ("usr_3c9e1f70", "alice", "wonderland", "Alice Liddell", ("orders:read",)),
+    ("usr_b24d8a16", "bob", "builder", "Bob Builder", ("orders:read", "orders:write")),
 )
-DEMO_ORDERS = (
-    {"id": 1, "owner": "alice", "item": "Pocket watch", "quantity": 1},
-    {"id": 2, "owner": "alice", "item": "Jam tarts", "quantity": 12},
-    {"id": 3, "owner": "bob", "item": "Spirit level", "quantity": 2},
+DEMO_ORDERS = (  # owned by user id: a renamed user keeps their orders
+    {"id": 1, "owner_id": "usr_3c9e1f70", "item": "Pocket watch", "quantity": 1},
+    {"id": 2, "owner_id": "usr_3c9e1f70", "item": "Jam tarts", "quantity": 12},
+    {"id": 3, "owner_id": "usr_b24d8a16", "item": "Spirit level", "quantity": 2},
 )
 
 oauth2_scheme = OAuth2PasswordBearer(
@@ -42,6 +44,7 @@ oauth2_scheme = OAuth2PasswordBearer(
 
 
 class User(BaseModel):
+    id: str
     username: str
     full_name: str
     scopes: list[str]
@@ -72,7 +75,7 @@ class Token(BaseModel):
 
 class Order(BaseModel):
     id: int
-    owner: str
+    owner_id: str
     item: str
     quantity: int
 
@@ -89,18 +92,18 @@ def signing_key() -> str:
     return key
 
 
-def create_access_token(subject: str, scopes: list[str], key: str) -> str:
+def create_access_token(user_id: str, scopes: list[str], key: str) -> str:
     now = datetime.now(UTC)
     claims = {
         "iss": ISSUER,
         "aud": AUDIENCE,
-        "sub": subject,
+        "sub": user_id,
         "iat": now,
         "exp": now + ACCESS_TOKEN_LIFETIME,
         "jti": uuid.uuid4().hex,
         "scope": " ".join(scopes),
     }
-    return jwt.encode(claims, key, algorithm=ALGORITHM)
+    return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"typ": ACCESS_TOKEN_TYPE})
 
 
 def authenticate(state: State, username: str, password: str) -> StoredUser | None:
@@ -120,6 +123,11 @@ def invalid_token(description: str) -> HTTPException:
     )
 
 
+def token_type(token: str) -> str:
+    """The header's ``typ``, compared as RFC 7515 §4.1.9 says: any case, "application/" optional."""
+    return str(jwt.get_unverified_header(token).get("typ", "")).lower().removeprefix("application/")
+
+
 def decode_access_token(token: str, key: str) -> AccessClaims:
     """Verify everything about the token, or raise a 401; never a 500."""
     try:
@@ -132,12 +140,16 @@ def decode_access_token(token: str, key: str) -> AccessClaims:
             leeway=LEEWAY,
             options={"require": REQUIRED_CLAIMS},
         )
+        # The header is covered by the signature just verified, so its typ can be trusted.
+        typ = token_type(token)
     except jwt.ExpiredSignatureError:
         raise invalid_token("token expired") from None
     except jwt.MissingRequiredClaimError as exc:
         raise invalid_token(f"token lacks the {exc.claim!r} claim") from None
     except jwt.InvalidTokenError:  # bad signature, algorithm, audience, issuer, format...
         raise invalid_token("invalid token") from None
+    if typ != ACCESS_TOKEN_TYPE:  # a validly signed token of another kind (ID, refresh...)
+        raise invalid_token("not an access token")
     try:
         return AccessClaims.model_validate(payload)
     except ValidationError:
@@ -150,7 +162,7 @@ async def get_current_user(
     request: Request,
 ) -> User:
     claims = decode_access_token(token, request.app.state.jwt_key)
-    user = request.app.state.users.get(claims.sub)
+    user = request.app.state.users_by_id.get(claims.sub)
     if user is None:  # deleted since the token was issued
         raise invalid_token("unknown user")
     missing = [scope for scope in security_scopes.scopes if scope not in claims.scopes]
@@ -164,7 +176,9 @@ async def get_current_user(
                 )
             },
         )
-    return User(username=user.username, full_name=user.full_name, scopes=sorted(claims.scopes))
+    return User(
+        id=user.id, username=user.username, full_name=user.full_name, scopes=sorted(claims.scopes)
+    )
 
 
 @asynccontextmanager
@@ -174,13 +188,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.dummy_hash = hasher.hash("a password nobody has")
     app.state.users = {
         name: StoredUser(
+            id=user_id,
             username=name,
             full_name=full_name,
             scopes=list(scopes),
             password_hash=hasher.hash(password),
         )
-        for name, password, full_name, scopes in DEMO_USERS
+        for user_id, name, password, full_name, scopes in DEMO_USERS
     }
+    app.state.users_by_id = {user.id: user for user in app.state.users.values()}
     app.state.orders = [Order(**order) for order in DEMO_ORDERS]
     app.state.jwt_key = signing_key()
     yield
@@ -200,7 +216,7 @@ def create_app() -> FastAPI:
             )
         granted = [s for s in form.scopes if s in user.scopes] if form.scopes else user.scopes
         return Token(
-            access_token=create_access_token(user.username, granted, request.app.state.jwt_key),
+            access_token=create_access_token(user.id, granted, request.app.state.jwt_key),
             expires_in=int(ACCESS_TOKEN_LIFETIME.total_seconds()),
             scope=" ".join(granted),
         )
@@ -214,7 +230,7 @@ def create_app() -> FastAPI:
         user: Annotated[User, Security(get_current_user, scopes=["orders:read"])],
         request: Request,
     ) -> list[Order]:
-        return [o for o in request.app.state.orders if o.owner == user.username]
+        return [o for o in request.app.state.orders if o.owner_id == user.id]
 
     @app.post("/orders", status_code=status.HTTP_201_CREATED)
     async def place_order(
@@ -223,7 +239,7 @@ def create_app() -> FastAPI:
         request: Request,
     ) -> Order:
         orders = request.app.state.orders
-        created = Order(id=len(orders) + 1, owner=user.username, **order.model_dump())
+        created = Order(id=len(orders) + 1, owner_id=user.id, **order.model_dump())
         orders.append(created)
         return created
 

@@ -20,14 +20,22 @@ from starlette.datastructures import State
 ALGORITHM = "HS256"
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=5)
 REFRESH_TOKEN_LIFETIME = timedelta(days=14)
-REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti", "type"]
+REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti", "iss", "aud"]
+ISSUER = "https://auth.fastapi-patterns.example/refresh-tokens"
+# Each kind of token has its own audience and its own typ header: access tokens are for the
+# API, refresh tokens for the issuer's own refresh endpoint, and neither passes for the other.
+AUDIENCES = {
+    "access": "https://api.fastapi-patterns.example/refresh-tokens",
+    "refresh": f"{ISSUER}/token/refresh",
+}
+TYPES = {"access": "at+jwt", "refresh": "refresh+jwt"}  # at+jwt: RFC 9068 §2.1
 SECRET_ENV = "JWT_SECRET"
 MIN_SECRET_BYTES = 32
 
-# (username, password, full name): demo data only.
+# (id, username, password, full name): demo data only.
 DEMO_USERS = (
-    ("alice", "wonderland", "Alice Liddell"),
-    ("bob", "builder", "Bob Builder"),
+    ("usr_9d4a2b61", "alice", "wonderland", "Alice Liddell"),
+    ("usr_e07c5f38", "bob", "builder", "Bob Builder"),
 )
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", refreshUrl="token/refresh")
@@ -36,6 +44,7 @@ TokenType = Literal["access", "refresh"]
 
 
 class User(BaseModel):
+    id: str
     username: str
     full_name: str
 
@@ -56,7 +65,7 @@ class RefreshRequest(BaseModel):
 
 
 class WrongTokenType(jwt.InvalidTokenError):
-    """A valid token of the other type: a refresh token sent as an access token, or vice versa."""
+    """A token of the other kind: a refresh token sent as an access token, or vice versa."""
 
 
 class RefreshError(Exception):
@@ -65,7 +74,7 @@ class RefreshError(Exception):
 
 @dataclass
 class RefreshRecord:
-    username: str
+    user_id: str
     family: str  # every token descended from one login shares it
     expires_at: datetime
     used: bool = False
@@ -83,12 +92,12 @@ class RefreshStore:
         self._revoked_families: set[str] = set()
         self._lock = threading.Lock()  # login runs in the threadpool
 
-    def add(self, jti: str, username: str, family: str, expires_at: datetime) -> None:
+    def add(self, jti: str, user_id: str, family: str, expires_at: datetime) -> None:
         now = datetime.now(UTC)
         with self._lock:
             for expired in [k for k, r in self._tokens.items() if r.expires_at <= now]:
                 del self._tokens[expired]
-            self._tokens[jti] = RefreshRecord(username, family, expires_at)
+            self._tokens[jti] = RefreshRecord(user_id, family, expires_at)
 
     def rotate(self, jti: str) -> RefreshRecord:
         """Spend a refresh token once; a second use revokes its whole family."""
@@ -116,43 +125,53 @@ def signing_key() -> str:
     return key
 
 
-def encode(claims: dict[str, Any], key: str) -> str:
-    return jwt.encode(claims, key, algorithm=ALGORITHM)
+def encode(claims: dict[str, Any], key: str, kind: TokenType) -> str:
+    claims = {"iss": ISSUER, "aud": AUDIENCES[kind], **claims}
+    return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"typ": TYPES[kind]})
 
 
 def decode(token: str, key: str, expected: TokenType) -> dict[str, Any]:
-    """Verify a token and that it is of the expected type, or raise ``InvalidTokenError``."""
-    claims = jwt.decode(token, key, algorithms=[ALGORITHM], options={"require": REQUIRED_CLAIMS})
-    if claims["type"] != expected:
-        raise WrongTokenType(f"not an {expected} token")
-    return claims
+    """Verify a token and that it is of the expected kind, or raise ``InvalidTokenError``."""
+    # typ is read before the signature is checked: it can make us refuse a token, never
+    # accept one. The audience check refuses the other kind too, even under a forged typ.
+    typ = str(jwt.get_unverified_header(token).get("typ", "")).lower()
+    if typ.removeprefix("application/") != TYPES[expected]:
+        raise WrongTokenType(
+            "not an access token" if expected == "access" else "not a refresh token"
+        )
+    return jwt.decode(
+        token,
+        key,
+        algorithms=[ALGORITHM],
+        audience=AUDIENCES[expected],
+        issuer=ISSUER,
+        options={"require": REQUIRED_CLAIMS},
+    )
 
 
-def issue_tokens(state: State, username: str, family: str | None = None) -> TokenPair:
+def issue_tokens(state: State, user_id: str, family: str | None = None) -> TokenPair:
     """A new access token and a new refresh token; ``family`` is kept across rotations."""
     now = datetime.now(UTC)
     family = family or uuid.uuid4().hex
     refresh_jti = uuid.uuid4().hex
     refresh_expires = now + REFRESH_TOKEN_LIFETIME
     access_claims = {
-        "sub": username,
-        "type": "access",
+        "sub": user_id,
         "iat": now,
         "exp": now + ACCESS_TOKEN_LIFETIME,
         "jti": uuid.uuid4().hex,
     }
     refresh_claims = {
-        "sub": username,
-        "type": "refresh",
+        "sub": user_id,
         "iat": now,
         "exp": refresh_expires,
         "jti": refresh_jti,
         "fam": family,
     }
-    state.refresh_store.add(refresh_jti, username, family, refresh_expires)
+    state.refresh_store.add(refresh_jti, user_id, family, refresh_expires)
     return TokenPair(
-        access_token=encode(access_claims, state.jwt_key),
-        refresh_token=encode(refresh_claims, state.jwt_key),
+        access_token=encode(access_claims, state.jwt_key, "access"),
+        refresh_token=encode(refresh_claims, state.jwt_key, "refresh"),
         expires_in=int(ACCESS_TOKEN_LIFETIME.total_seconds()),
     )
 
@@ -172,10 +191,10 @@ async def get_current_user(request: Request, token: Annotated[str, Depends(oauth
         raise unauthorized(str(exc)) from None
     except jwt.InvalidTokenError:
         raise unauthorized("invalid token") from None
-    user = request.app.state.users.get(claims["sub"])
+    user = request.app.state.users_by_id.get(claims["sub"])
     if user is None:
         raise unauthorized("unknown user")
-    return User(username=user.username, full_name=user.full_name)
+    return User(id=user.id, username=user.username, full_name=user.full_name)
 
 
 @asynccontextmanager
@@ -184,9 +203,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.password_hash = hasher
     app.state.dummy_hash = hasher.hash("a password nobody has")
     app.state.users = {
-        name: StoredUser(username=name, full_name=full_name, password_hash=hasher.hash(password))
-        for name, password, full_name in DEMO_USERS
+        name: StoredUser(
+            id=user_id, username=name, full_name=full_name, password_hash=hasher.hash(password)
+        )
+        for user_id, name, password, full_name in DEMO_USERS
     }
+    app.state.users_by_id = {user.id: user for user in app.state.users.values()}
     app.state.refresh_store = RefreshStore()
     app.state.jwt_key = signing_key()
     yield
@@ -208,7 +230,7 @@ def create_app() -> FastAPI:
         if not state.password_hash.verify(form.password, hashed) or user is None:
             raise unauthorized("Incorrect username or password")
         response.headers["Cache-Control"] = "no-store"
-        return issue_tokens(state, user.username)  # a new family: one per login
+        return issue_tokens(state, user.id)  # a new family: one per login
 
     @app.post("/token/refresh")
     async def refresh(body: RefreshRequest, request: Request, response: Response) -> TokenPair:
@@ -222,11 +244,11 @@ def create_app() -> FastAPI:
             raise unauthorized("invalid refresh token") from None
         except RefreshError as exc:
             raise unauthorized(str(exc)) from None
-        if record.username not in state.users:
+        if record.user_id not in state.users_by_id:
             state.refresh_store.revoke_family(record.family)
             raise unauthorized("unknown user")
         response.headers["Cache-Control"] = "no-store"
-        return issue_tokens(state, record.username, family=record.family)
+        return issue_tokens(state, record.user_id, family=record.family)
 
     @app.get("/users/me")
     async def read_me(user: Annotated[User, Depends(get_current_user)]) -> User:

@@ -41,6 +41,7 @@ class Author(Base):
     books: Mapped[list["Book"]] = relationship(
         back_populates="author",
         cascade="all, delete-orphan",
+        passive_deletes=True,  # unloaded books are left to ON DELETE CASCADE: no SELECT
         order_by="Book.id",
     )
 
@@ -54,7 +55,10 @@ class Book(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("authors.id", ondelete="CASCADE"))
     author: Mapped[Author] = relationship(back_populates="books")
     tags: Mapped[list["Tag"]] = relationship(
-        secondary=book_tags, back_populates="books", order_by="Tag.name"
+        secondary=book_tags,
+        back_populates="books",
+        order_by="Tag.name",
+        passive_deletes=True,  # a deleted book's book_tags rows go by ON DELETE CASCADE
     )
 
 
@@ -208,7 +212,16 @@ def create_app() -> FastAPI:
         return [AuthorRead.model_validate(author) for author in session.scalars(statement)]
 
     @app.get("/authors/{author_id}", response_model=AuthorRead)
-    def read_author(author: AuthorDep) -> AuthorRead:
+    def read_author(author_id: RowId, session: SessionDep) -> AuthorRead:
+        # The same loaders as the list: without them, each book's tags is one more query.
+        statement = (
+            select(Author)
+            .where(Author.id == author_id)
+            .options(selectinload(Author.books).selectinload(Book.tags))
+        )
+        author = session.scalar(statement)
+        if author is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"Author {author_id} not found")
         return AuthorRead.model_validate(author)
 
     @app.delete("/authors/{author_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -19,20 +19,24 @@ ALGORITHM = "HS256"
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=5)
 LEEWAY = timedelta(seconds=30)  # clocks of issuer and API may disagree by this much
 MAX_BACKDATE_SECONDS = 3600  # bound of the demo-only ``issued_seconds_ago``
-REQUIRED_CLAIMS = ["exp", "iat", "nbf", "sub", "jti"]
+REQUIRED_CLAIMS = ["exp", "iat", "nbf", "sub", "jti", "iss", "aud"]
+ISSUER = "https://auth.fastapi-patterns.example/token-expiry"
+AUDIENCE = "https://api.fastapi-patterns.example/token-expiry"
+ACCESS_TOKEN_TYPE = "at+jwt"  # RFC 9068 §2.1
 SECRET_ENV = "JWT_SECRET"
 MIN_SECRET_BYTES = 32
 
-# (username, password, full name): demo data only.
+# (id, username, password, full name): demo data only.
 DEMO_USERS = (
-    ("alice", "wonderland", "Alice Liddell"),
-    ("bob", "builder", "Bob Builder"),
+    ("usr_61f3d0c9", "alice", "wonderland", "Alice Liddell"),
+    ("usr_2a8e47b5", "bob", "builder", "Bob Builder"),
 )
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
 
 
 class User(BaseModel):
+    id: str
     username: str
     full_name: str
 
@@ -84,15 +88,17 @@ def signing_key() -> str:
     return key
 
 
-def create_access_token(subject: str, key: str, issued_at: datetime) -> str:
+def create_access_token(user_id: str, key: str, issued_at: datetime) -> str:
     claims = {
-        "sub": subject,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": user_id,
         "iat": issued_at,
         "nbf": issued_at,  # not valid before it was issued
         "exp": issued_at + ACCESS_TOKEN_LIFETIME,  # minutes, not days
         "jti": uuid.uuid4().hex,
     }
-    return jwt.encode(claims, key, algorithm=ALGORITHM)
+    return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"typ": ACCESS_TOKEN_TYPE})
 
 
 def invalid_token(description: str) -> HTTPException:
@@ -114,9 +120,15 @@ async def get_claims(
             token,
             request.app.state.jwt_key,
             algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
             leeway=LEEWAY,  # applies to exp, nbf and iat alike
             options={"require": REQUIRED_CLAIMS},
         )
+        # The header is signed too: once decode() has passed, its typ can be trusted.
+        typ = str(jwt.get_unverified_header(token).get("typ", "")).lower()
+        if typ.removeprefix("application/") != ACCESS_TOKEN_TYPE:
+            raise jwt.InvalidTokenError("not an access token")
         claims = AccessClaims.model_validate(payload)
     except jwt.ExpiredSignatureError:
         raise invalid_token("token expired") from None
@@ -132,10 +144,10 @@ async def get_claims(
 async def get_current_user(
     request: Request, claims: Annotated[AccessClaims, Depends(get_claims)]
 ) -> User:
-    user = request.app.state.users.get(claims.sub)
+    user = request.app.state.users_by_id.get(claims.sub)
     if user is None:
         raise invalid_token("unknown user")
-    return User(username=user.username, full_name=user.full_name)
+    return User(id=user.id, username=user.username, full_name=user.full_name)
 
 
 @asynccontextmanager
@@ -144,9 +156,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.password_hash = hasher
     app.state.dummy_hash = hasher.hash("a password nobody has")
     app.state.users = {
-        name: StoredUser(username=name, full_name=full_name, password_hash=hasher.hash(password))
-        for name, password, full_name in DEMO_USERS
+        name: StoredUser(
+            id=user_id, username=name, full_name=full_name, password_hash=hasher.hash(password)
+        )
+        for user_id, name, password, full_name in DEMO_USERS
     }
+    app.state.users_by_id = {user.id: user for user in app.state.users.values()}
     app.state.denylist = Denylist()
     app.state.jwt_key = signing_key()
     yield
@@ -182,7 +197,7 @@ def create_app() -> FastAPI:
         lifetime = int(ACCESS_TOKEN_LIFETIME.total_seconds())
         response.headers["Cache-Control"] = "no-store"
         return Token(
-            access_token=create_access_token(user.username, state.jwt_key, issued_at),
+            access_token=create_access_token(user.id, state.jwt_key, issued_at),
             expires_in=max(0, lifetime - issued_seconds_ago),
         )
 

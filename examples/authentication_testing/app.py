@@ -17,14 +17,17 @@ from pydantic import BaseModel, ValidationError
 ALGORITHM = "HS256"
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=5)
 LEEWAY = timedelta(seconds=30)
-REQUIRED_CLAIMS = ["exp", "iat", "sub"]
+REQUIRED_CLAIMS = ["exp", "iat", "sub", "iss", "aud"]
+ISSUER = "https://auth.fastapi-patterns.example/authentication-testing"
+AUDIENCE = "https://api.fastapi-patterns.example/authentication-testing"
+ACCESS_TOKEN_TYPE = "at+jwt"  # RFC 9068 §2.1
 SECRET_ENV = "JWT_SECRET"
 MIN_SECRET_BYTES = 32
 
-# (username, password, full name, scopes): demo data only.
+# (id, username, password, full name, scopes): demo data only.
 DEMO_USERS = (
-    ("alice", "wonderland", "Alice Liddell", ("profile",)),
-    ("grace", "hopper", "Grace Hopper", ("profile", "admin")),
+    ("usr_7b2e9d04", "alice", "wonderland", "Alice Liddell", ("profile",)),
+    ("usr_c5a1f83e", "grace", "hopper", "Grace Hopper", ("profile", "admin")),
 )
 
 oauth2_scheme = OAuth2PasswordBearer(
@@ -39,6 +42,7 @@ class User(BaseModel):
 
 
 class StoredUser(User):
+    id: str
     scopes: list[str]
     password_hash: str
 
@@ -65,16 +69,18 @@ def signing_key() -> str:
     return key
 
 
-def create_access_token(subject: str, scopes: list[str], key: str) -> str:
+def create_access_token(user_id: str, scopes: list[str], key: str) -> str:
     now = datetime.now(UTC)
     claims = {
-        "sub": subject,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": user_id,
         "iat": now,
         "exp": now + ACCESS_TOKEN_LIFETIME,
         "jti": uuid.uuid4().hex,
         "scope": " ".join(scopes),
     }
-    return jwt.encode(claims, key, algorithm=ALGORITHM)
+    return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"typ": ACCESS_TOKEN_TYPE})
 
 
 def unauthorized(detail: str) -> HTTPException:
@@ -92,9 +98,15 @@ async def get_token_claims(
             token,
             request.app.state.jwt_key,
             algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
             leeway=LEEWAY,
             options={"require": REQUIRED_CLAIMS},
         )
+        # The header is signed too: once decode() has passed, its typ can be trusted.
+        typ = str(jwt.get_unverified_header(token).get("typ", "")).lower()
+        if typ.removeprefix("application/") != ACCESS_TOKEN_TYPE:
+            raise jwt.InvalidTokenError("not an access token")
         return TokenClaims.model_validate(payload)
     except jwt.ExpiredSignatureError:
         raise unauthorized("token expired") from None
@@ -108,7 +120,7 @@ async def get_current_user(
     request: Request,
 ) -> User:
     """Authorization: a known user whose token grants every scope the endpoint needs."""
-    user = request.app.state.users.get(claims.sub)
+    user = request.app.state.users_by_id.get(claims.sub)
     if user is None:
         raise unauthorized("unknown user")
     missing = [scope for scope in security_scopes.scopes if scope not in claims.scopes]
@@ -123,13 +135,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.dummy_hash = hasher.hash("a password nobody has")
     app.state.users = {
         name: StoredUser(
+            id=user_id,
             username=name,
             full_name=full_name,
             scopes=list(scopes),
             password_hash=hasher.hash(password),
         )
-        for name, password, full_name, scopes in DEMO_USERS
+        for user_id, name, password, full_name, scopes in DEMO_USERS
     }
+    app.state.users_by_id = {user.id: user for user in app.state.users.values()}
     app.state.jwt_key = signing_key()
     yield
 
@@ -147,7 +161,7 @@ def create_app(password_hash: PasswordHash | None = None) -> FastAPI:
         if not state.password_hash.verify(form.password, hashed) or user is None:
             raise unauthorized("Incorrect username or password")
         return Token(
-            access_token=create_access_token(user.username, user.scopes, state.jwt_key),
+            access_token=create_access_token(user.id, user.scopes, state.jwt_key),
             expires_in=int(ACCESS_TOKEN_LIFETIME.total_seconds()),
         )
 

@@ -12,7 +12,10 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from .app import (
+    ACCESS_TOKEN_TYPE,
     ALGORITHM,
+    AUDIENCE,
+    ISSUER,
     SECRET_ENV,
     TokenClaims,
     User,
@@ -22,6 +25,7 @@ from .app import (
 )
 
 TEST_SECRET = "test-only-secret-that-is-32-bytes-or-more"
+ALICE, GRACE = "usr_7b2e9d04", "usr_c5a1f83e"  # user ids: what a token's sub names
 # argon2 with the cheapest parameters: the same code path, a hundred times faster.
 FAST_HASH = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
 Headers = dict[str, str]
@@ -65,7 +69,7 @@ def mint_token() -> MintToken:
     """Sign tokens the login endpoint never would: expired, unsigned, wrongly keyed."""
 
     def mint(
-        sub: str = "alice",
+        sub: str = ALICE,
         scope: str = "profile",
         *,
         issued_ago: timedelta = timedelta(0),
@@ -73,17 +77,22 @@ def mint_token() -> MintToken:
         key: str | None = TEST_SECRET,
         algorithm: str = ALGORITHM,
         drop: tuple[str, ...] = (),
+        typ: str = ACCESS_TOKEN_TYPE,
+        **overrides: Any,
     ) -> Headers:
         issued_at = datetime.now(UTC) - issued_ago
         claims: dict[str, Any] = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
             "sub": sub,
             "scope": scope,
             "iat": issued_at,
             "exp": issued_at + lifetime,
+            **overrides,
         }
         for name in drop:
             del claims[name]
-        token = jwt.encode(claims, key, algorithm=algorithm)
+        token = jwt.encode(claims, key, algorithm=algorithm, headers={"typ": typ})
         return {"Authorization": f"Bearer {token}"}
 
     return mint
@@ -94,9 +103,13 @@ def test_login_issues_a_signed_bearer_token(client: TestClient) -> None:
 
     assert response.status_code == 200
     assert response.json()["token_type"] == "bearer"
-    claims = jwt.decode(response.json()["access_token"], TEST_SECRET, algorithms=[ALGORITHM])
-    assert claims["sub"] == "alice"
+    token = response.json()["access_token"]
+    claims = jwt.decode(
+        token, TEST_SECRET, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER
+    )
+    assert claims["sub"] == ALICE  # the id, not the username
     assert claims["scope"] == "profile"
+    assert jwt.get_unverified_header(token)["typ"] == ACCESS_TOKEN_TYPE
 
 
 @pytest.mark.parametrize(
@@ -142,7 +155,13 @@ def test_requests_without_a_valid_bearer_token_are_401(
         pytest.param({"key": None, "algorithm": "none"}, id="alg-none"),
         pytest.param({"drop": ("exp",)}, id="no-exp"),
         pytest.param({"drop": ("sub",)}, id="no-sub"),
-        pytest.param({"sub": "mallory"}, id="unknown-user"),
+        pytest.param({"sub": "usr_00000000"}, id="unknown-user"),
+        pytest.param({"sub": "alice"}, id="username-as-sub"),
+        pytest.param({"aud": "https://api.example/another-api"}, id="wrong-audience"),
+        pytest.param({"drop": ("aud",)}, id="no-audience"),
+        pytest.param({"iss": "https://auth.example/another-issuer"}, id="wrong-issuer"),
+        pytest.param({"typ": "refresh+jwt"}, id="refresh-token-type"),
+        pytest.param({"typ": "JWT"}, id="untyped"),
     ],
 )
 def test_forged_or_incomplete_tokens_are_401(
@@ -194,7 +213,7 @@ def test_the_token_scope_counts_not_the_user_record(
     client: TestClient, mint_token: MintToken
 ) -> None:
     # grace may be an admin, but this token was granted less.
-    response = client.get("/admin/users", headers=mint_token("grace", scope="profile"))
+    response = client.get("/admin/users", headers=mint_token(GRACE, scope="profile"))
 
     assert response.status_code == 403
 
@@ -212,7 +231,7 @@ def test_overriding_the_user_skips_authentication_and_authorization(
 
 
 def test_overriding_the_claims_keeps_the_scope_check(app: FastAPI, client: TestClient) -> None:
-    app.dependency_overrides[get_token_claims] = lambda: TokenClaims(sub="alice", scope="profile")
+    app.dependency_overrides[get_token_claims] = lambda: TokenClaims(sub=ALICE, scope="profile")
 
     assert client.get("/users/me").status_code == 200
     assert client.get("/admin/users").status_code == 403

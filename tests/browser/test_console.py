@@ -118,7 +118,7 @@ def test_the_jwt_flow(pages: Pages) -> None:
 
     assert send(page, 2).startswith("200 OK")
     orders = json.loads(page.locator("#try-2-result .response-body pre").text_content() or "")
-    assert orders[0]["owner"] == "alice"
+    assert orders[0]["owner_id"] == "usr_3c9e1f70"  # alice's id: orders belong to the sub
     curl = page.locator("#try-2-result details.curl pre").text_content() or ""
     assert f"Authorization: Bearer {body['access_token']}" in curl  # the captured value
 

@@ -59,7 +59,7 @@ CORRECTED = [
     ("pagniation ", "pagination", "pagination"),
     # The Porter stemmer already maps "dependancy" onto "depend": no correction needed.
     ("dependancy ", None, "dependency-injection"),
-    ("authentification ", "authentication", "jwt-token-generation"),
+    ("authentification ", "authentication", "authentication-testing"),
     ("middlware ", "middleware", "error-middleware"),
 ]
 
