@@ -109,7 +109,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(PoolTimeoutError, pool_exhausted)
 
     @app.get("/pool", response_model=PoolStatus)
-    def read_pool(request: Request) -> PoolStatus:
+    async def read_pool(request: Request) -> PoolStatus:
         return pool_status(request.app.state.engine, request.app.state.pool_events)
 
     @app.get("/query")

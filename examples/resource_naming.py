@@ -83,21 +83,21 @@ def build_v1() -> APIRouter:
     v1 = APIRouter()
 
     @v1.get("/authors", response_model=list[Author])
-    def list_authors(request: Request) -> list[Author]:
+    async def list_authors(request: Request) -> list[Author]:
         return list(request.app.state.authors.values())
 
     @v1.get("/authors/{author_slug}", response_model=Author)
-    def get_author(request: Request, author_slug: Slug) -> Author:
+    async def get_author(request: Request, author_slug: Slug) -> Author:
         return find_author(request, author_slug)
 
     @v1.get("/authors/{author_slug}/books", response_model=list[Book])
-    def list_author_books(request: Request, author_slug: Slug) -> list[Book]:
+    async def list_author_books(request: Request, author_slug: Slug) -> list[Book]:
         """A sub-collection: the books *of* this author."""
         author = find_author(request, author_slug)
         return [b for b in request.app.state.books.values() if b.author_id == author.id]
 
     @v1.get("/books/{book_id}", response_model=Book)
-    def get_book(request: Request, book_id: int) -> Book:
+    async def get_book(request: Request, book_id: int) -> Book:
         """Each book has one canonical URL, however it was found."""
         book = request.app.state.books.get(book_id)
         if book is None:
@@ -105,7 +105,7 @@ def build_v1() -> APIRouter:
         return book
 
     @v1.get("/orders/{order_id}", response_model=Order)
-    def get_order(request: Request, order_id: int) -> Order:
+    async def get_order(request: Request, order_id: int) -> Order:
         return find_order(request, order_id)
 
     @v1.post(
@@ -113,7 +113,7 @@ def build_v1() -> APIRouter:
         response_model=Cancellation,
         status_code=status.HTTP_201_CREATED,
     )
-    def cancel_order(
+    async def cancel_order(
         request: Request, response: Response, order_id: int, body: CancellationIn
     ) -> Cancellation:
         """The action "cancel" is modelled as creating the order's cancellation."""
@@ -127,7 +127,7 @@ def build_v1() -> APIRouter:
         return cancellation
 
     @v1.get("/orders/{order_id}/cancellation", response_model=Cancellation)
-    def get_cancellation(request: Request, order_id: int) -> Cancellation:
+    async def get_cancellation(request: Request, order_id: int) -> Cancellation:
         find_order(request, order_id)
         cancellation = request.app.state.cancellations.get(order_id)
         if cancellation is None:
@@ -135,7 +135,7 @@ def build_v1() -> APIRouter:
         return cancellation
 
     @v1.get("/reading-lists/{list_id}", response_model=ReadingList)
-    def get_reading_list(request: Request, list_id: int) -> ReadingList:
+    async def get_reading_list(request: Request, list_id: int) -> ReadingList:
         """Multi-word resources are kebab-case in the path, snake_case in JSON."""
         reading_list = request.app.state.reading_lists.get(list_id)
         if reading_list is None:

@@ -41,7 +41,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Coverage")
 
     @app.get("/shipping", response_model=ShippingQuote)
-    def quote(
+    async def quote(
         zone: Zone,
         weight_grams: Annotated[int, Query(gt=0)],
         express: bool = False,

@@ -37,7 +37,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="pytest basics", lifespan=lifespan)
 
     @app.get("/quote", response_model=Quote)
-    def quote(
+    async def quote(
         request: Request,
         sku: Annotated[str, Query(min_length=1, max_length=30)],
         quantity: Annotated[int, Query(ge=1, le=100)] = 1,

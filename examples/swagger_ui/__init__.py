@@ -62,7 +62,7 @@ def add_docs_page(app: FastAPI, path: str = "/api-docs") -> None:
     """Serve Swagger UI from this app's own static files: no CDN, no third-party requests."""
 
     @app.get(path, include_in_schema=False, response_class=HTMLResponse)
-    def swagger_ui(request: Request) -> HTMLResponse:
+    async def swagger_ui(request: Request) -> HTMLResponse:
         root_path = request.scope.get("root_path", "").rstrip("/")
 
         def asset(name: str) -> str:
@@ -110,7 +110,7 @@ def create_app(*, docs: bool = True) -> FastAPI:
         return Token(access_token=token)
 
     @app.get("/users/me", tags=["users"])
-    def read_me(user: Annotated[User, Depends(current_user)]) -> User:
+    async def read_me(user: Annotated[User, Depends(current_user)]) -> User:
         """Try it in Swagger UI: click Authorize, log in as alice, then Execute."""
         return user
 

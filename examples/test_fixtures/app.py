@@ -41,7 +41,7 @@ def create_app(export_dir: Path | None = None) -> FastAPI:
     app = FastAPI(title="Test fixtures", lifespan=lifespan)
 
     @app.post("/users", status_code=status.HTTP_201_CREATED, response_model=User)
-    def create_user(request: Request, payload: UserIn) -> User:
+    async def create_user(request: Request, payload: UserIn) -> User:
         users: dict[int, User] = request.app.state.users
         if any(u.email.lower() == payload.email.lower() for u in users.values()):
             raise HTTPException(status.HTTP_409_CONFLICT, detail="email already registered")
@@ -50,11 +50,11 @@ def create_app(export_dir: Path | None = None) -> FastAPI:
         return user
 
     @app.get("/users", response_model=list[User])
-    def list_users(request: Request) -> list[User]:
+    async def list_users(request: Request) -> list[User]:
         return list(request.app.state.users.values())
 
     @app.get("/users/{user_id}", response_model=User)
-    def get_user(request: Request, user_id: int) -> User:
+    async def get_user(request: Request, user_id: int) -> User:
         user = request.app.state.users.get(user_id)
         if user is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail="user not found")
