@@ -2,20 +2,24 @@
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import (
     CheckConstraint,
+    DateTime,
+    Dialect,
     MetaData,
     String,
     Text,
+    TypeDecorator,
     create_engine,
     func,
     inspect,
     select,
+    true,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -36,6 +40,27 @@ class Base(DeclarativeBase):
     )
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC, on every database.
+
+    PostgreSQL's ``timestamptz`` keeps the instant; SQLite keeps text without an offset, so
+    values are written in UTC and the offset is put back when they are read.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: say which time zone it is in")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Product(Base):
     """A row of the ``products`` table: the database's view of a product."""
 
@@ -47,8 +72,8 @@ class Product(Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     price_cents: Mapped[int]
-    in_stock: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    in_stock: Mapped[bool] = mapped_column(server_default=true())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now())
 
 
 class ProductCreate(BaseModel):
@@ -89,7 +114,7 @@ class ProductRead(BaseModel):
     description: str | None
     price_cents: int
     in_stock: bool
-    created_at: datetime
+    created_at: AwareDatetime  # with its offset, so no client guesses the time zone
 
 
 @asynccontextmanager
