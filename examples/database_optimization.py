@@ -212,7 +212,7 @@ def create_app() -> FastAPI:
             "indexes": [ix["name"] for ix in inspect(session.connection()).get_indexes("orders")],
         }
 
-    @app.get("/orders", response_model=OrderPage)
+    @app.get("/orders")
     def list_orders(
         session: SessionDep,
         customer_id: Annotated[int | None, Query(ge=1)] = None,
@@ -226,7 +226,7 @@ def create_app() -> FastAPI:
         next_cursor = cursor_for(sort, rows[-1]) if len(rows) == limit else None
         return OrderPage(items=items, next_cursor=next_cursor)
 
-    @app.get("/explain/{query}", response_model=QueryPlan)
+    @app.get("/explain/{query}")
     def explain_query(query: ExplainedQuery, session: SessionDep) -> QueryPlan:
         return explain(session.connection(), query)
 

@@ -86,12 +86,12 @@ def create_app() -> FastAPI:
     app = FastAPI(title="HTTP methods", lifespan=lifespan)
     app.add_exception_handler(status.HTTP_405_METHOD_NOT_ALLOWED, method_not_allowed)
 
-    @app.get("/notes", response_model=list[Note])
+    @app.get("/notes")
     async def list_notes(request: Request) -> list[Note]:
         """Safe: reading never changes anything."""
         return list(request.app.state.notes.values())
 
-    @app.post("/notes", response_model=Note, status_code=status.HTTP_201_CREATED)
+    @app.post("/notes", status_code=status.HTTP_201_CREATED)
     async def create_note(request: Request, response: Response, body: NoteIn) -> Note:
         """Not idempotent: the server picks the id, so every call makes a new note."""
         request.app.state.last_id += 1
@@ -100,13 +100,13 @@ def create_app() -> FastAPI:
         response.headers["Location"] = str(request.url_for("read_note", note_id=note.id))
         return note
 
-    @app.get("/notes/{note_id}", response_model=Note)
-    @app.head("/notes/{note_id}", response_model=Note)
+    @app.get("/notes/{note_id}")
+    @app.head("/notes/{note_id}")
     async def read_note(request: Request, note_id: NoteId) -> Note:
         """GET and HEAD: HEAD sends the same headers without the body."""
         return find(request, note_id)
 
-    @app.put("/notes/{note_id}", response_model=Note)
+    @app.put("/notes/{note_id}")
     async def replace_note(
         request: Request, response: Response, note_id: NoteId, body: NoteIn
     ) -> Note:
@@ -118,7 +118,7 @@ def create_app() -> FastAPI:
         notes[note_id] = Note(id=note_id, **body.model_dump())  # fields left out reset
         return notes[note_id]
 
-    @app.patch("/notes/{note_id}", response_model=Note)
+    @app.patch("/notes/{note_id}")
     async def update_note(request: Request, note_id: NoteId, body: NotePatch) -> Note:
         """Partial: only the fields the client sent change."""
         note = find(request, note_id)

@@ -104,7 +104,7 @@ RowId = Annotated[int, fastapi.Path(ge=1, le=2**63 - 1)]
 def create_app() -> FastAPI:
     app = FastAPI(title="Input sanitization", lifespan=lifespan)
 
-    @app.get("/products", response_model=SearchResult)
+    @app.get("/products")
     def search_products(
         session: SessionDep,
         q: Annotated[str | None, Query(max_length=50)] = None,

@@ -153,7 +153,7 @@ ProductDep = Annotated[Product, Depends(get_product_or_404)]
 def create_app() -> FastAPI:
     app = FastAPI(title="ORM models", lifespan=lifespan)
 
-    @app.post("/products", status_code=status.HTTP_201_CREATED, response_model=ProductRead)
+    @app.post("/products", status_code=status.HTTP_201_CREATED)
     def create_product(payload: ProductCreate, session: SessionDep) -> ProductRead:
         product = Product(**payload.model_dump())
         session.add(product)
@@ -166,16 +166,16 @@ def create_app() -> FastAPI:
             ) from None
         return ProductRead.model_validate(product)
 
-    @app.get("/products", response_model=list[ProductRead])
+    @app.get("/products")
     def list_products(session: SessionDep) -> list[ProductRead]:
         products = session.scalars(select(Product).order_by(Product.id))
         return [ProductRead.model_validate(p) for p in products]
 
-    @app.get("/products/{product_id}", response_model=ProductRead)
+    @app.get("/products/{product_id}")
     def read_product(product: ProductDep) -> ProductRead:
         return ProductRead.model_validate(product)
 
-    @app.patch("/products/{product_id}", response_model=ProductRead)
+    @app.patch("/products/{product_id}")
     def update_product(
         payload: ProductUpdate, product: ProductDep, session: SessionDep
     ) -> ProductRead:

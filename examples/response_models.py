@@ -96,7 +96,6 @@ def create_app() -> FastAPI:
 
     @app.get(
         "/users/{user_id}/preferences",
-        response_model=Preferences,
         response_model_exclude_unset=True,
     )
     async def read_preferences(
