@@ -109,13 +109,13 @@ async def load_author(session: AsyncSession, author_id: RowId) -> Author:
 def create_app() -> FastAPI:
     app = FastAPI(title="Async database", lifespan=lifespan)
 
-    @app.get("/authors", response_model=list[AuthorOut])
+    @app.get("/authors")
     async def list_authors(session: SessionDep) -> list[AuthorOut]:
         query = select(Author).options(selectinload(Author.books)).order_by(Author.id)
         authors = await session.scalars(query)
         return [AuthorOut.model_validate(author) for author in authors]
 
-    @app.post("/authors", status_code=status.HTTP_201_CREATED, response_model=AuthorOut)
+    @app.post("/authors", status_code=status.HTTP_201_CREATED)
     async def create_author(data: AuthorIn, session: SessionDep) -> AuthorOut:
         author = Author(name=data.name, books=[])  # an empty, already-loaded collection
         session.add(author)
@@ -128,14 +128,13 @@ def create_app() -> FastAPI:
             ) from None
         return AuthorOut.model_validate(author)
 
-    @app.get("/authors/{author_id}", response_model=AuthorOut)
+    @app.get("/authors/{author_id}")
     async def read_author(author_id: RowId, session: SessionDep) -> AuthorOut:
         return AuthorOut.model_validate(await load_author(session, author_id))
 
     @app.post(
         "/authors/{author_id}/books",
         status_code=status.HTTP_201_CREATED,
-        response_model=AuthorOut,
     )
     async def add_book(author_id: RowId, data: BookIn, session: SessionDep) -> AuthorOut:
         author = await load_author(session, author_id)

@@ -108,8 +108,8 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Connection pooling", lifespan=lifespan)
     app.add_exception_handler(PoolTimeoutError, pool_exhausted)
 
-    @app.get("/pool", response_model=PoolStatus)
-    def read_pool(request: Request) -> PoolStatus:
+    @app.get("/pool")
+    async def read_pool(request: Request) -> PoolStatus:
         return pool_status(request.app.state.engine, request.app.state.pool_events)
 
     @app.get("/query")
@@ -119,7 +119,7 @@ def create_app() -> FastAPI:
             answer = connection.execute(text("SELECT 6 * 7")).scalar_one()
         return {"answer": answer}
 
-    @app.post("/pool/drain", response_model=DrainResult)
+    @app.post("/pool/drain")
     def drain(
         request: Request,
         hold: Annotated[int, Query(ge=0, le=POOL_SIZE + MAX_OVERFLOW)] = 1,

@@ -83,7 +83,7 @@ RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 def create_app() -> FastAPI:
     app = FastAPI(title="Database sessions", lifespan=lifespan)
 
-    @app.post("/notes", status_code=status.HTTP_201_CREATED, response_model=NoteOut)
+    @app.post("/notes", status_code=status.HTTP_201_CREATED)
     def create_note(
         data: NoteIn, session: SessionDep, request: Request, response: Response
     ) -> NoteOut:
@@ -100,12 +100,12 @@ def create_app() -> FastAPI:
         response.headers["Location"] = str(request.url_for("read_note", note_id=note.id))
         return NoteOut.model_validate(note)
 
-    @app.get("/notes", response_model=list[NoteOut])
+    @app.get("/notes")
     def list_notes(session: SessionDep) -> list[NoteOut]:
         notes = session.scalars(select(Note).order_by(Note.id))
         return [NoteOut.model_validate(note) for note in notes]
 
-    @app.get("/notes/{note_id}", response_model=NoteOut)
+    @app.get("/notes/{note_id}")
     def read_note(note_id: RowId, session: SessionDep) -> NoteOut:
         note = session.get(Note, note_id)
         if note is None:

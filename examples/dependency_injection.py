@@ -144,7 +144,7 @@ def create_app() -> FastAPI:
     router = APIRouter(dependencies=[Depends(get_current_client)])
 
     @router.get("/whoami")
-    def whoami(request: Request, client: CurrentClient) -> dict[str, object]:
+    async def whoami(request: Request, client: CurrentClient) -> dict[str, object]:
         return {
             "client": client.name,
             "scopes": sorted(client.scopes),
@@ -168,7 +168,7 @@ def create_app() -> FastAPI:
             ) from None
 
     @app.get("/health")
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         return {"status": "ok"}
 
     app.include_router(router)

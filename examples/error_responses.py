@@ -150,27 +150,27 @@ def create_app() -> FastAPI:
     )
 
     @app.get("/books/{book_id}", responses={404: problem_doc("No such book")})
-    def get_book(book_id: int, request: Request) -> Book:
+    async def get_book(book_id: int, request: Request) -> Book:
         book = request.app.state.books.get(book_id)
         if book is None:
             raise HTTPException(status_code=404, detail=f"Book {book_id} does not exist.")
         return book
 
     @app.post("/books", status_code=201)
-    def create_book(book: BookIn, request: Request) -> Book:
+    async def create_book(book: BookIn, request: Request) -> Book:
         books = request.app.state.books
         created = Book(id=max(books, default=0) + 1, **book.model_dump())
         books[created.id] = created
         return created
 
     @app.get("/reports/sales", include_in_schema=False)
-    def sales_report() -> dict[str, float]:
+    async def sales_report() -> dict[str, float]:
         """A deliberately broken endpoint: it fails the way real bugs do."""
         sales: dict[str, int] = {}
         return {"average": sum(sales.values()) / len(sales)}
 
     @app.get("/problems/{slug}", include_in_schema=False)
-    def problem_type(slug: str) -> dict[str, str]:
+    async def problem_type(slug: str) -> dict[str, str]:
         """The page a problem's `type` URI points to: what the problem means."""
         if slug not in PROBLEM_TYPES:
             raise HTTPException(status_code=404, detail=f"No problem type {slug!r}.")

@@ -86,13 +86,13 @@ def create_app() -> FastAPI:
     app = FastAPI(title="HTTP methods", lifespan=lifespan)
     app.add_exception_handler(status.HTTP_405_METHOD_NOT_ALLOWED, method_not_allowed)
 
-    @app.get("/notes", response_model=list[Note])
-    def list_notes(request: Request) -> list[Note]:
+    @app.get("/notes")
+    async def list_notes(request: Request) -> list[Note]:
         """Safe: reading never changes anything."""
         return list(request.app.state.notes.values())
 
-    @app.post("/notes", response_model=Note, status_code=status.HTTP_201_CREATED)
-    def create_note(request: Request, response: Response, body: NoteIn) -> Note:
+    @app.post("/notes", status_code=status.HTTP_201_CREATED)
+    async def create_note(request: Request, response: Response, body: NoteIn) -> Note:
         """Not idempotent: the server picks the id, so every call makes a new note."""
         request.app.state.last_id += 1
         note = Note(id=request.app.state.last_id, **body.model_dump())
@@ -100,14 +100,16 @@ def create_app() -> FastAPI:
         response.headers["Location"] = str(request.url_for("read_note", note_id=note.id))
         return note
 
-    @app.get("/notes/{note_id}", response_model=Note)
-    @app.head("/notes/{note_id}", response_model=Note)
-    def read_note(request: Request, note_id: NoteId) -> Note:
+    @app.get("/notes/{note_id}")
+    @app.head("/notes/{note_id}")
+    async def read_note(request: Request, note_id: NoteId) -> Note:
         """GET and HEAD: HEAD sends the same headers without the body."""
         return find(request, note_id)
 
-    @app.put("/notes/{note_id}", response_model=Note)
-    def replace_note(request: Request, response: Response, note_id: NoteId, body: NoteIn) -> Note:
+    @app.put("/notes/{note_id}")
+    async def replace_note(
+        request: Request, response: Response, note_id: NoteId, body: NoteIn
+    ) -> Note:
         """Idempotent: the client names the note; sending it twice leaves the same state."""
         notes = request.app.state.notes
         if note_id not in notes:
@@ -116,8 +118,8 @@ def create_app() -> FastAPI:
         notes[note_id] = Note(id=note_id, **body.model_dump())  # fields left out reset
         return notes[note_id]
 
-    @app.patch("/notes/{note_id}", response_model=Note)
-    def update_note(request: Request, note_id: NoteId, body: NotePatch) -> Note:
+    @app.patch("/notes/{note_id}")
+    async def update_note(request: Request, note_id: NoteId, body: NotePatch) -> Note:
         """Partial: only the fields the client sent change."""
         note = find(request, note_id)
         changes = body.model_dump(exclude_unset=True)
@@ -126,7 +128,7 @@ def create_app() -> FastAPI:
         return updated
 
     @app.delete("/notes/{note_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
-    def delete_note(request: Request, note_id: NoteId) -> None:
+    async def delete_note(request: Request, note_id: NoteId) -> None:
         """Idempotent in effect: after one or many calls the note is gone."""
         find(request, note_id)
         del request.app.state.notes[note_id]

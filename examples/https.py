@@ -78,14 +78,14 @@ def create_app() -> FastAPI:
     add_https_middleware(app)
 
     @app.get("/items")
-    def list_items(request: Request) -> dict[str, object]:
+    async def list_items(request: Request) -> dict[str, object]:
         return {
             "items": request.app.state.items,
             "self": str(request.url_for("list_items")),  # https://, from X-Forwarded-Proto
         }
 
     @app.post("/session")
-    def start_session(response: Response) -> dict[str, str]:
+    async def start_session(response: Response) -> dict[str, str]:
         # __Host- cookies must be Secure, have Path=/ and no Domain: browsers enforce it.
         response.set_cookie(
             "__Host-session",

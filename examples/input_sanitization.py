@@ -4,6 +4,7 @@ import html
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -11,16 +12,17 @@ import fastapi
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import String, create_engine, select, text
+from sqlalchemy import Numeric, String, create_engine, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 SEED_PRODUCTS = [
-    ("LMP-001", "Desk lamp", 39.0, "Warm light for late reading."),
-    ("LMP-002", "Lamp shade", 12.5, "Linen, fits most lamps."),
-    ("TEE-100", "Cotton tee (100% organic)", 25.0, "Soft and plain."),
-    ("MUG-100", "Mug 100 ml", 8.0, "An espresso mug."),
-    ("PEN-007", "Fountain pen", 49.0, "Fine nib, blue ink."),
+    ("LMP-001", "Desk lamp", Decimal("39.00"), "Warm light for late reading."),
+    ("LMP-002", "Lamp shade", Decimal("12.50"), "Linen, fits most lamps."),
+    ("TEE-100", "Cotton tee (100% organic)", Decimal("25.00"), "Soft and plain."),
+    ("MUG-100", "Mug 100 ml", Decimal("8.00"), "An espresso mug."),
+    ("PEN-007", "Fountain pen", Decimal("49.00"), "Fine nib, blue ink."),
 ]
 ATTACHMENTS = {"care-guide.txt": "Wash cold. Dry flat.\n", "sizes.txt": "S M L XL\n"}
 
@@ -35,7 +37,7 @@ class Product(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     sku: Mapped[str] = mapped_column(String(7), unique=True)
     name: Mapped[str] = mapped_column(String(80))
-    price: Mapped[float]
+    price: Mapped[Decimal] = mapped_column(Numeric(7, 2))  # money: exact, never a float
     description: Mapped[str] = mapped_column(String(500))
 
 
@@ -46,7 +48,7 @@ class ProductIn(BaseModel):
 
     sku: str = Field(pattern=r"^[A-Z]{3}-\d{3}$")
     name: str = Field(min_length=1, max_length=80)
-    price: float = Field(gt=0, le=10_000)
+    price: Decimal = Field(gt=0, le=10_000, max_digits=7, decimal_places=2)
     description: str = Field("", max_length=500)
 
 
@@ -56,7 +58,7 @@ class ProductOut(BaseModel):
     id: int
     sku: str
     name: str
-    price: float
+    price: Decimal  # sent as a JSON string, "12.50", so no client reads it into a float
     description: str
 
 
@@ -102,7 +104,7 @@ RowId = Annotated[int, fastapi.Path(ge=1, le=2**63 - 1)]
 def create_app() -> FastAPI:
     app = FastAPI(title="Input sanitization", lifespan=lifespan)
 
-    @app.get("/products", response_model=SearchResult)
+    @app.get("/products")
     def search_products(
         session: SessionDep,
         q: Annotated[str | None, Query(max_length=50)] = None,
@@ -133,11 +135,15 @@ def create_app() -> FastAPI:
 
     @app.post("/products", response_model=ProductOut, status_code=status.HTTP_201_CREATED)
     def create_product(session: SessionDep, body: ProductIn) -> Product:
-        if session.scalar(select(Product.id).where(Product.sku == body.sku)) is not None:
-            raise HTTPException(status.HTTP_409_CONFLICT, "This SKU already exists.")
         product = Product(**body.model_dump())
         session.add(product)
-        session.commit()
+        try:
+            # The UNIQUE constraint decides, atomically: a SELECT first would let two
+            # requests both see the SKU free and both insert it.
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            raise HTTPException(status.HTTP_409_CONFLICT, "This SKU already exists.") from None
         return product
 
     @app.get("/products/{product_id}/card", response_class=HTMLResponse)

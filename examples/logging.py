@@ -138,7 +138,7 @@ def create_app() -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
 
     @app.get("/orders/{order_id}")
-    def get_order(order_id: int) -> dict[str, int | str]:
+    async def get_order(order_id: int) -> dict[str, int | str]:
         if order_id not in ORDERS:
             logger.warning("order not found", extra={"order_id": order_id})
             raise HTTPException(status_code=404, detail=f"Order {order_id} does not exist.")
@@ -146,7 +146,7 @@ def create_app() -> FastAPI:
         return ORDERS[order_id]
 
     @app.get("/logs")
-    def recent_logs(
+    async def recent_logs(
         request: Request,
         request_id: Annotated[str | None, Query(max_length=64)] = None,
         limit: Annotated[int, Query(ge=1, le=100)] = 20,

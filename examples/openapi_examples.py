@@ -82,7 +82,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="OpenAPI examples", lifespan=lifespan)
 
     @app.post("/products", status_code=status.HTTP_201_CREATED, responses={409: CONFLICT})
-    def create_product(
+    async def create_product(
         product: Annotated[ProductIn, Body(openapi_examples=CREATE_EXAMPLES)],
         request: Request,
     ) -> Product:
@@ -94,7 +94,7 @@ def create_app() -> FastAPI:
         return created
 
     @app.get("/products/{product_id}", responses={404: NOT_FOUND})
-    def get_product(product_id: int, request: Request) -> Product:
+    async def get_product(product_id: int, request: Request) -> Product:
         product = request.app.state.products.get(product_id)
         if product is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"Product {product_id} not found.")

@@ -2,20 +2,24 @@
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import (
     CheckConstraint,
+    DateTime,
+    Dialect,
     MetaData,
     String,
     Text,
+    TypeDecorator,
     create_engine,
     func,
     inspect,
     select,
+    true,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -36,6 +40,27 @@ class Base(DeclarativeBase):
     )
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC, on every database.
+
+    PostgreSQL's ``timestamptz`` keeps the instant; SQLite keeps text without an offset, so
+    values are written in UTC and the offset is put back when they are read.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: say which time zone it is in")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Product(Base):
     """A row of the ``products`` table: the database's view of a product."""
 
@@ -47,8 +72,8 @@ class Product(Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     price_cents: Mapped[int]
-    in_stock: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    in_stock: Mapped[bool] = mapped_column(server_default=true())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now())
 
 
 class ProductCreate(BaseModel):
@@ -89,7 +114,7 @@ class ProductRead(BaseModel):
     description: str | None
     price_cents: int
     in_stock: bool
-    created_at: datetime
+    created_at: AwareDatetime  # with its offset, so no client guesses the time zone
 
 
 @asynccontextmanager
@@ -128,7 +153,7 @@ ProductDep = Annotated[Product, Depends(get_product_or_404)]
 def create_app() -> FastAPI:
     app = FastAPI(title="ORM models", lifespan=lifespan)
 
-    @app.post("/products", status_code=status.HTTP_201_CREATED, response_model=ProductRead)
+    @app.post("/products", status_code=status.HTTP_201_CREATED)
     def create_product(payload: ProductCreate, session: SessionDep) -> ProductRead:
         product = Product(**payload.model_dump())
         session.add(product)
@@ -141,16 +166,16 @@ def create_app() -> FastAPI:
             ) from None
         return ProductRead.model_validate(product)
 
-    @app.get("/products", response_model=list[ProductRead])
+    @app.get("/products")
     def list_products(session: SessionDep) -> list[ProductRead]:
         products = session.scalars(select(Product).order_by(Product.id))
         return [ProductRead.model_validate(p) for p in products]
 
-    @app.get("/products/{product_id}", response_model=ProductRead)
+    @app.get("/products/{product_id}")
     def read_product(product: ProductDep) -> ProductRead:
         return ProductRead.model_validate(product)
 
-    @app.patch("/products/{product_id}", response_model=ProductRead)
+    @app.patch("/products/{product_id}")
     def update_product(
         payload: ProductUpdate, product: ProductDep, session: SessionDep
     ) -> ProductRead:

@@ -108,20 +108,20 @@ def create_app() -> FastAPI:
         return reservation
 
     @app.post("/reservations", status_code=status.HTTP_201_CREATED)
-    def create_reservation(request: Request, payload: ReservationIn) -> Reservation:
+    async def create_reservation(request: Request, payload: ReservationIn) -> Reservation:
         store = request.app.state.reservations
         reservation = Reservation(id=max(store, default=0) + 1, **payload.model_dump())
         store[reservation.id] = reservation
         return reservation
 
     @app.get("/reservations/{reservation_id}")
-    def read_reservation(
+    async def read_reservation(
         request: Request, reservation_id: Annotated[int, Path(ge=1)]
     ) -> Reservation:
         return find(request, reservation_id)
 
     @app.patch("/reservations/{reservation_id}")
-    def update_reservation(
+    async def update_reservation(
         request: Request,
         reservation_id: Annotated[int, Path(ge=1)],
         patch: ReservationUpdate,

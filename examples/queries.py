@@ -189,7 +189,7 @@ def create_app() -> FastAPI:
         response.headers["X-Query-Count"] = str(counter.count)
         return response
 
-    @app.get("/books", response_model=list[BookWithAuthor])
+    @app.get("/books")
     def list_books(
         filters: Annotated[BookFilter, Query()], session: SessionDep
     ) -> list[BookWithAuthor]:
@@ -206,20 +206,20 @@ def create_app() -> FastAPI:
             for b in session.scalars(statement)
         ]
 
-    @app.get("/authors/naive", response_model=list[AuthorWithBooks])
+    @app.get("/authors/naive")
     def authors_naive(session: SessionDep) -> list[AuthorWithBooks]:
         authors = session.scalars(select(Author).order_by(Author.id)).all()
         # Each author.books is loaded lazily, one SELECT per author: N+1 statements.
         return [AuthorWithBooks.model_validate(author) for author in authors]
 
-    @app.get("/authors/eager", response_model=list[AuthorWithBooks])
+    @app.get("/authors/eager")
     def authors_eager(session: SessionDep) -> list[AuthorWithBooks]:
         statement = select(Author).options(selectinload(Author.books)).order_by(Author.id)
         authors = session.scalars(statement).all()
         # All the books came with the second statement: building the response runs no SQL.
         return [AuthorWithBooks.model_validate(author) for author in authors]
 
-    @app.get("/authors/stats", response_model=list[AuthorStats])
+    @app.get("/authors/stats")
     def author_stats(session: SessionDep) -> list[AuthorStats]:
         book_count = func.count(Book.id).label("book_count")
         statement = (
@@ -235,7 +235,7 @@ def create_app() -> FastAPI:
         )
         return [AuthorStats.model_validate(row) for row in session.execute(statement)]
 
-    @app.get("/authors/{author_id}", response_model=AuthorWithBooks)
+    @app.get("/authors/{author_id}")
     def read_author(author_id: int, session: SessionDep) -> AuthorWithBooks:
         statement = select(Author).where(Author.id == author_id).options(selectinload(Author.books))
         author = session.scalar(statement)

@@ -87,19 +87,20 @@ def create_app() -> FastAPI:
         return user  # a UserInDB, filtered down to UserPublic on the way out
 
     @app.get("/users")
-    def list_users(request: Request) -> list[UserPublic]:
+    async def list_users(request: Request) -> list[UserPublic]:
         return list(request.app.state.users.values())
 
     @app.get("/users/{user_id}")
-    def read_user(request: Request, user_id: Annotated[int, Path(ge=1)]) -> UserPublic:
+    async def read_user(request: Request, user_id: Annotated[int, Path(ge=1)]) -> UserPublic:
         return find(request, user_id)
 
     @app.get(
         "/users/{user_id}/preferences",
-        response_model=Preferences,
         response_model_exclude_unset=True,
     )
-    def read_preferences(request: Request, user_id: Annotated[int, Path(ge=1)]) -> Preferences:
+    async def read_preferences(
+        request: Request, user_id: Annotated[int, Path(ge=1)]
+    ) -> Preferences:
         find(request, user_id)
         return request.app.state.preferences.get(user_id, Preferences())
 

@@ -87,7 +87,7 @@ def create_app() -> FastAPI:
             415: {"model": Message, "description": "The body is not JSON"},
         },
     )
-    def create_article(
+    async def create_article(
         payload: ArticleIn, articles: Store, request: Request, response: Response
     ) -> Article:
         if payload.slug in articles:
@@ -101,7 +101,7 @@ def create_app() -> FastAPI:
         return article
 
     @app.get("/articles/{slug}", responses={404: {"model": Message}})
-    def get_article(
+    async def get_article(
         article: Annotated[Article, Depends(find_article)], response: Response
     ) -> Article:
         response.headers["ETag"] = etag_of(article)
@@ -115,7 +115,7 @@ def create_app() -> FastAPI:
             412: {"model": Message, "description": "If-Match does not match"},
         },
     )
-    def put_article(
+    async def put_article(
         slug: Annotated[str, Path(pattern=SLUG_PATTERN, max_length=60)],
         payload: ArticleUpdate,
         articles: Store,
@@ -144,7 +144,9 @@ def create_app() -> FastAPI:
         status_code=status.HTTP_204_NO_CONTENT,
         responses={404: {"model": Message}},
     )
-    def delete_article(article: Annotated[Article, Depends(find_article)], articles: Store) -> None:
+    async def delete_article(
+        article: Annotated[Article, Depends(find_article)], articles: Store
+    ) -> None:
         del articles[article.slug]
 
     return app

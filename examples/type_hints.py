@@ -66,20 +66,20 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Type hints", lifespan=lifespan)
 
     @app.post("/events", status_code=status.HTTP_201_CREATED)
-    def create_event(event: EventIn, request: Request) -> EventOut:
+    async def create_event(event: EventIn, request: Request) -> EventOut:
         stored = EventOut(**event.model_dump())
         request.app.state.events[stored.id] = stored
         return stored
 
     @app.get("/events/{event_id}")
-    def get_event(event_id: Annotated[uuid.UUID, Path()], request: Request) -> EventOut:
+    async def get_event(event_id: Annotated[uuid.UUID, Path()], request: Request) -> EventOut:
         event = request.app.state.events.get(event_id)
         if event is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "No such event.")
         return event
 
     @app.get("/events")
-    def list_events(
+    async def list_events(
         request: Request,
         kind: Literal["talk", "workshop"] | None = None,
         level: Annotated[list[Level] | None, Query()] = None,
@@ -95,7 +95,7 @@ def create_app() -> FastAPI:
         ]
 
     @app.get("/stats")
-    def stats(request: Request) -> Stats:
+    async def stats(request: Request) -> Stats:
         events = request.app.state.events.values()
         return {"events": len(events), "total_price": sum((e.price for e in events), Decimal(0))}
 

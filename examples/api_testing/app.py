@@ -42,12 +42,14 @@ def _find(request: Request, bookmark_id: int) -> Bookmark:
 def create_app() -> FastAPI:
     app = FastAPI(title="API testing", lifespan=lifespan)
 
-    @app.get("/bookmarks", response_model=list[Bookmark])
-    def list_bookmarks(request: Request) -> list[Bookmark]:
+    @app.get("/bookmarks")
+    async def list_bookmarks(request: Request) -> list[Bookmark]:
         return list(request.app.state.bookmarks.values())
 
-    @app.post("/bookmarks", status_code=status.HTTP_201_CREATED, response_model=Bookmark)
-    def create_bookmark(request: Request, response: Response, payload: BookmarkIn) -> Bookmark:
+    @app.post("/bookmarks", status_code=status.HTTP_201_CREATED)
+    async def create_bookmark(
+        request: Request, response: Response, payload: BookmarkIn
+    ) -> Bookmark:
         state = request.app.state
         bookmark = Bookmark(id=state.next_id, title=payload.title, url=str(payload.url))
         state.bookmarks[bookmark.id] = bookmark
@@ -55,12 +57,12 @@ def create_app() -> FastAPI:
         response.headers["Location"] = str(request.url_for("get_bookmark", bookmark_id=bookmark.id))
         return bookmark
 
-    @app.get("/bookmarks/{bookmark_id}", response_model=Bookmark, responses=NOT_FOUND)
-    def get_bookmark(request: Request, bookmark_id: int) -> Bookmark:
+    @app.get("/bookmarks/{bookmark_id}", responses=NOT_FOUND)
+    async def get_bookmark(request: Request, bookmark_id: int) -> Bookmark:
         return _find(request, bookmark_id)
 
-    @app.put("/bookmarks/{bookmark_id}", response_model=Bookmark, responses=NOT_FOUND)
-    def replace_bookmark(request: Request, bookmark_id: int, payload: BookmarkIn) -> Bookmark:
+    @app.put("/bookmarks/{bookmark_id}", responses=NOT_FOUND)
+    async def replace_bookmark(request: Request, bookmark_id: int, payload: BookmarkIn) -> Bookmark:
         _find(request, bookmark_id)
         bookmark = Bookmark(id=bookmark_id, title=payload.title, url=str(payload.url))
         request.app.state.bookmarks[bookmark_id] = bookmark
@@ -69,7 +71,7 @@ def create_app() -> FastAPI:
     @app.delete(
         "/bookmarks/{bookmark_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND
     )
-    def delete_bookmark(request: Request, bookmark_id: int) -> None:
+    async def delete_bookmark(request: Request, bookmark_id: int) -> None:
         _find(request, bookmark_id)
         del request.app.state.bookmarks[bookmark_id]
 

@@ -102,7 +102,7 @@ def create_app() -> FastAPI:
                 "pending_changes": [str(diff) for diff in compare_metadata(context, Base.metadata)],
             }
 
-    @app.get("/tasks", response_model=list[TaskRead])
+    @app.get("/tasks")
     def list_tasks(
         session: SessionDep, min_priority: Annotated[int, Query(ge=0, le=3)] = 0
     ) -> list[TaskRead]:
@@ -113,7 +113,7 @@ def create_app() -> FastAPI:
         )
         return [TaskRead.model_validate(task) for task in session.scalars(statement)]
 
-    @app.post("/tasks", status_code=status.HTTP_201_CREATED, response_model=TaskRead)
+    @app.post("/tasks", status_code=status.HTTP_201_CREATED)
     def create_task(payload: TaskCreate, session: SessionDep) -> TaskRead:
         task = Task(**payload.model_dump())
         session.add(task)

@@ -2,11 +2,11 @@
 
 import asyncio
 from collections.abc import AsyncIterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import FastAPI, Path, Request
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from starlette.datastructures import State
 
@@ -35,34 +35,44 @@ def count_primes(limit: int) -> int:
     return sum(sieve)
 
 
+async def compute(request: Request, limit: int) -> int:
+    """Count in another process: a thread would hold the GIL, and with it the event loop."""
+    pool: Executor = request.app.state.cpu_pool
+    return await asyncio.get_running_loop().run_in_executor(pool, count_primes, limit)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Workers start on first use; each is a whole interpreter, so keep the pool small.
+    app.state.cpu_pool = ProcessPoolExecutor(max_workers=2)
     app.state.cache = {}
     app.state.cache_hits = 0
     app.state.hits = 0
     app.state.hits_lock = asyncio.Lock()
-    yield
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(app.state.cpu_pool.shutdown, cancel_futures=True)
 
 
 def create_app() -> FastAPI:
     app = FastAPI(title="Performance testing", lifespan=lifespan)
 
-    @app.get("/primes/{limit}", response_model=PrimeCount)
-    def primes(limit: Limit) -> PrimeCount:
-        # A sync endpoint: FastAPI runs it in a worker thread, off the event loop.
-        return PrimeCount(limit=limit, count=count_primes(limit), cached=False)
+    @app.get("/primes/{limit}")
+    async def primes(request: Request, limit: Limit) -> PrimeCount:
+        return PrimeCount(limit=limit, count=await compute(request, limit), cached=False)
 
-    @app.get("/primes/{limit}/cached", response_model=PrimeCount)
+    @app.get("/primes/{limit}/cached")
     async def primes_cached(request: Request, limit: Limit) -> PrimeCount:
         state = request.app.state
         if limit in state.cache:
             state.cache_hits += 1
             return PrimeCount(limit=limit, count=state.cache[limit], cached=True)
-        count = await run_in_threadpool(count_primes, limit)
+        count = await compute(request, limit)
         state.cache[limit] = count
         return PrimeCount(limit=limit, count=count, cached=False)
 
-    @app.post("/hits", response_model=Stats)
+    @app.post("/hits")
     async def hit(request: Request) -> Stats:
         state = request.app.state
         async with state.hits_lock:
@@ -71,8 +81,8 @@ def create_app() -> FastAPI:
             state.hits = current + 1
         return _stats(state)
 
-    @app.get("/stats", response_model=Stats)
-    def stats(request: Request) -> Stats:
+    @app.get("/stats")
+    async def stats(request: Request) -> Stats:
         return _stats(request.app.state)
 
     return app

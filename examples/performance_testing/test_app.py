@@ -1,6 +1,9 @@
 """Correctness under concurrency, and a report with the right shape: never a time threshold."""
 
-from collections.abc import AsyncIterator
+import asyncio
+import os
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 
 import httpx
 import pytest
@@ -83,3 +86,27 @@ def test_report_format_names_every_number() -> None:
 def test_limit_is_bounded() -> None:
     with TestClient(create_app()) as client:
         assert client.get("/primes/1000000").status_code == 422
+
+
+@pytest.mark.anyio
+async def test_misses_are_counted_in_the_process_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = create_app()
+    async with app.router.lifespan_context(app):
+        pool = app.state.cpu_pool
+        assert isinstance(pool, ProcessPoolExecutor)  # not a thread: threads share the GIL
+        assert await asyncio.get_running_loop().run_in_executor(pool, os.getpid) != os.getpid()
+        submitted: list[tuple[object, ...]] = []
+        submit = pool.submit
+
+        def recording_submit(fn: Callable[..., object], /, *args: object) -> Future[object]:
+            submitted.append((fn, *args))
+            return submit(fn, *args)
+
+        monkeypatch.setattr(pool, "submit", recording_submit)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            for url in ("/primes/30000", "/primes/30000/cached", "/primes/30000/cached"):
+                assert (await client.get(url)).json()["count"] == 3245
+
+    # Two misses went to the pool; the cache hit never left the event loop.
+    assert submitted == [(count_primes, 30000), (count_primes, 30000)]

@@ -36,8 +36,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app() -> FastAPI:
     app = FastAPI(title="pytest basics", lifespan=lifespan)
 
-    @app.get("/quote", response_model=Quote)
-    def quote(
+    @app.get("/quote")
+    async def quote(
         request: Request,
         sku: Annotated[str, Query(min_length=1, max_length=30)],
         quantity: Annotated[int, Query(ge=1, le=100)] = 1,

@@ -42,6 +42,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     hasher = PasswordHash.recommended()
     app.state.hasher = hasher
     app.state.password_hashes = {name: hasher.hash(pw) for name, pw in DEMO_USERS.items()}
+    app.state.dummy_hash = hasher.hash(secrets.token_urlsafe(16))  # verified for unknown names
     app.state.tokens = {}  # opaque token -> username
     yield
     app.state.tokens.clear()
@@ -62,7 +63,7 @@ def add_docs_page(app: FastAPI, path: str = "/api-docs") -> None:
     """Serve Swagger UI from this app's own static files: no CDN, no third-party requests."""
 
     @app.get(path, include_in_schema=False, response_class=HTMLResponse)
-    def swagger_ui(request: Request) -> HTMLResponse:
+    async def swagger_ui(request: Request) -> HTMLResponse:
         root_path = request.scope.get("root_path", "").rstrip("/")
 
         def asset(name: str) -> str:
@@ -98,8 +99,12 @@ def create_app(*, docs: bool = True) -> FastAPI:
     @app.post("/token", tags=["auth"])
     def login(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
         """The endpoint the Authorize dialog posts the username and password to."""
-        stored = request.app.state.password_hashes.get(form.username)
-        if stored is None or not request.app.state.hasher.verify(form.password, stored):
+        state = request.app.state
+        stored = state.password_hashes.get(form.username)
+        # An unknown name costs the same argon2 verification as a wrong password, so the
+        # response time does not reveal which usernames exist.
+        matches = state.hasher.verify(form.password, stored or state.dummy_hash)
+        if stored is None or not matches:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 "Wrong username or password.",
@@ -110,7 +115,7 @@ def create_app(*, docs: bool = True) -> FastAPI:
         return Token(access_token=token)
 
     @app.get("/users/me", tags=["users"])
-    def read_me(user: Annotated[User, Depends(current_user)]) -> User:
+    async def read_me(user: Annotated[User, Depends(current_user)]) -> User:
         """Try it in Swagger UI: click Authorize, log in as alice, then Execute."""
         return user
 

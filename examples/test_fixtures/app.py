@@ -40,8 +40,8 @@ def create_app(export_dir: Path | None = None) -> FastAPI:
 
     app = FastAPI(title="Test fixtures", lifespan=lifespan)
 
-    @app.post("/users", status_code=status.HTTP_201_CREATED, response_model=User)
-    def create_user(request: Request, payload: UserIn) -> User:
+    @app.post("/users", status_code=status.HTTP_201_CREATED)
+    async def create_user(request: Request, payload: UserIn) -> User:
         users: dict[int, User] = request.app.state.users
         if any(u.email.lower() == payload.email.lower() for u in users.values()):
             raise HTTPException(status.HTTP_409_CONFLICT, detail="email already registered")
@@ -49,18 +49,18 @@ def create_app(export_dir: Path | None = None) -> FastAPI:
         users[user.id] = user
         return user
 
-    @app.get("/users", response_model=list[User])
-    def list_users(request: Request) -> list[User]:
+    @app.get("/users")
+    async def list_users(request: Request) -> list[User]:
         return list(request.app.state.users.values())
 
-    @app.get("/users/{user_id}", response_model=User)
-    def get_user(request: Request, user_id: int) -> User:
+    @app.get("/users/{user_id}")
+    async def get_user(request: Request, user_id: int) -> User:
         user = request.app.state.users.get(user_id)
         if user is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail="user not found")
         return user
 
-    @app.post("/exports", status_code=status.HTTP_201_CREATED, response_model=Export)
+    @app.post("/exports", status_code=status.HTTP_201_CREATED)
     def export_users(request: Request) -> Export:
         state = request.app.state
         state.exports += 1

@@ -1,0 +1,130 @@
+"""What the entries say FastAPI does, checked against the installed FastAPI.
+
+Each test pins one behaviour that an entry's prose states, so an upgrade that changes it
+fails here and names the entry to revise, instead of leaving the entry wrong.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI, HTTPException, Response
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, field_validator
+
+from kb.sandbox import examples
+from kb.settings import PROJECT_DIR
+
+
+class Name(BaseModel):
+    name: str
+
+    @field_validator("name")
+    @classmethod
+    def known(cls, value: str) -> str:
+        if value == "http":
+            raise HTTPException(status_code=400, detail="unknown name")
+        if value == "value":
+            raise ValueError("unknown name")
+        if value == "type":
+            raise TypeError("a bug")
+        return value
+
+
+def app_with_routes() -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/names")
+    async def create_name(body: Name) -> Name:
+        return body
+
+    @app.delete("/dict", status_code=204)
+    async def delete_returning_a_dict():  # no return annotation, so no response model
+        return {"deleted": True}
+
+    @app.put("/maybe")
+    async def put_sometimes_empty(response: Response) -> dict[str, bool]:
+        response.status_code = 204
+        return {"changed": False}
+
+    @app.delete("/built")
+    async def delete_with_built_response() -> Response:
+        return Response(content=b"gone", status_code=204)
+
+    return app
+
+
+@pytest.fixture
+def client() -> TestClient:
+    return TestClient(app_with_routes(), raise_server_exceptions=False)
+
+
+def test_pydantic_models_an_http_exception_in_a_validator_is_sent_as_is(
+    client: TestClient,
+) -> None:
+    """pydantic-models.md: not a 500, not a 422 — the exception's own status, no location."""
+    response = client.post("/names", json={"name": "http"})
+    assert (response.status_code, response.json()) == (400, {"detail": "unknown name"})
+    with pytest.raises(HTTPException):
+        Name(name="http")  # outside a request, the model raises an HTTP error
+
+
+def test_pydantic_models_value_error_is_a_422_and_other_errors_a_500(client: TestClient) -> None:
+    invalid = client.post("/names", json={"name": "value"})
+    assert invalid.status_code == 422
+    assert invalid.json()["detail"][0]["loc"] == ["body", "name"]
+    assert client.post("/names", json={"name": "type"}).status_code == 500
+
+
+def test_status_codes_a_body_that_is_not_json_is_a_422(client: TestClient) -> None:
+    """status-codes.md: FastAPI answers malformed JSON with 422 json_invalid, not 400."""
+    response = client.post(
+        "/names", content=b'{"name": ', headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+
+
+@pytest.mark.parametrize(("method", "path"), [("DELETE", "/dict"), ("PUT", "/maybe")])
+def test_status_codes_fastapi_drops_the_body_of_a_204(
+    client: TestClient, method: str, path: str
+) -> None:
+    response = client.request(method, path)
+    assert (response.status_code, response.content) == (204, b"")
+
+
+def test_status_codes_a_built_response_keeps_its_body(client: TestClient) -> None:
+    """…which is why the entry says to build a 204 Response without content."""
+    assert client.delete("/built").content == b"gone"
+
+
+def test_status_codes_a_204_route_that_declares_a_body_is_refused() -> None:
+    app = FastAPI()
+    with pytest.raises(AssertionError, match="204 must not have a response body"):
+
+        @app.delete("/declared", status_code=204)
+        async def delete_declaring_a_body() -> dict[str, bool]:
+            return {"deleted": True}
+
+
+def test_openapi_the_default_schema_notices_routes_added_later() -> None:
+    """openapi.md: FastAPI's own openapi() rebuilds after new routes (since 0.137)."""
+    app = FastAPI()
+    assert app.openapi()["paths"] == {}
+
+    @app.get("/later")
+    async def added_later() -> dict[str, str]:
+        return {}
+
+    assert "/later" in app.openapi()["paths"]
+
+
+def test_openapi_an_override_with_its_own_cache_does_not() -> None:
+    """…while the example's override, which caches in app.openapi_schema, keeps the first."""
+    app = examples.build(PROJECT_DIR / "examples", "openapi")
+    before = set(app.openapi()["paths"])
+
+    @app.get("/later")
+    async def added_later() -> dict[str, str]:
+        return {}
+
+    assert set(app.openapi()["paths"]) == before
