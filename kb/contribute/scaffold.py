@@ -313,6 +313,12 @@ _BODY_TAIL = """
 
 TODO: the anti-patterns, and how each one bites.
 
+## Libraries that do this
+
+TODO: the well-kept packages that do this job, each linked to its PyPI page
+(`[name](https://pypi.org/project/name/)`), and when to reach for one instead of the
+pattern; or what FastAPI and the standard library already give.
+
 ## In production
 
 TODO: what changes under real load, with real data, behind a proxy.

@@ -38,8 +38,16 @@ def test_an_entry_its_example_and_its_test_are_written(site_settings: Settings) 
     assert source.meta.example == "etag_caching"
     assert 'include="etag_caching/app.py" symbol="create_app"' in source.body
     assert source.body.count("```hurl") == 3
-    for heading in ("The problem", "The pattern", "Try it", "Pitfalls", "In production"):
-        assert f"## {heading}" in source.body
+    headings = [line for line in source.body.splitlines() if line.startswith("## ")]
+    assert headings == [
+        "## The problem",
+        "## The pattern",
+        "## Try it",
+        "## Pitfalls",
+        "## Libraries that do this",  # just before In production, as every entry has it
+        "## In production",
+        "## Related",
+    ]
 
 
 @pytest.mark.anyio
