@@ -17,6 +17,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from kb.app import create_app
+from kb.content import catalogue
+from kb.content.catalogue import Catalogue
 from kb.sandbox.examples import ExampleError
 from kb.sandbox.sandboxes import Sandboxes
 from kb.settings import PROJECT_DIR, Settings
@@ -103,7 +105,22 @@ def site_client(site_settings: Settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="session")
+def project_catalogue(project_settings: Settings) -> Catalogue:
+    """The real catalogue, loaded (and rendered) once for the whole session."""
+    return catalogue.load(project_settings.content_dir, project_settings.examples_dir)
+
+
+@pytest.fixture(scope="session")
 def project_client(project_settings: Settings) -> Iterator[TestClient]:
-    """A client of the KB serving the real catalogue."""
+    """A client of the KB serving the real catalogue, every example started.
+
+    It waits for them: a session-long client must not go on starting examples in its
+    own thread while later tests run (building an app swaps the process-wide warning
+    filters; see kb.sandbox.examples).
+    """
     with TestClient(create_app(project_settings)) as client:
+        client.get("/healthz")  # answers once every example has been tried
+        kb = client.app.state.kb  # type: ignore[attr-defined]
+        for problem in kb.example_errors.values():
+            pytest.fail(f"example failed to start: {problem.message}")
         yield client
