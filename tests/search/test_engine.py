@@ -1,3 +1,4 @@
+import re
 import sqlite3
 from pathlib import Path
 
@@ -47,8 +48,20 @@ def test_every_statement_prepares_and_binds_its_values(site_index: SearchIndex, 
         "last": 1,
         "per_entry": 1,
     }
-    list(site_index.db.query(sql, params))
-    assert "{" not in sql  # no formatting left: values are bound, never interpolated
+    list(site_index.db.query(sql, params))  # every :name it uses is one of these
+
+
+@pytest.mark.parametrize("value", ["x' or '1'='1", '" or 1=1 --', "Core Patterns' --"])
+def test_filter_values_are_bound_as_data_never_read_as_sql(
+    site_index: SearchIndex, value: str
+) -> None:
+    # Interpolated into the statement, each would match every entry or break the SQL.
+    assert site_index.search("fixture", section=value).hits == []
+    assert site_index.search("fixture", tag=value).hits == []
+    assert [hit.slug for hit in site_index.search("fixture", section="Core Patterns").hits] == [
+        "greeting"
+    ]
+    assert [hit.slug for hit in site_index.search("fixture", tag="greeting").hits] == ["greeting"]
 
 
 def test_fts_tables_are_declared_with_quoted_names_and_prefix_indexes() -> None:
@@ -167,10 +180,28 @@ def test_snippets_mark_matches_and_escape_html(site_settings: Settings) -> None:
         "x" * 1000,
         "\x00",
         "\ud800",
+        # Each finds something else if its operator reached FTS5: OR would add farewell,
+        # NOT and a column filter would drop greeting, NEAR would find it.
+        "fixture OR NOT",
+        "greeting NOT fixture",
+        "title:fixture",
+        "NEAR(fixture greeting)",
+        'fixture"',
+        "-fixture",
+        "fixture*",
     ],
 )
-def test_any_input_is_safe(site_index: SearchIndex, query: str) -> None:
-    assert isinstance(site_index.search(query).hits, list)
+def test_any_input_is_searched_as_its_words_never_as_fts5_syntax(
+    site_index: SearchIndex, query: str
+) -> None:
+    words = " ".join(re.findall(r"\w+", query))
+    results = site_index.search(query)
+    if not words:
+        assert results.hits == [] and results.total == 0
+    else:
+        assert [hit.slug for hit in results.hits] == [
+            hit.slug for hit in site_index.search(words).hits
+        ]
 
 
 def test_a_search_that_runs_too_long_is_stopped(
