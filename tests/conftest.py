@@ -1,4 +1,10 @@
-"""Fixtures named for what they build: settings, the KB app, a client, the catalogue."""
+"""Fixtures named for what they build: settings, the KB app, a client, the catalogue.
+
+Every example a test starts in a sandbox must start: when one fails, the test fails with
+"example failed to start: <why>" (its own assertion shown as the cause), whatever it
+asserted. A test that breaks an example on purpose says so with
+``@pytest.mark.example_fails``.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,63 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from kb.app import create_app
+from kb.content import catalogue
+from kb.content.catalogue import Catalogue
+from kb.sandbox.examples import ExampleError
+from kb.sandbox.sandboxes import Sandboxes
 from kb.settings import PROJECT_DIR, Settings
 
+pytest_plugins = ["pytester"]  # tests/test_conftest.py runs small suites of its own
+
 FIXTURES = Path(__file__).parent / "fixtures"
+FAILED_STARTS = pytest.StashKey[list[str]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "example_fails: the test makes an example fail to start on purpose"
+    )
+
+
+@pytest.fixture(autouse=True)
+def examples_must_start(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records every example that fails to start in a sandbox (the KB answers those with
+    "not running"), for :func:`pytest_runtest_call` to report."""
+    failed: list[str] = []
+    request.node.stash[FAILED_STARTS] = failed
+    get = Sandboxes.get
+
+    async def get_or_record(self: Sandboxes, reader: str, slug: str) -> FastAPI:
+        try:
+            return await get(self, reader, slug)
+        except ExampleError as exc:
+            failed.append(str(exc))
+            raise
+
+    monkeypatch.setattr(Sandboxes, "get", get_or_record)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    __tracebackhide__ = True
+    try:
+        result = yield
+    except BaseException as exc:
+        _fail_if_an_example_failed(item, exc)
+        raise
+    _fail_if_an_example_failed(item, None)
+    return result
+
+
+def _fail_if_an_example_failed(item: pytest.Item, cause: BaseException | None) -> None:
+    __tracebackhide__ = True
+    failed = item.stash.get(FAILED_STARTS, [])
+    if failed and item.get_closest_marker("example_fails") is None:
+        raise pytest.fail.Exception(f"example failed to start: {failed[0]}") from cause
 
 
 @pytest.fixture
@@ -48,7 +105,22 @@ def site_client(site_settings: Settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="session")
+def project_catalogue(project_settings: Settings) -> Catalogue:
+    """The real catalogue, loaded (and rendered) once for the whole session."""
+    return catalogue.load(project_settings.content_dir, project_settings.examples_dir)
+
+
+@pytest.fixture(scope="session")
 def project_client(project_settings: Settings) -> Iterator[TestClient]:
-    """A client of the KB serving the real catalogue."""
+    """A client of the KB serving the real catalogue, every example started.
+
+    It waits for them: a session-long client must not go on starting examples in its
+    own thread while later tests run (building an app swaps the process-wide warning
+    filters; see kb.sandbox.examples).
+    """
     with TestClient(create_app(project_settings)) as client:
+        client.get("/healthz")  # answers once every example has been tried
+        kb = client.app.state.kb  # type: ignore[attr-defined]
+        for problem in kb.example_errors.values():
+            pytest.fail(f"example failed to start: {problem.message}")
         yield client

@@ -50,26 +50,6 @@ def test_check_json_format(site_settings: Settings, capsys: pytest.CaptureFixtur
     ]
 
 
-def test_check_can_be_limited_to_paths(
-    site_settings: Settings, capsys: pytest.CaptureFixture[str]
-) -> None:
-    (site_settings.content_dir / "broken.md").write_text("nothing\n")
-    farewell = str(site_settings.content_dir / "farewell.md")
-    assert main(["check", *dirs(site_settings), farewell]) == 0
-    assert capsys.readouterr().out == ""
-
-
-def test_check_reports_an_example_that_fails_to_import(
-    site_settings: Settings, capsys: pytest.CaptureFixture[str]
-) -> None:
-    example = site_settings.examples_dir / "greeter.py"
-    example.write_text("import not_a_module_anywhere\n" + example.read_text())
-    assert main(["check", *dirs(site_settings)]) == 1
-    out = capsys.readouterr().out
-    assert "greeting.md:7:1: KB501 examples/greeter failed to import:" in out
-    assert "greeter.py:1: ModuleNotFoundError" in out
-
-
 def test_index_builds_and_writes_a_database(
     site_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import threading
 import traceback
 import types
 from contextlib import AsyncExitStack
@@ -18,6 +19,14 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kb.content.sources import PACKAGE, find
+
+# Examples are imported and built one at a time in the whole process, whichever thread or
+# event loop asks (each TestClient, and each uvicorn server in the tests, runs its own).
+# Building a FastAPI app swaps the process-wide warning filters: FastAPI wraps every
+# parameter's TypeAdapter in warnings.catch_warnings(), which is not thread-safe. Two
+# builds at once restore each other's filter lists, so one of them loses FastAPI's
+# "ignore" (and fails under filterwarnings = error) while an "ignore" outlives both.
+_BUILDING = threading.RLock()
 
 
 class ExampleError(Exception):
@@ -37,13 +46,21 @@ def _package(examples_dir: Path) -> None:
 def forget(name: str | None) -> None:
     """Drop imported example modules (one example, or all) so the next import is fresh."""
     prefix = PACKAGE if name is None else f"{PACKAGE}.{name}"
-    for module_name in [m for m in sys.modules if m == prefix or m.startswith(prefix + ".")]:
-        del sys.modules[module_name]
+    with _BUILDING:
+        # list() copies at once: other threads' imports change sys.modules meanwhile.
+        for module_name in [
+            m for m in list(sys.modules) if m == prefix or m.startswith(prefix + ".")
+        ]:
+            sys.modules.pop(module_name, None)
 
 
 def build(examples_dir: Path, name: str) -> FastAPI:
-    """Import ``examples/<name>`` and call its ``create_app()``."""
-    examples_dir = examples_dir.resolve()
+    """Import ``examples/<name>`` and call its ``create_app()``; one build at a time."""
+    with _BUILDING:
+        return _build(examples_dir.resolve(), name)
+
+
+def _build(examples_dir: Path, name: str) -> FastAPI:
     source = find(examples_dir, name)
     if source is None:
         raise ExampleError(f"no example {name!r}: expected examples/{name}.py or examples/{name}/")

@@ -87,6 +87,17 @@ class LiveServer:
             time.sleep(0.05)
         raise RuntimeError(f"the KB server did not answer on {self.url} within {timeout:.0f} s")
 
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait until no request is being answered.
+
+        A page closed mid-request leaves the server answering it, perhaps starting a
+        reader's example; an app being built must not straddle the end of a test, where
+        pytest swaps the process-wide warning filters (see kb.sandbox.examples).
+        """
+        deadline = time.monotonic() + timeout
+        while self.server.server_state.tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=15)
@@ -222,6 +233,7 @@ def pages(browser: Browser, live_server: LiveServer) -> Iterator[Pages]:
     opened = Pages(browser, live_server)
     yield opened
     problems = opened.close()
+    live_server.wait_idle()
     if problems:
         pytest.fail("the pages misbehaved:\n" + "\n".join(problems), pytrace=False)
 

@@ -1,9 +1,12 @@
 import gzip
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from starlette.requests import Request
 
 from kb.middleware.pagecache import Page, PageCache
+from kb.settings import Settings
 
 
 def request(**headers: str) -> Request:
@@ -73,23 +76,42 @@ def test_the_cache_serves_what_the_router_would(site_client: TestClient) -> None
     assert site_client.post("/patterns/greeting").status_code == 405  # only GET is cached
 
 
-def test_search_answers_are_kept_by_url_host_and_htmx(site_client: TestClient) -> None:
+def test_search_answers_are_kept_by_url_host_and_htmx(
+    site_client: TestClient, site_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     kb = site_client.app.state.kb  # type: ignore[attr-defined]
+    searched: list[str] = []
+    search = kb.index.search
+
+    def counting_search(text: str, *args: Any, **kwargs: Any) -> Any:
+        searched.append(text)
+        return search(text, *args, **kwargs)
+
+    monkeypatch.setattr(kb.index, "search", counting_search)
     page = site_client.get("/search", params={"q": "farew"})
     fragment = site_client.get("/search", params={"q": "farew"}, headers={"HX-Request": "true"})
     api = site_client.get("/api/search", params={"q": "farew"})
     assert "<html" in page.text and "<html" not in fragment.text
-    assert api.json()["results"][0]["slug"] == "farewell"
-    assert len(kb.responses) == 3
+    assert api.json()["results"][0]["url"].startswith("http://testserver/")
+    assert len(searched) == 3  # a page, a fragment and JSON: three answers
     again = site_client.get("/search", params={"q": "farew"}, headers={"HX-Request": "true"})
-    assert again.text == fragment.text and len(kb.responses) == 3
+    assert again.text == fragment.text and len(searched) == 3  # kept, not searched again
     assert "HX-Request" in again.headers["vary"]
     etag = api.headers["etag"]
     assert (
         site_client.get("/api/search?q=farew", headers={"If-None-Match": etag}).status_code == 304
     )
+    # The JSON holds absolute URLs: another host name gets its own answer.
+    elsewhere = site_client.get("/api/search", params={"q": "farew"}, headers={"host": "localhost"})
+    assert elsewhere.json()["results"][0]["url"].startswith("http://localhost/")
+    assert len(searched) == 4
+    # Reloaded content forgets every kept answer.
+    farewell = site_settings.content_dir / "farewell.md"
+    farewell.write_text(farewell.read_text().replace("Saying Farewell", "Farewell, Friends"))
     kb.load_content()
-    assert len(kb.responses) == 0
+    assert site_client.get("/api/search?q=farew").json()["results"][0]["title"] == (
+        "Farewell, Friends"
+    )
 
 
 def test_the_response_cache_is_bounded() -> None:

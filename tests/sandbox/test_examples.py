@@ -1,3 +1,8 @@
+import sys
+import threading
+import types
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -91,3 +96,63 @@ async def test_every_catalogue_example_builds_documents_and_starts(name: str) ->
     running = examples.RunningApps()
     await running.start(name, app)
     await running.aclose()
+
+
+@pytest.fixture
+def fast_thread_switching() -> Iterator[None]:
+    """Threads take turns every microsecond: a race between them shows within a few runs."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(interval)
+
+
+@pytest.mark.usefixtures("fast_thread_switching")
+def test_examples_built_in_two_threads_at_once_keep_the_warning_filters(
+    site_settings: Settings,
+) -> None:
+    # FastAPI silences a Pydantic warning about every aliased parameter with
+    # warnings.catch_warnings(), which swaps the process-wide filter list. Two builds at
+    # once restore each other's lists: one build then sees the warning as an error (under
+    # filterwarnings = error) and an "ignore" filter outlives both. The KB's builds take
+    # turns, so neither happens.
+    failures: list[str] = []
+
+    def build() -> None:
+        try:
+            examples.build(site_settings.examples_dir, "greeter")
+        except examples.ExampleError as exc:
+            failures.append(str(exc))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        expected = list(warnings.filters)
+        for _ in range(100):
+            threads = [threading.Thread(target=build) for _ in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert failures == [] and warnings.filters == expected
+
+
+@pytest.mark.usefixtures("fast_thread_switching")
+def test_forgetting_examples_while_another_thread_imports(tmp_path: Path) -> None:
+    # Another thread's imports add to sys.modules while forget() looks through it.
+    stop = threading.Event()
+
+    def import_and_drop() -> None:
+        while not stop.is_set():
+            for n in range(50):
+                sys.modules[f"kb_test_churn_{n}"] = types.ModuleType("churn")
+            for n in range(50):
+                sys.modules.pop(f"kb_test_churn_{n}", None)
+
+    churn = threading.Thread(target=import_and_drop)
+    churn.start()
+    try:
+        for _ in range(2000):
+            examples.forget(None)
+    finally:
+        stop.set()
+        churn.join()

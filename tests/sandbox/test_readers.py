@@ -1,3 +1,4 @@
+import pytest
 from fastapi.testclient import TestClient
 
 from kb.app import create_app
@@ -50,8 +51,23 @@ def test_the_cookie_is_found_among_others() -> None:
     assert readers.cookie_value([]) == ""
 
 
-def test_verified_cookies_are_remembered_but_long_ones_never_are() -> None:
-    value = readers.sign("abcdefghijklmnop", SECRET)
-    assert readers.verify_cached(value, SECRET) == "abcdefghijklmnop"
-    assert readers.verify_cached(value, "t" * 40) is None
-    assert readers.verify_cached("a" * 5000, SECRET) is None
+def test_verified_cookies_are_remembered_but_long_ones_never_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    signed: list[str] = []
+    sign = readers.sign
+
+    def counting_sign(reader: str, secret: str) -> str:
+        signed.append(reader)
+        return sign(reader, secret)
+
+    reader = readers.new_reader()  # not remembered by an earlier test
+    value = sign(reader, SECRET)
+    monkeypatch.setattr(readers, "sign", counting_sign)
+    assert readers.verify_cached(value, SECRET) == reader and signed == [reader]
+    assert readers.verify_cached(value, SECRET) == reader and signed == [reader]
+    assert readers.verify_cached(value, "t" * 40) is None and signed == [reader, reader]
+    # Refused unchecked, and however many arrive they push no verified cookie out.
+    for n in range(10_000):
+        assert readers.verify_cached(f"{n:0>16}." + "a" * 5000, SECRET) is None
+    assert readers.verify_cached(value, SECRET) == reader and signed == [reader, reader]

@@ -1,3 +1,4 @@
+import re
 import sqlite3
 from pathlib import Path
 
@@ -16,6 +17,19 @@ def build(settings: Settings, **options: object) -> SearchIndex:
 @pytest.fixture
 def site_index(site_settings: Settings) -> SearchIndex:
     return build(site_settings)
+
+
+@pytest.mark.parametrize("value", ["x' or '1'='1", '" or 1=1 --', "Core Patterns' --"])
+def test_filter_values_are_bound_as_data_never_read_as_sql(
+    site_index: SearchIndex, value: str
+) -> None:
+    # Interpolated into the statement, each would match every entry or break the SQL.
+    assert site_index.search("fixture", section=value).hits == []
+    assert site_index.search("fixture", tag=value).hits == []
+    assert [hit.slug for hit in site_index.search("fixture", section="Core Patterns").hits] == [
+        "greeting"
+    ]
+    assert [hit.slug for hit in site_index.search("fixture", tag="greeting").hits] == ["greeting"]
 
 
 def test_synonym_groups_combine_with_other_words(site_settings: Settings) -> None:
@@ -123,10 +137,28 @@ def test_snippets_mark_matches_and_escape_html(site_settings: Settings) -> None:
         "x" * 1000,
         "\x00",
         "\ud800",
+        # Each finds something else if its operator reached FTS5: OR would add farewell,
+        # NOT and a column filter would drop greeting, NEAR would find it.
+        "fixture OR NOT",
+        "greeting NOT fixture",
+        "title:fixture",
+        "NEAR(fixture greeting)",
+        'fixture"',
+        "-fixture",
+        "fixture*",
     ],
 )
-def test_any_input_is_safe(site_index: SearchIndex, query: str) -> None:
-    assert isinstance(site_index.search(query).hits, list)
+def test_any_input_is_searched_as_its_words_never_as_fts5_syntax(
+    site_index: SearchIndex, query: str
+) -> None:
+    words = " ".join(re.findall(r"\w+", query))
+    results = site_index.search(query)
+    if not words:
+        assert results.hits == [] and results.total == 0
+    else:
+        assert [hit.slug for hit in results.hits] == [
+            hit.slug for hit in site_index.search(words).hits
+        ]
 
 
 def test_a_search_that_runs_too_long_is_stopped(

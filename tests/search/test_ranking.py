@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from kb.content import catalogue
+from kb.content.catalogue import Catalogue
 from kb.search.engine import SearchIndex
-from kb.settings import PROJECT_DIR
 
-INDEX = SearchIndex(catalogue.load(PROJECT_DIR / "content", PROJECT_DIR / "examples"))
+
+@pytest.fixture(scope="module")
+def index(project_catalogue: Catalogue) -> SearchIndex:
+    return SearchIndex(project_catalogue)
+
 
 FIRST = [
     # words and titles
@@ -65,31 +68,33 @@ CORRECTED = [
 
 
 @pytest.mark.parametrize(("query", "slug"), FIRST, ids=[q for q, _ in FIRST])
-def test_the_expected_entry_ranks_first(query: str, slug: str) -> None:
-    assert INDEX.search(query, 3).hits[0].slug == slug
+def test_the_expected_entry_ranks_first(index: SearchIndex, query: str, slug: str) -> None:
+    assert index.search(query, 3).hits[0].slug == slug
 
 
 @pytest.mark.parametrize(
     ("query", "corrected", "slug"), CORRECTED, ids=[q.strip() for q, *_ in CORRECTED]
 )
-def test_typos_find_the_intended_entry(query: str, corrected: str | None, slug: str) -> None:
-    results = INDEX.search(query, 3)
+def test_typos_find_the_intended_entry(
+    index: SearchIndex, query: str, corrected: str | None, slug: str
+) -> None:
+    results = index.search(query, 3)
     assert results.corrected == corrected
     assert results.hits[0].slug == slug
 
 
-def test_more_words_give_fewer_results() -> None:
-    totals = [INDEX.search(q).total for q in ("token", "token refresh", "token refresh reuse")]
+def test_more_words_give_fewer_results(index: SearchIndex) -> None:
+    totals = [index.search(q).total for q in ("token", "token refresh", "token refresh reuse")]
     assert totals[0] > totals[1] > totals[2] > 0
 
 
-def test_hits_deep_link_to_the_section_that_answers() -> None:
-    hit = INDEX.search("cursor pagination").hits[0]
+def test_hits_deep_link_to_the_section_that_answers(index: SearchIndex) -> None:
+    hit = index.search("cursor pagination").hits[0]
     assert hit.slug == "pagination"
     assert hit.sections and "cursor" in hit.sections[0].anchor
 
 
 @pytest.mark.parametrize("word", ["pagination", "authentication", "middleware", "dependency"])
-def test_every_prefix_typed_on_the_way_finds_the_entry(word: str) -> None:
+def test_every_prefix_typed_on_the_way_finds_the_entry(index: SearchIndex, word: str) -> None:
     for end in range(3, len(word) + 1):
-        assert INDEX.search(word[:end], 3).total > 0, word[:end]
+        assert index.search(word[:end], 3).total > 0, word[:end]

@@ -1,0 +1,153 @@
+import pytest
+
+from kb.consoles.check import check, check_text
+from kb.content import catalogue
+from kb.content.catalogue import Catalogue
+from kb.content.problems import Problem
+from kb.settings import Settings
+
+pytestmark = pytest.mark.anyio
+
+
+def codes(problems: list[Problem]) -> list[tuple[str, int, str]]:
+    return [(problem.path.name, problem.line, problem.code) for problem in problems]
+
+
+def break_second_block(settings: Settings) -> None:
+    path = settings.content_dir / "greeting.md"
+    path.write_text(path.read_text().replace("HTTP 409", "HTTP 200"))
+
+
+def add_to_example(settings: Settings, source: str) -> None:
+    # Added at the end: the entry's include of the example's code still finds its symbol,
+    # and a create_app() defined here replaces the example's own.
+    path = settings.examples_dir / "greeter.py"
+    path.write_text(path.read_text() + "\n" + source)
+
+
+async def test_a_clean_site_has_no_problems(site_settings: Settings) -> None:
+    assert await check(site_settings) == []
+
+
+async def test_a_try_block_that_no_longer_holds_is_reported_at_its_line(
+    site_settings: Settings,
+) -> None:
+    break_second_block(site_settings)
+    [problem] = await check(site_settings)
+    assert (problem.path, problem.line, problem.code) == (
+        site_settings.content_dir / "greeting.md",
+        30,
+        "KB601",
+    )
+    assert problem.message == (
+        'try block 2 (POST /names): expected HTTP 200, got 409: {"detail":"alice is already here"}'
+    )
+
+
+async def test_paths_choose_entries_by_file_folder_or_example(site_settings: Settings) -> None:
+    (site_settings.content_dir / "broken.md").write_text("nothing\n")
+    break_second_block(site_settings)
+    content = site_settings.content_dir
+    assert await check(site_settings, [content / "farewell.md"]) == []
+    assert codes(await check(site_settings, [content / "broken.md"])) == [("broken.md", 1, "KB102")]
+    # The example's file chooses the entries that use it.
+    assert codes(await check(site_settings, [site_settings.examples_dir / "greeter.py"])) == [
+        ("greeting.md", 30, "KB601")
+    ]
+    assert codes(await check(site_settings, [content])) == [
+        ("broken.md", 1, "KB102"),
+        ("greeting.md", 30, "KB601"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "code", "message"),
+    [
+        (
+            "import not_a_module_anywhere\n",
+            "KB501",
+            "examples/greeter failed to import: ",
+        ),
+        (
+            "from fastapi import FastAPI\n"
+            "def create_app():\n"
+            "    app = FastAPI()\n"
+            "    def no_schema():\n"
+            "        raise RuntimeError('no schema')\n"
+            "    app.openapi = no_schema\n"
+            "    return app\n",
+            "KB502",
+            "OpenAPI does not build: RuntimeError('no schema')",
+        ),
+        (
+            "from contextlib import asynccontextmanager\n"
+            "from fastapi import FastAPI\n"
+            "@asynccontextmanager\n"
+            "async def lifespan(app):\n"
+            "    raise OSError('no disk')\n"
+            "    yield\n"
+            "def create_app():\n"
+            "    return FastAPI(lifespan=lifespan)\n",
+            "KB503",
+            "the lifespan failed to start: OSError('no disk')",
+        ),
+    ],
+    ids=["import", "openapi", "lifespan"],
+)
+async def test_an_example_that_cannot_run_is_reported_at_the_entrys_example_line(
+    site_settings: Settings, source: str, code: str, message: str
+) -> None:
+    add_to_example(site_settings, source)
+    [problem] = await check(site_settings)
+    assert (problem.path.name, problem.line, problem.code) == ("greeting.md", 7, code)
+    assert message in problem.message
+
+
+async def test_an_import_error_points_at_the_examples_line(site_settings: Settings) -> None:
+    example = site_settings.examples_dir / "greeter.py"
+    example.write_text("x = 1\nimport not_a_module_anywhere\n" + example.read_text())
+    [problem] = await check(site_settings)
+    assert "greeter.py:2: ModuleNotFoundError" in problem.message
+    assert problem.code == "KB501"
+
+
+@pytest.fixture
+def site_catalogue(site_settings: Settings) -> Catalogue:
+    return catalogue.load(site_settings.content_dir, site_settings.examples_dir)
+
+
+def farewell_text(settings: Settings) -> str:
+    return (settings.content_dir / "farewell.md").read_text()
+
+
+def test_text_is_checked_as_if_it_were_in_the_catalogue(
+    site_catalogue: Catalogue, site_settings: Settings
+) -> None:
+    text = farewell_text(site_settings).replace(
+        "## Saying goodbye", "## Saying goodbye\n\nSee [below](/patterns/see-you#saying-goodbye)."
+    )
+    result = check_text(site_catalogue, "see-you", text)
+    assert result.problems == [] and result.entry is not None
+    assert result.entry.slug == "see-you" and "see-you" not in site_catalogue.entries
+
+
+@pytest.mark.parametrize(
+    ("slug", "edit", "code"),
+    [
+        ("See You", lambda text: text, "KB100"),
+        ("see-you", lambda text: "no front matter\n" + text, "KB102"),
+        (
+            "see-you",
+            lambda text: text.replace("related: [greeting]", "related: [greting]"),
+            "KB401",
+        ),
+        ("see-you", lambda text: text.replace("tags: [fixture]", "example: nowhere"), "KB402"),
+        ("see-you", lambda text: text + "\n[gone](/patterns/greeting#nowhere)\n", "KB404"),
+    ],
+    ids=["slug", "front-matter", "related", "example", "anchor"],
+)
+def test_text_problems_are_found_without_running_anything(
+    site_catalogue: Catalogue, site_settings: Settings, slug: str, edit: object, code: str
+) -> None:
+    result = check_text(site_catalogue, slug, edit(farewell_text(site_settings)))  # type: ignore[operator]
+    assert [problem.code for problem in result.problems] == [code]
