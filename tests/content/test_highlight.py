@@ -2,9 +2,7 @@ import re
 
 import pytest
 
-from kb.content import highlight as highlight_module
-from kb.content.highlight import DARK, LIGHT, highlight, stylesheet, stylesheet_url
-from kb.web.assets import digest
+from kb.content.highlight import DARK, LIGHT, highlight, stylesheet
 
 _COLOUR = re.compile(r"(?<!background-)color: (#[0-9A-Fa-f]{6})")
 
@@ -93,13 +91,3 @@ def test_every_colour_keeps_wcag_aa_contrast_on_both_backgrounds(palette: dict[s
         if _contrast(colour, palette[background]) < 4.5
     ]
     assert low == []
-
-
-def test_the_stylesheet_url_changes_with_its_content(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert stylesheet_url() == f"/highlight.css?v={digest(stylesheet().encode())}"
-    stylesheet_url.cache_clear()
-    monkeypatch.setattr(highlight_module, "stylesheet", lambda: ".highlight { color: red }")
-    try:
-        assert stylesheet_url() == f"/highlight.css?v={digest(b'.highlight { color: red }')}"
-    finally:
-        stylesheet_url.cache_clear()

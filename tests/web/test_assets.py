@@ -1,9 +1,12 @@
 import re
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
-from kb.web.assets import IMMUTABLE, Assets
+from kb.content.highlight import stylesheet
+from kb.web import assets
+from kb.web.assets import IMMUTABLE, Assets, digest, stylesheet_url
 
 
 def test_hashed_names_change_with_the_content(tmp_path: Path) -> None:
@@ -56,3 +59,13 @@ def test_development_mode_links_plain_names(tmp_path: Path) -> None:
     ]
     assert production("site.css") != "/static/site.css"
     assert development("site.css") == "/static/site.css"
+
+
+def test_the_stylesheet_url_changes_with_its_content(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert stylesheet_url() == f"/highlight.css?v={digest(stylesheet().encode())}"
+    stylesheet_url.cache_clear()
+    monkeypatch.setattr(assets, "stylesheet", lambda: ".highlight { color: red }")
+    try:
+        assert stylesheet_url() == f"/highlight.css?v={digest(b'.highlight { color: red }')}"
+    finally:
+        stylesheet_url.cache_clear()

@@ -5,8 +5,7 @@ import pytest
 from jinja2 import UndefinedError
 
 from kb import __version__
-from kb.content.highlight import stylesheet_url
-from kb.web.assets import Assets, digest
+from kb.web.assets import Assets, digest, stylesheet_url
 from kb.web.templating import build_templates
 
 
