@@ -35,8 +35,10 @@ def route_templates(app: FastAPI) -> dict[int, str]:
     """
     templates: dict[int, str] = {}
     for context in iter_route_contexts(app.routes):
-        template = templates.setdefault(id(context.original_route), context.path or "")
-        if template != (context.path or ""):
+        if not context.path:
+            continue
+        template = templates.setdefault(id(context.original_route), context.path)
+        if template != context.path:
             raise RuntimeError(
                 f"one route object serves both {template} and {context.path}: build a "
                 "fresh router for each prefix, or their clients would share one budget"
