@@ -21,6 +21,7 @@ import pytest
 
 from kb.consoles import console
 from kb.content import catalogue as catalogue_module
+from kb.content import sources, tryblocks
 from kb.sandbox import examples
 from kb.settings import PROJECT_DIR
 
@@ -29,14 +30,14 @@ READERS = 48
 # console stops after this long is reported as a timeout, not as the example's 5xx.
 TIMEOUT = 60.0
 CATALOGUE = catalogue_module.load(PROJECT_DIR / "content", PROJECT_DIR / "examples")
-EXAMPLES = examples.available(PROJECT_DIR / "examples")
+EXAMPLES = sources.available(PROJECT_DIR / "examples")
 
 
 def entries_of(example: str) -> list[catalogue_module.Entry]:
     return [e for e in CATALOGUE.entries.values() if e.meta.example == example]
 
 
-def test_every_example_has_an_entry_whose_blocks_can_be_replayed() -> None:
+def test_every_example_has_an_entry() -> None:
     assert [name for name in EXAMPLES if not entries_of(name)] == []
 
 
@@ -64,8 +65,8 @@ async def hammer_get_blocks(entry: catalogue_module.Entry) -> list[str]:
             where = f"{entry.source.path.name}:{entry.source.line_of(block.line)}"
             try:
                 request = console.ConsoleRequest.from_block(block, variables)
-            except KeyError as exc:
-                failures.append(f"{where}: {{{{{exc.args[0]}}}}} was not captured")
+            except tryblocks.UnknownVariable as exc:
+                failures.append(f"{where}: {{{{{exc.name}}}}} was not captured")
                 continue
             if block.method != "GET":
                 result = await console.send(app, entry.mount, request, timeout=TIMEOUT)
@@ -76,14 +77,27 @@ async def hammer_get_blocks(entry: catalogue_module.Entry) -> list[str]:
                         for _ in range(READERS)
                     )
                 )
-                failures += [f"{where}: GET {request.path}: {r.error}" for r in results if r.error]
                 failures += [
-                    f"{where}: GET {request.path}: {status}"
-                    for status in sorted({r.status for r in results if not r.error})
-                    if status >= 500 and status != block.status
+                    f"{where}: GET {request.path}: {error}"
+                    for error in sorted(server_errors(block, results))
                 ]
                 result = results[0]
             variables.update(console.check(block, result)[1])
     finally:
         await running.aclose()
     return failures
+
+
+def server_errors(block: tryblocks.TryBlock, results: list[console.ConsoleResult]) -> set[str]:
+    """What went wrong on the server side, once each: 5xx, exceptions, console timeouts."""
+    errors = set()
+    for result in results:
+        if result.error:
+            errors.add(result.error)  # the console stopped the request
+        elif block.status is not None and block.status >= 500 and result.status == block.status:
+            continue  # the 5xx this entry exists to show
+        elif result.status >= 500 or result.failure is not None:
+            raised = f", the example raised {result.failure.short}" if result.failure else ""
+            body = result.body[:120].decode("utf-8", errors="replace")
+            errors.add(f"{result.status}{raised}: {body}")
+    return errors
