@@ -2,27 +2,42 @@
 
 import hashlib
 import json
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Hashable
+from concurrent.futures import Future
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Literal, NamedTuple, get_args
+from typing import Annotated, Any, Literal, NamedTuple, TypeVar, get_args
 
 from fastapi import FastAPI, Header, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field, field_validator
 
+T = TypeVar("T")
+
 
 class TTLCache:
-    """A bounded, least-recently-used cache whose entries expire after `ttl` seconds."""
+    """A bounded, least-recently-used cache whose entries expire after `ttl` seconds.
+
+    Safe to share between threads, which is what FastAPI does with it when the handlers
+    that use it are `def`: every read and write of the entries happens under one lock.
+    """
 
     def __init__(
         self, maxsize: int, ttl: float, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.maxsize, self.ttl, self.clock = maxsize, ttl, clock
         self._data: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        # One computation per missing key: the callers that miss while it runs wait for it.
+        self._pending: dict[Hashable, Future[Any]] = {}
         self.hits = self.misses = self.evictions = 0
 
     def get(self, key: Hashable) -> Any | None:
+        with self._lock:
+            return self._get(key)
+
+    def _get(self, key: Hashable) -> Any | None:
         entry = self._data.get(key)
         if entry is None or entry[0] <= self.clock():
             self._data.pop(key, None)  # expired entries are dropped on read
@@ -33,24 +48,64 @@ class TTLCache:
         return entry[1]
 
     def set(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._set(key, value)
+
+    def _set(self, key: Hashable, value: Any) -> None:
         self._data[key] = (self.clock() + self.ttl, value)
         self._data.move_to_end(key)
         while len(self._data) > self.maxsize:
             self._data.popitem(last=False)  # evict the least recently used
             self.evictions += 1
 
+    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The cached value, or `compute()`'s, computed once however many callers miss."""
+        with self._lock:
+            if (value := self._get(key)) is not None:
+                return value
+            waiting_for = self._pending.get(key)
+            if waiting_for is None:
+                future: Future[Any] = Future()
+                self._pending[key] = future
+        if waiting_for is not None:
+            return waiting_for.result()  # the value, or the exception, of the one computation
+        # Computed outside the lock: a slow key must not hold up reads of the others.
+        try:
+            value = compute()
+        except BaseException as exc:
+            with self._lock:
+                self._forget_pending(key, future)
+            future.set_exception(exc)  # nothing is cached: the next caller tries again
+            raise
+        with self._lock:
+            # An invalidation while it ran means the value may predate a write: hand it to
+            # the callers that were waiting (they asked before the write) but do not store it.
+            if self._pending.get(key) is future:
+                self._set(key, value)
+            self._forget_pending(key, future)
+        future.set_result(value)
+        return value
+
+    def _forget_pending(self, key: Hashable, future: Future[Any]) -> None:
+        if self._pending.get(key) is future:
+            del self._pending[key]
+
     def invalidate(self, match: Callable[[Hashable], bool]) -> None:
-        for key in [key for key in self._data if match(key)]:
-            del self._data[key]
+        with self._lock:
+            for key in [key for key in self._data if match(key)]:
+                del self._data[key]
+            for key in [key for key in self._pending if match(key)]:
+                del self._pending[key]  # its result is not stored; the next miss recomputes
 
     def stats(self) -> dict[str, int]:
-        return {
-            "hits": self.hits,
-            "misses": self.misses,
-            "evictions": self.evictions,
-            "size": len(self._data),
-            "maxsize": self.maxsize,
-        }
+        with self._lock:
+            return {
+                "hits": self.hits,
+                "misses": self.misses,
+                "evictions": self.evictions,
+                "size": len(self._data),
+                "maxsize": self.maxsize,
+            }
 
 
 Language = Literal["en", "fr"]
@@ -142,15 +197,14 @@ def create_app() -> FastAPI:
     def load(request: Request, product_id: int, language: Language) -> Rendered:
         """The rendered product, from the in-process cache when it is there."""
         cache: TTLCache = request.app.state.cache
-        key = ("product", product_id, language)
-        if (rendered := cache.get(key)) is not None:
-            return rendered
-        product = request.app.state.products.get(product_id)  # the "expensive" lookup
-        if product is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"Product {product_id} not found.")
-        rendered = render(product, language)
-        cache.set(key, rendered)
-        return rendered
+
+        def compute() -> Rendered:
+            product = request.app.state.products.get(product_id)  # the "expensive" lookup
+            if product is None:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, f"Product {product_id} not found.")
+            return render(product, language)
+
+        return cache.get_or_compute(("product", product_id, language), compute)
 
     @app.get(
         "/products/{product_id}",

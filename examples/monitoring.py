@@ -55,9 +55,21 @@ def route_templates(app: FastAPI) -> dict[int, str]:
     """The full path template of every route, keyed by the route object's id.
 
     An included router's routes are not copied into the app (FastAPI 0.137+), so the
-    matched route's own `path` lacks the router's prefix; its route context has it all.
+    matched route's own `path` lacks the prefix given to `include_router`; its route
+    context has the full template. One router object included under two prefixes would
+    put both under one key, so it is refused.
     """
-    return {id(c.original_route): c.path for c in iter_route_contexts(app.routes) if c.path}
+    templates: dict[int, str] = {}
+    for context in iter_route_contexts(app.routes):
+        if not context.path:
+            continue
+        template = templates.setdefault(id(context.original_route), context.path)
+        if template != context.path:
+            raise RuntimeError(
+                f"one route object serves both {template} and {context.path}: build a "
+                "fresh router for each prefix, or their metrics would share one series"
+            )
+    return templates
 
 
 def route_label(scope: Scope) -> str:

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, status
+from fastapi.routing import iter_route_contexts
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -20,8 +21,29 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # One storage and limiter per app; in production the storage is shared (Redis).
     app.state.limiter_storage = MemoryStorage()
     app.state.limiter = MovingWindowRateLimiter(app.state.limiter_storage)
+    app.state.route_templates = route_templates(app)  # every route is registered by now
     yield
     app.state.limiter_storage.reset()
+
+
+def route_templates(app: FastAPI) -> dict[int, str]:
+    """The full path template of every route, `/v2/search` and not `/search`, by route id.
+
+    The matched route is in `scope["route"]`, but since FastAPI 0.137 the route of an
+    included router is the router's own object: its `path` lacks the prefix given to
+    `include_router`. The app's route contexts have the full template.
+    """
+    templates: dict[int, str] = {}
+    for context in iter_route_contexts(app.routes):
+        if not context.path:
+            continue
+        template = templates.setdefault(id(context.original_route), context.path)
+        if template != context.path:
+            raise RuntimeError(
+                f"one route object serves both {template} and {context.path}: build a "
+                "fresh router for each prefix, or their clients would share one budget"
+            )
+    return templates
 
 
 def client_key(request: Request) -> str:
@@ -35,7 +57,8 @@ def rate_limit(limit: str) -> Callable[[Request, Response], None]:
 
     def check(request: Request, response: Response) -> None:
         limiter: MovingWindowRateLimiter = request.app.state.limiter
-        scope = request.scope["route"].path  # one bucket per route and client
+        # One bucket per route template and client: /v1/search and /v2/search count apart.
+        scope = request.app.state.route_templates[id(request.scope["route"])]
         key = client_key(request)
         allowed = limiter.hit(item, scope, key)
         stats = limiter.get_window_stats(item, scope, key)

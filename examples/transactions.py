@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from tempfile import TemporaryDirectory
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Request, status
@@ -16,7 +17,6 @@ from sqlalchemy.orm import (
     relationship,
     sessionmaker,
 )
-from sqlalchemy.pool import StaticPool
 
 
 class Base(DeclarativeBase):
@@ -112,19 +112,22 @@ def use_real_sqlite_transactions(engine: Engine) -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    engine = create_engine(
-        "sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool
-    )
-    use_real_sqlite_transactions(engine)
-    Base.metadata.create_all(engine)
-    factory = sessionmaker(engine, expire_on_commit=False)
-    with factory.begin() as session:
-        session.add_all(Account(owner=owner, balance_cents=cents) for owner, cents in SEED)
-    app.state.session_factory = factory
-    try:
-        yield
-    finally:
-        engine.dispose()
+    # A database file, not ":memory:": each session then checks out its own connection
+    # from the pool, so concurrent requests run concurrent transactions. A single
+    # connection shared by every thread (StaticPool) would put them all in one, and the
+    # second request's BEGIN would fail.
+    with TemporaryDirectory() as directory:
+        engine = create_engine(f"sqlite:///{directory}/bank.db")
+        use_real_sqlite_transactions(engine)
+        Base.metadata.create_all(engine)
+        factory = sessionmaker(engine, expire_on_commit=False)
+        with factory.begin() as session:
+            session.add_all(Account(owner=owner, balance_cents=cents) for owner, cents in SEED)
+        app.state.session_factory = factory
+        try:
+            yield
+        finally:
+            engine.dispose()
 
 
 def get_session(request: Request) -> Iterator[Session]:

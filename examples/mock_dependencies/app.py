@@ -3,7 +3,8 @@
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from uuid import uuid4
 
 from fastapi import Depends, FastAPI, HTTPException, Request, status
 from pydantic import BaseModel, Field
@@ -61,7 +62,15 @@ class Order(BaseModel):
     product: str
     quantity: int
     amount_cents: int
-    charge_id: str
+    status: Literal["payment_pending", "paid", "payment_declined"]
+    charge_id: str | None = None
+
+
+class StoredOrder(Order):
+    """What the app keeps; `response_model=Order` leaves the payment details out."""
+
+    card_token: str
+    payment_key: str  # the gateway's Idempotency-Key for this order's charge, and no other
 
 
 def get_gateway(request: Request) -> PaymentGateway:
@@ -78,38 +87,62 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+async def pay(order: StoredOrder, gateway: PaymentGateway) -> None:
+    """Charge the order under its own key; the HTTP errors say what happened."""
+    try:
+        charge = await gateway.charge(
+            amount_cents=order.amount_cents,
+            card_token=order.card_token,
+            idempotency_key=order.payment_key,
+        )
+    except CardDeclined as exc:
+        order.status = "payment_declined"
+        raise HTTPException(status.HTTP_402_PAYMENT_REQUIRED, detail=str(exc)) from exc
+    except GatewayUnavailable as exc:
+        # The charge may or may not have happened: the order stays pending, with its key.
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail=f"payments unavailable: {exc}",
+            headers={"Retry-After": "30"},
+        ) from exc
+    order.status, order.charge_id = "paid", charge.id
+
+
 def create_app() -> FastAPI:
     app = FastAPI(title="Mock dependencies", lifespan=lifespan)
 
     @app.post("/orders", status_code=status.HTTP_201_CREATED, response_model=Order)
-    async def place_order(request: Request, payload: OrderIn, gateway: Gateway) -> Order:
+    async def place_order(request: Request, payload: OrderIn, gateway: Gateway) -> StoredOrder:
         price = PRODUCTS.get(payload.product)
         if price is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail="unknown product")
-        orders: dict[int, Order] = request.app.state.orders
-        order_id = len(orders) + 1
-        try:
-            charge = await gateway.charge(
-                amount_cents=price * payload.quantity,
-                card_token=payload.card_token,
-                idempotency_key=f"order-{order_id}",
-            )
-        except CardDeclined as exc:
-            raise HTTPException(status.HTTP_402_PAYMENT_REQUIRED, detail=str(exc)) from exc
-        except GatewayUnavailable as exc:
-            raise HTTPException(
-                status.HTTP_503_SERVICE_UNAVAILABLE,
-                detail=f"payments unavailable: {exc}",
-                headers={"Retry-After": "30"},
-            ) from exc
-        order = Order(
-            id=order_id,
+        orders: dict[int, StoredOrder] = request.app.state.orders
+        # The key is made for this order and stored with it before the gateway is called:
+        # a retry of this payment reuses it, so the card is charged at most once, and no
+        # other order (after a failure, a restart, or concurrently) can ever share it.
+        order = StoredOrder(
+            id=len(orders) + 1,
             product=payload.product,
             quantity=payload.quantity,
-            amount_cents=charge.amount_cents,
-            charge_id=charge.id,
+            amount_cents=price * payload.quantity,
+            status="payment_pending",
+            card_token=payload.card_token,
+            payment_key=str(uuid4()),
         )
         orders[order.id] = order
+        await pay(order, gateway)
+        return order
+
+    @app.post("/orders/{order_id}/payment", response_model=Order)
+    async def retry_payment(order_id: int, request: Request, gateway: Gateway) -> StoredOrder:
+        """Retry the charge of an order whose payment is still pending, under the same key."""
+        order: StoredOrder | None = request.app.state.orders.get(order_id)
+        if order is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="unknown order")
+        if order.status == "payment_declined":
+            raise HTTPException(status.HTTP_409_CONFLICT, detail="payment declined")
+        if order.status == "payment_pending":
+            await pay(order, gateway)
         return order
 
     @app.get("/orders", response_model=list[Order])

@@ -1,14 +1,23 @@
 """The gateway is replaced, never called: overrides, Mock(spec=...), AsyncMock, monkeypatch."""
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 from unittest.mock import ANY, AsyncMock, Mock
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from .app import CardDeclined, Charge, PaymentGateway, create_app, get_gateway
+from .app import (
+    CardDeclined,
+    Charge,
+    GatewayUnavailable,
+    PaymentGateway,
+    create_app,
+    get_gateway,
+)
 
 ORDER = {"product": "mug", "quantity": 2, "card_token": "tok_visa"}
 
@@ -45,14 +54,74 @@ def test_order_charges_the_card_once(client: TestClient, gateway: Mock) -> None:
     )
 
 
-def test_declined_card_is_402_and_no_order(client: TestClient, gateway: Mock) -> None:
+def test_declined_card_is_402_and_an_unpaid_order(client: TestClient, gateway: Mock) -> None:
     gateway.charge.side_effect = CardDeclined("insufficient funds")
 
     response = client.post("/orders", json=ORDER)
 
     assert response.status_code == 402
     assert response.json()["detail"] == "insufficient funds"
-    assert client.get("/orders").json() == []
+    [order] = client.get("/orders").json()
+    assert order["status"] == "payment_declined" and order["charge_id"] is None
+
+
+def keys_charged(gateway: Mock) -> list[str]:
+    return [call.kwargs["idempotency_key"] for call in gateway.charge.await_args_list]
+
+
+def test_each_order_is_charged_under_its_own_key(client: TestClient, gateway: Mock) -> None:
+    # A declined first order must not hand its key to the next one: the gateway would
+    # answer the second charge with the first one's stored decline.
+    gateway.charge.side_effect = [
+        CardDeclined("insufficient funds"),
+        Charge(id="ch_2", amount_cents=2500),
+    ]
+
+    assert client.post("/orders", json=ORDER).status_code == 402
+    assert client.post("/orders", json=ORDER).status_code == 201
+
+    first, second = keys_charged(gateway)
+    assert first != second
+
+
+def test_a_retried_payment_reuses_its_orders_key(client: TestClient, gateway: Mock) -> None:
+    gateway.charge.side_effect = [
+        GatewayUnavailable("timed out"),  # the charge may have gone through: unknown
+        Charge(id="ch_1", amount_cents=2500),
+    ]
+
+    assert client.post("/orders", json=ORDER).status_code == 503
+    retried = client.post("/orders/1/payment")
+
+    assert retried.status_code == 200
+    assert retried.json()["status"] == "paid"
+    first, retry = keys_charged(gateway)
+    assert first == retry  # so the gateway charges the card at most once
+    assert "payment_key" not in retried.json()
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.anyio
+async def test_concurrent_orders_get_their_own_ids_and_keys(
+    app: FastAPI, gateway: Mock, anyio_backend: str
+) -> None:
+    both_waiting = asyncio.Barrier(2)
+
+    async def slow_charge(*, amount_cents: int, card_token: str, idempotency_key: str) -> Charge:
+        await both_waiting.wait()  # both orders are at the gateway at once
+        return Charge(id=f"ch_{idempotency_key}", amount_cents=amount_cents)
+
+    gateway.charge.side_effect = slow_charge
+    app.dependency_overrides[get_gateway] = lambda: gateway
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            responses = await asyncio.gather(*(client.post("/orders", json=ORDER) for _ in "ab"))
+            orders = (await client.get("/orders")).json()
+
+    assert [r.status_code for r in responses] == [201, 201]
+    assert len({order["id"] for order in orders}) == 2
+    assert len(set(keys_charged(gateway))) == 2
 
 
 def test_invalid_order_never_reaches_the_gateway(client: TestClient, gateway: Mock) -> None:

@@ -24,8 +24,14 @@ def create_app() -> FastAPI:
             {"name": "items", "description": "Needs an `X-Client-Id` header."},
         ],
     )
-    app.include_router(users.router, prefix="/v1")
-    app.include_router(items.router, prefix="/v1")
+    # One fresh router per version and feature. Including one router object twice would
+    # share its route objects and names: url_for would link a /v2 request to /v1, and
+    # anything keyed by the matched route would lump the versions together.
+    for version in ("v1", "v2"):
+        for feature in (users, items):
+            app.include_router(
+                feature.build_router(version), prefix=f"/{version}", deprecated=version == "v1"
+            )
 
     @app.get("/health", tags=["meta"])
     async def health() -> dict[str, str]:

@@ -1,1 +1,1 @@
-"""One module per feature; each exposes an ``APIRouter`` called ``router``."""
+"""One module per feature; each exposes ``build_router(version)``, which makes its ``APIRouter``."""
