@@ -84,7 +84,7 @@ class KnowledgeBase:
         finally:
             self.examples_checked.set()
 
-    async def start_example(self, entry: Entry, restart: bool = True) -> FastAPI | None:
+    async def start_example(self, entry: Entry, restart: bool = True) -> examples.RunningApp | None:
         """Start the entry's example; ``restart`` first closes every sandbox of it."""
         if not entry.meta.example:
             return None
@@ -109,7 +109,7 @@ class KnowledgeBase:
         entry = self.catalogue.entries.get(slug)
         return bool(entry and entry.meta.example and slug not in self.example_errors)
 
-    async def example_app(self, slug: str, reader: str = PUBLIC) -> FastAPI | None:
+    async def example_app(self, slug: str, reader: str = PUBLIC) -> examples.RunningApp | None:
         """The reader's sandbox of the entry's example, or None when there is none."""
         if not self.has_example(slug):
             return None

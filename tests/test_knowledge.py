@@ -84,11 +84,11 @@ async def test_restarting_an_example_closes_every_readers_instance(kb: Knowledge
     await kb.start_examples()
     public = await kb.example_app("greeting")
     ann = await kb.example_app("greeting", "ann")
-    assert ann is not None and ann.state.started
+    assert ann is not None and ann.app.state.started
     remember_a_page(kb)
     restarted = await kb.start_example(kb.catalogue.entries["greeting"])
     assert restarted is not None and restarted is not public
-    assert not ann.state.started and not kb.sandboxes.running("ann", "greeting")
+    assert not ann.app.state.started and not kb.sandboxes.running("ann", "greeting")
     assert kb.pages.peek("/patterns/greeting") is None  # its page says whether it runs
 
 
@@ -155,4 +155,6 @@ async def test_closing_stops_every_instance(site_settings: Settings) -> None:
     ann = await knowledge.example_app("greeting", "ann")
     assert public is not None and ann is not None
     await knowledge.aclose()
-    assert not public.state.started and not ann.state.started and len(knowledge.sandboxes) == 0
+    assert (
+        not public.app.state.started and not ann.app.state.started and len(knowledge.sandboxes) == 0
+    )

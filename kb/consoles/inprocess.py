@@ -271,7 +271,8 @@ def _where(exc: BaseException) -> str:
             last = tb
     if last is None:
         return ""
-    module = str(last.tb_frame.f_globals["__name__"]).split(".")[1:]  # below the namespace
+    # kb_examples.s<n>.<module path>: the part below the namespace names the file.
+    module = str(last.tb_frame.f_globals["__name__"]).split(".")[2:]
     path = Path(last.tb_frame.f_code.co_filename)
     tail = path.parts[-(len(module) + (path.name == "__init__.py")) :]
     return f"examples/{'/'.join(tail)}:{last.tb_lineno}"

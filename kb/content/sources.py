@@ -20,12 +20,11 @@ class ExampleSource:
     name: str
     path: Path  # the module file, or the package's __init__.py
 
-    @property
-    def module_name(self) -> str:
-        return f"{PACKAGE}.{self.name}"
-
     def run_alone(self) -> str:
-        return f"uvicorn --factory examples.{self.name}:create_app --reload"
+        """The command that serves this example on its own, as its code is written."""
+        if "create_app" in self.path.read_text("utf-8", errors="replace"):
+            return f"uvicorn --factory examples.{self.name}:create_app --reload"
+        return f"uvicorn examples.{self.name}:app --reload"
 
 
 def find(examples_dir: Path, name: str) -> ExampleSource | None:

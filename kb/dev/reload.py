@@ -25,7 +25,6 @@ from fastapi import Request
 from fastapi.sse import ServerSentEvent
 
 from kb.knowledge import KnowledgeBase
-from kb.sandbox import examples
 
 log = logging.getLogger("kb")
 
@@ -122,8 +121,6 @@ class DevReloader:
                 # A bytecode file written in the same second as an edit can look current.
                 with contextlib.suppress(OSError, ValueError):
                     Path(importlib.util.cache_from_source(str(path))).unlink(missing_ok=True)
-        for name in names:
-            examples.forget(name)
         # Examples are shown by includes, so an example's change can change a render too.
         self.kb.load_content()
         entries = self.kb.catalogue.entries

@@ -1,6 +1,7 @@
 """Per-reader sandboxes: each reader gets their own instance of each example app.
 
-An instance is ``create_app()`` with its lifespan entered; it is closed (lifespan exited)
+An instance is a fresh import of the example (its module-level ``app``, or what its
+``create_app()`` returns) with its lifespan entered; it is closed (lifespan exited)
 when it is reset, when its example keeps more than ``max_per_example`` instances (the
 least recently used goes), or when it has been idle for ``idle_seconds``.
 """
@@ -20,7 +21,7 @@ from kb.sandbox import examples
 
 @dataclass
 class _Sandbox:
-    app: FastAPI
+    app: examples.RunningApp
     running: examples.RunningApps
     last_used: float
 
@@ -45,7 +46,7 @@ class Sandboxes:
     def __len__(self) -> int:
         return sum(len(sandboxes) for sandboxes in self._by_slug.values())
 
-    async def get(self, reader: str, slug: str) -> FastAPI:
+    async def get(self, reader: str, slug: str) -> examples.RunningApp:
         """The reader's instance of the entry's example, started on first use."""
         sandboxes = self._by_slug.setdefault(slug, OrderedDict())
         sandbox = sandboxes.get(reader)
@@ -57,9 +58,8 @@ class Sandboxes:
             async with lock:  # one start per reader and example, however many ask at once
                 sandbox = sandboxes.get(reader)
                 if sandbox is None:
-                    app = self.build(slug)
                     running = examples.RunningApps()
-                    await running.start(f"{slug}:{reader}", app)
+                    app = await running.start(f"{slug}:{reader}", self.build(slug))
                     sandbox = _Sandbox(app, running, self.clock())
                     sandboxes[reader] = sandbox
             await self._evict(slug)

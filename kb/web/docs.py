@@ -22,7 +22,8 @@ async def example_docs(scope: Scope, slug: str) -> Response | None:
     """``/examples/{slug}/docs``: the example's API, or None when it publishes no schema."""
     request = Request(scope)
     kb: KnowledgeBase = request.app.state.kb
-    example = await kb.example_app(slug)
+    running = await kb.example_app(slug)
+    example = running.app if running is not None else None
     if example is None or example.openapi_url is None:
         return None
     root = f"{scope.get('root_path', '')}/{slug}"

@@ -25,7 +25,16 @@ def test_find_prefers_a_module_and_names_the_package_init(tmp_path: Path) -> Non
     package = sources.find(tmp_path, "pkg")
     assert single is not None and single.path == tmp_path / "single.py"
     assert package is not None and package.path == tmp_path / "pkg" / "__init__.py"
-    assert package.module_name == f"{sources.PACKAGE}.pkg"
+    assert package.run_alone() == "uvicorn examples.pkg:app --reload"
+
+
+def test_run_alone_follows_how_the_app_is_written(tmp_path: Path) -> None:
+    (tmp_path / "factory.py").write_text("def create_app(): ...\n")
+    (tmp_path / "plain.py").write_text("from fastapi import FastAPI\napp = FastAPI()\n")
+    factory, plain = sources.find(tmp_path, "factory"), sources.find(tmp_path, "plain")
+    assert factory is not None and plain is not None
+    assert factory.run_alone() == "uvicorn --factory examples.factory:create_app --reload"
+    assert plain.run_alone() == "uvicorn examples.plain:app --reload"
 
 
 def test_find_is_none_for_a_folder_that_is_not_a_package(tmp_path: Path) -> None:

@@ -60,7 +60,7 @@ async def test_an_example_change_reimports_only_that_example(dev_settings: Setti
     assert (result.examples, result.restarted) == (["greeter"], ["greeting"])
     after = await kb.example_app("greeting")
     assert after is not before
-    assert "/added" in {getattr(route, "path", "") for route in after.routes}  # type: ignore[union-attr]
+    assert "/added" in {getattr(route, "path", "") for route in after.app.routes}  # type: ignore[union-attr]
     await kb.aclose()
 
 

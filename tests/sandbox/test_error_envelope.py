@@ -52,7 +52,7 @@ ERRORS = [
 @pytest.fixture(autouse=True)
 def quiet_crash_logs() -> Iterator[None]:
     # The deliberate crashes are logged with a traceback; that is the lesson, not noise here.
-    logger = logging.getLogger("kb_examples.error_middleware")
+    logger = logging.getLogger("kb_examples")  # every example's loggers are below it
     level = logger.level
     logger.setLevel(logging.CRITICAL)
     yield
@@ -115,8 +115,8 @@ def test_a_crash_reaches_an_allowed_browser_origin_with_cors_headers(
 def test_an_exception_handler_answers_outside_cors() -> None:
     """Why the catch-all is middleware: the CORS entry's add_cors, plus an Exception
     handler, answers a crash with no CORS header at all."""
-    examples.build(PROJECT_DIR / "examples", "cors")  # registers the example's module
-    add_cors = importlib.import_module(f"{examples.PACKAGE}.cors").add_cors
+    cors = examples.build(PROJECT_DIR / "examples", "cors")
+    add_cors = importlib.import_module(f"{examples.namespace_of(cors)}.cors").add_cors
 
     async def problem(request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"status": 500}, status_code=500)

@@ -28,11 +28,11 @@ async def test_each_reader_gets_their_own_started_instance(site_settings: Settin
     sandboxes = Sandboxes(greeter_builder(site_settings))
     ann = await sandboxes.get("ann", "greeting")
     bob = await sandboxes.get("bob", "greeting")
-    assert ann is not bob and ann.state.started and bob.state.started
+    assert ann is not bob and ann.app.state.started and bob.app.state.started
     assert await sandboxes.get("ann", "greeting") is ann
     assert len(sandboxes) == 2
     await sandboxes.aclose()
-    assert not ann.state.started and len(sandboxes) == 0
+    assert not ann.app.state.started and len(sandboxes) == 0
 
 
 @pytest.mark.anyio
@@ -43,7 +43,7 @@ async def test_the_least_recently_used_is_closed_past_the_cap(site_settings: Set
     await sandboxes.get("a", "greeting")  # "a" is now more recent than "b"
     await sandboxes.get("c", "greeting")
     assert len(sandboxes) == 2
-    assert first.state.started  # "b" went, not "a"
+    assert first.app.state.started  # "b" went, not "a"
     assert await sandboxes.get("a", "greeting") is first
     await sandboxes.aclose()
 
@@ -57,7 +57,7 @@ async def test_idle_sandboxes_are_swept(site_settings: Settings) -> None:
     await sandboxes.get("b", "greeting")
     clock.now = 100
     assert await sandboxes.sweep() == 1
-    assert not old.state.started and len(sandboxes) == 1
+    assert not old.app.state.started and len(sandboxes) == 1
     await sandboxes.aclose()
 
 
@@ -65,10 +65,10 @@ async def test_idle_sandboxes_are_swept(site_settings: Settings) -> None:
 async def test_reset_gives_a_fresh_instance(site_settings: Settings) -> None:
     sandboxes = Sandboxes(greeter_builder(site_settings))
     first = await sandboxes.get("a", "greeting")
-    first.state.names.append("x")
+    first.app.state.names.append("x")
     assert await sandboxes.reset("a", "greeting")
     assert not await sandboxes.reset("a", "greeting")
-    assert (await sandboxes.get("a", "greeting")).state.names == []
+    assert (await sandboxes.get("a", "greeting")).app.state.names == []
     await sandboxes.aclose()
 
 
