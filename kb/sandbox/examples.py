@@ -27,6 +27,7 @@ from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from kb.content.sources import PACKAGE, ExampleSource, find
+from kb.sandbox import environment
 
 # Examples are imported and built one at a time in the whole process, whichever thread or
 # event loop asks (each TestClient, and each uvicorn server in the tests, runs its own).
@@ -38,8 +39,10 @@ _BUILDING = threading.RLock()
 
 
 _namespaces = itertools.count(1)
-# The namespace each built app was imported in, to drop its modules when it stops.
+# The namespace each built app was imported in, to drop its modules when it stops, and
+# the environment variables its example declares.
 _NAMESPACE_OF: dict[int, str] = {}
+_ENVIRONMENT_OF: dict[int, dict[str, str]] = {}
 
 PORTING = (
     "Import the example's own modules relatively (from . import models), never by an "
@@ -70,6 +73,7 @@ def namespace_of(app: FastAPI) -> str:
 def release(app: FastAPI) -> None:
     """Forget the namespace ``app`` was built in (nothing, for an app built elsewhere)."""
     namespace = _NAMESPACE_OF.pop(id(app), None)
+    _ENVIRONMENT_OF.pop(id(app), None)
     if namespace is not None:
         forget(namespace)
 
@@ -93,13 +97,16 @@ def _build(examples_dir: Path, name: str) -> FastAPI:
     package.__path__ = [str(examples_dir)]
     sys.modules[namespace] = package
     before = set(sys.modules)
+    variables = environment.declared(source.path)
     try:
-        app = _app_of(source, namespace, examples_dir)
+        with environment.applied(variables):
+            app = _app_of(source, namespace, examples_dir)
         _check_isolated(source, namespace, examples_dir, set(sys.modules) - before)
     except BaseException:
         forget(namespace)
         raise
     _NAMESPACE_OF[id(app)] = namespace
+    _ENVIRONMENT_OF[id(app)] = variables
     return app
 
 
@@ -177,14 +184,24 @@ class RunningApp:
     """A started example app as an ASGI app: each request gets its own copy of the
     state the app's lifespan yielded, as uvicorn gives it (``request.state.<name>``)."""
 
-    def __init__(self, app: FastAPI, state: Mapping[str, Any] | None) -> None:
+    def __init__(
+        self,
+        app: FastAPI,
+        state: Mapping[str, Any] | None,
+        variables: Mapping[str, str] | None = None,
+    ) -> None:
         self.app = app
         self.lifespan_state: dict[str, Any] = dict(state or {})
+        self.variables = dict(variables or {})  # from the example's .env
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
             scope = {**scope, "state": self.lifespan_state.copy()}
-        await self.app(scope, receive, send)
+        if self.variables:
+            with environment.applied(self.variables):
+                await self.app(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 class RunningApps:
@@ -202,23 +219,26 @@ class RunningApps:
 
     async def start(self, key: str, app: FastAPI) -> RunningApp:
         await self.stop(key)
+        variables = _ENVIRONMENT_OF.get(id(app), {})
         stack = AsyncExitStack()
         stack.callback(release, app)
         try:
             # Starlette runs only the outer app's lifespan, never a mounted app's: enter
             # it here, and keep the state it yields for the app's requests.
-            state = await stack.enter_async_context(app.router.lifespan_context(app))
+            with environment.applied(variables):
+                state = await stack.enter_async_context(app.router.lifespan_context(app))
         except Exception as exc:
             await stack.aclose()
             raise ExampleError(f"{key}: the lifespan failed to start: {exc!r}") from exc
-        running = RunningApp(app, state)
+        running = RunningApp(app, state, variables)
         self._running[key] = (running, stack)
         return running
 
     async def stop(self, key: str) -> None:
         running = self._running.pop(key, None)
         if running is not None:
-            await running[1].aclose()
+            with environment.applied(running[0].variables):  # for the lifespan's shutdown
+                await running[1].aclose()
 
     async def aclose(self) -> None:
         for key in list(self._running):
