@@ -108,3 +108,17 @@ def test_the_rules_catch_an_upward_import(tmp_path: Path) -> None:
     targets = [target for _, target in imports_of(source)]
     assert set(targets) == {"kb.web", "fastapi"}
     assert layer_of("kb.web") > layer_of("kb.content.render")
+
+
+MAX_LINES = 450  # past this a module is doing more than one thing: split it
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in MODULES if p.name != "__init__.py"], ids=lambda p: module_name(p)
+)
+def test_every_module_has_its_mirrored_test_module_and_stays_small(path: Path) -> None:
+    relative = path.relative_to(KB_DIR)
+    test = KB_DIR.parent / "tests" / relative.parent / f"test_{relative.name}"
+    assert test.is_file(), f"{module_name(path)} has no test module at {test}"
+    lines = len(path.read_text("utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{module_name(path)} has {lines} lines (at most {MAX_LINES})"
