@@ -91,6 +91,24 @@ def site_settings(tmp_path: Path) -> Settings:
     return Settings(content_dir=root / "content", examples_dir=root / "examples", try_timeout=1.0)
 
 
+def copy_pages_site(root: Path) -> Settings:
+    """The fixture site at ``root``, plus the entry whose example serves an HTML page and
+    mounts sub-applications (tests/fixtures/pages)."""
+    shutil.copytree(FIXTURES / "site", root)
+    shutil.copy(FIXTURES / "pages" / "pages.md", root / "content")
+    shutil.copy(FIXTURES / "pages" / "pages.py", root / "examples")
+    return Settings(content_dir=root / "content", examples_dir=root / "examples")
+
+
+@pytest.fixture
+def pages_client(tmp_path: Path) -> Iterator[TestClient]:
+    """A client, with its reader cookie, of the fixture site plus the pages example."""
+    with TestClient(create_app(copy_pages_site(tmp_path / "site"))) as client:
+        client.get("/healthz")
+        client.get("/")
+        yield client
+
+
 @pytest.fixture
 def site_client(site_settings: Settings) -> Iterator[TestClient]:
     """A client of the KB serving the fixture site, lifespan (examples) started.

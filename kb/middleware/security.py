@@ -20,6 +20,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+# ReDoc's page (an example's /redoc) also runs ReDoc's search in a worker that ReDoc's
+# own script makes from a blob: URL; only script already running can make one.
+REDOC_CONTENT_SECURITY_POLICY = f"{CONTENT_SECURITY_POLICY}; worker-src 'self' blob:"
 HSTS = "max-age=31536000; includeSubDomains"
 
 # On every response unless the app set the header itself (an example may have its own).

@@ -2,7 +2,9 @@
 
 One ASGI app serves the whole ``/examples`` prefix and picks the app by slug and by
 reader, so that each reader reaches their own sandbox, the same one the inline console
-uses. ``/docs`` of every example is the KB's own Swagger UI page, with local assets.
+uses. The example's documentation pages (``/docs``, ``/redoc``, and those of FastAPI
+apps mounted in it) are the KB's own, with local assets. Everything the example answers
+goes out under :data:`EXAMPLE_CONTENT_SECURITY_POLICY`.
 """
 
 from __future__ import annotations
@@ -10,12 +12,17 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
 
+from fastapi import FastAPI
 from starlette._utils import get_route_path
 from starlette.datastructures import MutableHeaders
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.routing import Mount
+from starlette.types import Message, Receive, Scope, Send
 
+from kb.sandbox.examples import RunningApp
 from kb.sandbox.readers import reader_of
 
 log = logging.getLogger("kb")
@@ -26,6 +33,86 @@ _PATH_ATTRIBUTE = re.compile(r";\s*path=[^;]*", re.IGNORECASE)
 _KB_ROUTING_KEYS = frozenset(
     {"router", "route", "endpoint", "path_params", "app_root_path", "state"}
 )
+
+# A page an example serves runs its own inline scripts, but in an opaque origin (`sandbox`
+# without allow-same-origin): it reads no cookie of the KB's, and the KB treats its
+# requests as coming from another site. With the KB's origin, a script in any example
+# page (one that echoes a query parameter, say) could act as the reader on every page of
+# the KB. Eval is allowed too: in an opaque origin it can do nothing an inline script
+# cannot. SECURITY.md, "Example pages", has the whole trade-off.
+EXAMPLE_CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads",
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+# An example page's origin is "null", so its fetch() of its own API is a cross-origin
+# request: the mount allows it, never with credentials (no cookie is sent or needed).
+_FROM_PAGE = {
+    "access-control-allow-origin": "null",
+    "access-control-expose-headers": "*",
+    "vary": "Origin",
+}
+_METHODS = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
+
+
+@dataclass(frozen=True)
+class ExampleDocs:
+    """A documentation page of an example, or of a FastAPI app mounted in it, which the
+    KB serves itself."""
+
+    ui: Literal["swagger", "redoc"]
+    app: FastAPI  # the app documented: its title and Swagger UI settings
+    openapi_url: str  # its schema, as the browser asks for it
+
+
+def find_docs(app: FastAPI, path: str, root: str) -> ExampleDocs | None:
+    """The documentation page that ``path`` is in ``app`` or in a FastAPI app mounted in it
+    (``app.mount("/subapi", subapi)``: ``/subapi/docs``); ``root`` is where ``app`` is served.
+
+    None when ``path`` is no such page, so that a ``docs_url=None`` app answers its own 404.
+    """
+    if app.openapi_url:
+        if path == app.docs_url:
+            return ExampleDocs("swagger", app, root + app.openapi_url)
+        if path == app.redoc_url:
+            return ExampleDocs("redoc", app, root + app.openapi_url)
+    for route in app.router.routes:
+        if (
+            isinstance(route, Mount)
+            and isinstance(route.app, FastAPI)
+            and path.startswith(f"{route.path}/")
+        ):
+            return find_docs(route.app, path[len(route.path) :], root + route.path)
+    return None
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    return next((value for key, value in scope["headers"] if key == name), None)
+
+
+def preflight(scope: Scope) -> Response | None:
+    """The answer to an example page's CORS preflight, or None if this is none."""
+    if scope["method"] != "OPTIONS" or _header(scope, b"origin") != b"null":
+        return None
+    if _header(scope, b"access-control-request-method") is None:
+        return None
+    headers = {**_FROM_PAGE, "access-control-allow-methods": _METHODS}
+    requested = _header(scope, b"access-control-request-headers")
+    if requested:
+        headers["access-control-allow-headers"] = requested.decode("latin-1")
+    headers["access-control-max-age"] = "600"
+    return Response(status_code=204, headers=headers)
 
 
 def scope_cookie(header: str, mount: str) -> str:
@@ -44,8 +131,8 @@ def scope_cookie(header: str, mount: str) -> str:
 class ExamplesMount:
     def __init__(
         self,
-        app_for: Callable[[str, str], Awaitable[ASGIApp | None]],
-        docs_page: Callable[[Scope, str], Awaitable[Response | None]],
+        app_for: Callable[[str, str], Awaitable[RunningApp | None]],
+        docs_page: Callable[[Scope, ExampleDocs], Response],
         not_found: Callable[[Scope], Response],
     ) -> None:
         """``app_for(slug, reader)`` gives the reader's sandbox of the entry's example."""
@@ -66,11 +153,16 @@ class ExamplesMount:
         if not rest and not route_path.endswith("/"):
             await RedirectResponse(f"{root_path}/")(scope, receive, send)
             return
-        if f"/{rest}" in ("/docs", "/redoc"):
-            page = await self.docs_page(scope, slug)
-            if page is not None:
-                await page(scope, receive, send)
+        if scope["method"] in ("GET", "HEAD"):
+            docs = find_docs(app.app, f"/{rest}", root_path)
+            if docs is not None:
+                await self.docs_page(scope, docs)(scope, receive, send)
                 return
+        answer = preflight(scope)
+        if answer is not None:
+            await answer(scope, receive, send)
+            return
+        from_page = _header(scope, b"origin") == b"null"
 
         started = False
 
@@ -84,6 +176,11 @@ class ExamplesMount:
                     del headers["set-cookie"]
                     for cookie in cookies:
                         headers.append("set-cookie", scope_cookie(cookie, root_path))
+                # Added to the example's own policy, if it has one: a browser enforces both.
+                headers.append("content-security-policy", EXAMPLE_CONTENT_SECURITY_POLICY)
+                if from_page and "access-control-allow-origin" not in headers:
+                    for name, value in _FROM_PAGE.items():
+                        headers.append(name, value)
             await send(message)
 
         # The example is an app of its own: it must not see the KB's router, route or

@@ -1,4 +1,4 @@
-"""Swagger UI pages with local assets: the KB's own API and each example's."""
+"""API documentation pages with local assets: the KB's own and each example's."""
 
 from __future__ import annotations
 
@@ -7,29 +7,35 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.types import Scope
 
-from kb.knowledge import KnowledgeBase
+from kb.middleware.security import REDOC_CONTENT_SECURITY_POLICY
+from kb.sandbox.mount import ExampleDocs
 
 
 async def swagger(request: Request) -> HTMLResponse:
     """``/docs``: the KB's JSON API."""
     app = request.app
     context = {"title": f"{app.title} — API", "openapi_url": app.openapi_url}
-    templates: Jinja2Templates = app.state.templates
-    return templates.TemplateResponse(request, "swagger.html", context)
-
-
-async def example_docs(scope: Scope, slug: str) -> Response | None:
-    """``/examples/{slug}/docs``: the example's API, or None when it publishes no schema."""
-    request = Request(scope)
-    kb: KnowledgeBase = request.app.state.kb
-    running = await kb.example_app(slug)
-    example = running.app if running is not None else None
-    if example is None or example.openapi_url is None:
-        return None
-    root = f"{scope.get('root_path', '')}/{slug}"
-    context = {
-        "title": f"{example.title} — Swagger UI",
-        "openapi_url": f"{root}{example.openapi_url}",
-    }
     templates: Jinja2Templates = request.app.state.templates
     return templates.TemplateResponse(request, "swagger.html", context)
+
+
+def example_docs(scope: Scope, docs: ExampleDocs) -> Response:
+    """An example's ``/docs`` or ``/redoc`` (or a mounted sub-application's), from its schema."""
+    request = Request(scope)
+    templates: Jinja2Templates = request.app.state.templates
+    app = docs.app
+    if docs.ui == "redoc":
+        title = f"{app.title} — ReDoc"
+        context = {"title": title, "openapi_url": docs.openapi_url}
+        response = templates.TemplateResponse(request, "redoc.html", context)
+        response.headers["content-security-policy"] = REDOC_CONTENT_SECURITY_POLICY
+        return response
+    # As FastAPI's own page takes them: FastAPI(swagger_ui_parameters=...,
+    # swagger_ui_init_oauth=...).
+    swagger: dict[str, object] = {
+        "title": f"{app.title} — Swagger UI",
+        "openapi_url": docs.openapi_url,
+        "parameters": app.swagger_ui_parameters or {},
+        "init_oauth": app.swagger_ui_init_oauth,
+    }
+    return templates.TemplateResponse(request, "swagger.html", swagger)

@@ -75,5 +75,6 @@ def install(
     if dev_mode:
         app.include_router(dev, include_in_schema=False)
     app.mount("/static", HashedStaticFiles(assets=assets, directory=static_dir), name="static")
-    # Each entry's example app, in the reader's own sandbox; its /docs is a local page.
+    # Each entry's example app, in the reader's own sandbox; its /docs and /redoc (and
+    # those of its sub-applications) are local pages.
     app.mount("/examples", ExamplesMount(kb.example_app, docs.example_docs, pages.not_found_page))

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
+
+from kb.middleware.security import REDOC_CONTENT_SECURITY_POLICY
 
 
 def test_the_kb_docs_page_uses_local_assets_and_its_own_schema(site_client: TestClient) -> None:
@@ -21,3 +25,22 @@ def test_an_unknown_example_is_the_not_found_page(site_client: TestClient) -> No
     response = site_client.get("/examples/nope/docs", headers={"accept": "text/html"})
     assert response.status_code == 404
     assert "Nothing is here." in response.text
+
+
+def test_an_examples_redoc_page_is_redoc_with_its_own_policy(site_client: TestClient) -> None:
+    response = site_client.get("/examples/greeting/redoc")
+    assert response.headers["content-security-policy"] == REDOC_CONTENT_SECURITY_POLICY
+    assert "<title>Greeter — ReDoc</title>" in response.text
+    assert '<redoc spec-url="/examples/greeting/openapi.json"></redoc>' in response.text
+    script = re.search(
+        r'src="(/static/vendor/redoc/redoc\.standalone\.[0-9a-f]{10}\.js)"', response.text
+    )
+    assert script
+    bundle = site_client.get(script.group(1))
+    assert bundle.status_code == 200 and "cdn.redoc.ly" not in bundle.text
+
+
+def test_swagger_settings_of_the_example_reach_its_page(pages_client: TestClient) -> None:
+    text = pages_client.get("/examples/pages/subapi/docs").text
+    assert 'data-parameters="{&#34;defaultModelsExpandDepth&#34;: -1}"' in text
+    assert "data-parameters" not in pages_client.get("/examples/pages/docs").text
