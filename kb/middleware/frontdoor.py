@@ -170,7 +170,11 @@ class FrontDoor:
         reader = readers.verify_cached(cookie, self.guards.secret) if cookie else None
         state["reader"] = reader or readers.PUBLIC
         state["reader_cookie"] = cookie if reader else ""
-        if reader is None:
+        # A page an example serves runs in an opaque origin (kb.sandbox.mount), and its
+        # requests carry no cookie of ours even when the reader has one: a new cookie in
+        # the answer to its form's POST (a top-level page, whose cookies the browser
+        # keeps) would replace the reader's own.
+        if reader is None and visit.headers.get(b"origin") != b"null":
             new = readers.set_cookie(readers.new_reader(), self.guards.secret, visit.https)
             visit.outgoing.append((b"set-cookie", new))
 

@@ -112,6 +112,15 @@ def test_a_new_reader_gets_a_cookie_and_then_is_known(front_client: TestClient) 
     )
 
 
+def test_a_request_from_an_opaque_origin_gets_no_reader_cookie(front_client: TestClient) -> None:
+    # An example page's form or fetch(): the reader's own cookie was withheld, not missing.
+    response = front_client.get("/reader", headers={"origin": "null"})
+    assert response.json() == {"reader": readers.PUBLIC}
+    assert "set-cookie" not in response.headers
+    other_site = front_client.get("/reader", headers={"origin": "https://elsewhere.example"})
+    assert other_site.headers["set-cookie"].startswith(f"{readers.COOKIE}=")
+
+
 def test_the_apps_own_headers_and_cookies(front_client: TestClient) -> None:
     response = front_client.get("/own-headers")
     assert response.headers["x-frame-options"] == "SAMEORIGIN"  # the app's own wins

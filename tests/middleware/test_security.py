@@ -2,8 +2,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kb.app import create_app
-from kb.middleware.security import CONTENT_SECURITY_POLICY, TrustedHosts
-from kb.sandbox.mount import scope_cookie
+from kb.middleware.security import (
+    CONTENT_SECURITY_POLICY,
+    REDOC_CONTENT_SECURITY_POLICY,
+    TrustedHosts,
+)
+from kb.sandbox.mount import EXAMPLE_CONTENT_SECURITY_POLICY, scope_cookie
 from kb.settings import Settings
 
 
@@ -16,21 +20,49 @@ from kb.settings import Settings
         "/api/patterns",
         "/examples/greeting/names",
         "/docs",
+        "/examples/greeting/docs",
     ],
 )
 def test_every_response_has_the_security_headers(site_client: TestClient, path: str) -> None:
     headers = site_client.get(path).headers
-    assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    # What the example itself answers runs sandboxed; every page of the KB's, strict.
+    own = EXAMPLE_CONTENT_SECURITY_POLICY if path.endswith("/names") else CONTENT_SECURITY_POLICY
+    assert headers.get_list("content-security-policy") == [own]
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert headers["x-frame-options"] == "DENY"
     assert "strict-transport-security" not in headers  # only over HTTPS
 
 
+def directives(policy: str) -> dict[str, str]:
+    return dict(d.split(" ", 1) for d in policy.split("; "))
+
+
 def test_the_csp_forbids_inline_and_eval_scripts_and_framing() -> None:
-    directives = dict(d.split(" ", 1) for d in CONTENT_SECURITY_POLICY.split("; "))
-    assert directives["script-src"] == "'self'"
-    assert directives["default-src"] == "'self'"
-    assert directives["frame-ancestors"] == "'none'"
+    kb = directives(CONTENT_SECURITY_POLICY)
+    assert kb["script-src"] == "'self'"
+    assert kb["default-src"] == "'self'"
+    assert kb["frame-ancestors"] == "'none'"
+    assert "sandbox" not in kb
+
+
+def test_redocs_page_adds_only_blob_workers() -> None:
+    redoc = directives(REDOC_CONTENT_SECURITY_POLICY)
+    assert redoc.pop("worker-src") == "'self' blob:"
+    assert redoc == directives(CONTENT_SECURITY_POLICY)
+
+
+def test_example_pages_run_their_scripts_in_an_opaque_origin() -> None:
+    example = directives(EXAMPLE_CONTENT_SECURITY_POLICY)
+    flags = example["sandbox"].split()
+    assert "allow-scripts" in flags and "allow-forms" in flags
+    # Any of these would give the page the KB's origin, or a way out of the sandbox.
+    assert not {"allow-same-origin", "allow-popups-to-escape-sandbox"} & set(flags)
+    assert not any(flag.startswith("allow-top-navigation") for flag in flags)
+    assert "'unsafe-inline'" in example["script-src"].split()
+    for directive in ("default-src", "connect-src", "form-action"):
+        assert example[directive] == "'self'"  # nothing from another host
+    assert example["frame-ancestors"] == "'none'"
 
 
 def test_hsts_over_https(site_settings: Settings) -> None:
