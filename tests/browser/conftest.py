@@ -2,7 +2,8 @@
 
 Fixtures:
 
-- ``live_server``: the KB app (real catalogue) run by uvicorn in a thread, started once.
+- ``live_server``: the KB app (real catalogue) run by uvicorn in a thread, started once;
+  ``pages_server``, the same for the fixture site with the example of tests/fixtures/pages.
 - ``browser``: Chromium launched once from the system's ``chromium``; never a browser that
   Playwright downloads. Missing chromium fails the tests when ``CI`` is set and skips them
   otherwise.
@@ -41,6 +42,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from kb.app import create_app
 from kb.settings import PROJECT_DIR, Settings
 from tests.browser.support import DESKTOP
+from tests.conftest import copy_pages_site
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -115,6 +117,19 @@ def live_server() -> Iterator[LiveServer]:
         rate_limit_examples=0,
         rate_limit_search=0,
     )
+    server = LiveServer(create_app(settings))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="package")
+def pages_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The fixture site plus the example with pages of its own and sub-applications
+    (tests/fixtures/pages)."""
+    settings = copy_pages_site(tmp_path_factory.mktemp("pages") / "site")
     server = LiveServer(create_app(settings))
     server.start()
     try:
@@ -228,14 +243,24 @@ class Pages:
         return problems
 
 
-@pytest.fixture
-def pages(browser: Browser, live_server: LiveServer) -> Iterator[Pages]:
-    opened = Pages(browser, live_server)
+def _watched(browser: Browser, server: LiveServer) -> Iterator[Pages]:
+    opened = Pages(browser, server)
     yield opened
     problems = opened.close()
-    live_server.wait_idle()
+    server.wait_idle()
     if problems:
         pytest.fail("the pages misbehaved:\n" + "\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def pages(browser: Browser, live_server: LiveServer) -> Iterator[Pages]:
+    yield from _watched(browser, live_server)
+
+
+@pytest.fixture
+def fixture_pages(browser: Browser, pages_server: LiveServer) -> Iterator[Pages]:
+    """Like ``pages``, on ``pages_server``."""
+    yield from _watched(browser, pages_server)
 
 
 @pytest.fixture

@@ -57,9 +57,26 @@ def test_every_page_loads_only_from_its_origin_and_fits_a_phone(
     assert any(re.search(r"/static/site\.(\w+\.)?css$", url) for url in loaded)
 
 
+def expect_api_docs(page: Page, path: str) -> None:
+    """Swagger UI or ReDoc, started, with the operations of the schema it loaded."""
+    if path.endswith("/redoc"):
+        expect(page.locator(".api-info h1")).to_be_visible()
+        expect(page.locator(".menu-content [role=menuitem]").first).to_be_visible()
+        expect(page.get_by_role("link", name="API docs by Redocly")).to_be_visible()
+    else:
+        expect(page.locator(".swagger-ui .info .title")).to_be_visible()
+        expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
+
+
 @pytest.mark.parametrize(
     "path",
-    ["/docs", "/examples/jwt-token-validation/docs", "/no-such-page", "/patterns/no-such-entry"],
+    [
+        "/docs",
+        "/examples/jwt-token-validation/docs",
+        "/examples/jwt-token-validation/redoc",
+        "/no-such-page",
+        "/patterns/no-such-entry",
+    ],
 )
 def test_api_docs_and_not_found_pages_are_self_contained(pages: Pages, path: str) -> None:
     page = pages.open()
@@ -73,9 +90,44 @@ def test_api_docs_and_not_found_pages_are_self_contained(pages: Pages, path: str
         expect(page.get_by_role("heading", name="Not found")).to_be_visible()
         expect(page.get_by_role("search")).to_have_count(2)
     else:
-        expect(page.locator(".swagger-ui .info .title")).to_be_visible()
-        expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
+        expect_api_docs(page, path)
     assert not watch.foreign_requests
+
+
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [
+        ("/examples/pages/subapi/docs", "Sub API"),
+        ("/examples/pages/subapi/redoc", "Sub API"),
+        ("/examples/pages/redoc", "Pages"),
+    ],
+)
+def test_sub_applications_docs_and_redoc_are_self_contained(
+    fixture_pages: Pages, path: str, title: str
+) -> None:
+    """A mounted sub-application's docs, and ReDoc, load nothing from elsewhere."""
+    page = fixture_pages.open()
+    loaded: list[str] = []
+    page.on("request", lambda request: loaded.append(request.url))
+    page.goto(path)
+    expect_api_docs(page, path)
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_text(title, exact=False).first).to_be_visible()
+    assert not fixture_pages.watch(page).foreign_requests
+    assert not fixture_pages.watch(page).console_errors
+    schema = path.rsplit("/", 1)[0] + "/openapi.json"
+    assert any(url.endswith(schema) for url in loaded), loaded
+
+
+def test_try_it_out_on_a_sub_applications_docs_reaches_it(fixture_pages: Pages) -> None:
+    page = fixture_pages.open()
+    page.goto("/examples/pages/subapi/docs")
+    page.locator(".opblock-summary").first.click()
+    page.get_by_role("button", name="Try it out").click()
+    with page.expect_response(lambda r: r.url.endswith("/examples/pages/subapi/sub")) as sent:
+        page.get_by_role("button", name="Execute").click()
+    assert sent.value.status == 200
+    expect(page.locator(".live-responses-table")).to_contain_text("Hello World from sub API")
 
 
 def test_a_console_response_loads_nothing_from_elsewhere(pages: Pages) -> None:
