@@ -54,6 +54,9 @@ FIRST = [
     ("refresh token rotation", "refresh-tokens"),
     ("test database", "test-database"),
     ("custom exception", "custom-exceptions"),
+    # topics beyond the seed
+    ("object level authorization", "object-level-authorization"),
+    ("BOLA", "object-level-authorization"),
 ]
 
 # A finished word (a space after it): while the reader is still typing, the last word is
