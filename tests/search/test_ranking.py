@@ -57,6 +57,7 @@ FIRST = [
     # topics beyond the seed
     ("object level authorization", "object-level-authorization"),
     ("BOLA", "object-level-authorization"),
+    ("idempotency key", "idempotency-keys"),
 ]
 
 # A finished word (a space after it): while the reader is still typing, the last word is
