@@ -58,6 +58,8 @@ FIRST = [
     ("object level authorization", "object-level-authorization"),
     ("BOLA", "object-level-authorization"),
     ("idempotency key", "idempotency-keys"),
+    ("security headers", "security-headers"),
+    ("content security policy", "security-headers"),
 ]
 
 # A finished word (a space after it): while the reader is still typing, the last word is
