@@ -60,6 +60,8 @@ FIRST = [
     ("idempotency key", "idempotency-keys"),
     ("security headers", "security-headers"),
     ("content security policy", "security-headers"),
+    ("api versioning", "api-versioning"),
+    ("deprecation header", "api-versioning"),
 ]
 
 # A finished word (a space after it): while the reader is still typing, the last word is
