@@ -54,6 +54,14 @@ FIRST = [
     ("refresh token rotation", "refresh-tokens"),
     ("test database", "test-database"),
     ("custom exception", "custom-exceptions"),
+    # topics beyond the seed
+    ("object level authorization", "object-level-authorization"),
+    ("BOLA", "object-level-authorization"),
+    ("idempotency key", "idempotency-keys"),
+    ("security headers", "security-headers"),
+    ("content security policy", "security-headers"),
+    ("api versioning", "api-versioning"),
+    ("deprecation header", "api-versioning"),
 ]
 
 # A finished word (a space after it): while the reader is still typing, the last word is
