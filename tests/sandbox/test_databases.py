@@ -13,9 +13,12 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from kb.sandbox import examples
+from kb.content import sources
+from kb.content.catalogue import Catalogue
+from kb.sandbox import environment, examples
 from kb.sandbox.databases import (
     PREFIX,
+    VARIABLE,
     DatabaseError,
     ExampleDatabases,
     SandboxDatabase,
@@ -156,6 +159,21 @@ def test_the_sandbox_url_keeps_the_servers_own_options() -> None:
     server = make_url("postgresql+psycopg://kb@db/kb?options=-c%20statement_timeout%3D5000")
     url = make_url(sandbox_url(server, "kb_x"))
     assert url.query["options"] == "-c statement_timeout=5000 -c search_path=kb_x"
+
+
+def test_the_database_entries_declare_database_url(project_catalogue: Catalogue) -> None:
+    """The Database Integration section, and the two entries elsewhere on a database."""
+    wanted = {
+        e.slug
+        for e in project_catalogue.entries.values()
+        if e.meta.section == "Database Integration"
+    } | {"database-optimization", "test-database"}
+    declaring = set()
+    for entry in project_catalogue.entries.values():
+        source = sources.find(project_catalogue.examples_dir, entry.meta.example or "")
+        if source is not None and VARIABLE in environment.declared(source.path):
+            declaring.add(entry.slug)
+    assert declaring == wanted
 
 
 @pytest.mark.postgres
