@@ -12,8 +12,8 @@ starts its proposals database with :func:`start`.
 
 The server is Debian's ``postgresql`` package (its newest major version), run as the
 ``postgres`` user when this script runs as root, since PostgreSQL refuses to run as root.
-It sorts text with ICU's ``en-US`` collation, as most servers readers run do, and not in
-the byte order of the C locale that would hide a try block depending on it.
+It sorts text by ICU's ``en-US`` collation, as a server with an English locale does, and
+not in the byte order of the C locale, which would hide a try block that depends on it.
 """
 
 from __future__ import annotations
