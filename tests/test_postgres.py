@@ -126,21 +126,21 @@ async def test_try_blocks_answer_as_the_entry_says_on_postgresql(
     )
 
 
-def integer_path_routes(openapi: dict[str, Any]) -> list[tuple[str, str, int]]:
-    """(method, path, the largest value it accepts) for every integer path parameter;
-    2**31 for one with no maximum."""
+def integer_path_routes(openapi: dict[str, Any]) -> list[tuple[str, str]]:
+    """(method, path) of every operation with an integer path parameter, each such
+    parameter at the largest value the route accepts (2**31 when it declares none)."""
     found = []
-    for path, operations in openapi["paths"].items():
+    for template, operations in openapi["paths"].items():
         for method, operation in operations.items():
+            path, integers = template, 0
             for parameter in operation.get("parameters", []):
                 schema = parameter.get("schema", {})
                 if parameter["in"] == "path" and schema.get("type") == "integer":
                     largest = schema.get("maximum", 2**31)
-                    name = "{" + parameter["name"] + "}"
-                    concrete = path.replace(name, str(largest))
-                    found.append(
-                        (method.upper(), concrete.replace("{", "").replace("}", ""), largest)
-                    )
+                    path = path.replace("{" + parameter["name"] + "}", str(largest))
+                    integers += 1
+            if integers:
+                found.append((method.upper(), path))
     return found
 
 
@@ -153,10 +153,9 @@ async def test_the_largest_id_the_api_accepts_is_no_server_error(
     # PostgreSQL refuse the query (a 500), unless the path caps it.
     async with sandbox(example_databases, entry(slug).meta.example or "") as box:
         routes = integer_path_routes(box.app.app.openapi())
-        answers = {
-            (method, path): (await box.request(method, path)).status_code
-            for method, path, _ in routes
-        }
+        if not routes:
+            pytest.skip(f"the example of {slug} takes no integer in a path")
+        answers = {route: (await box.request(*route)).status_code for route in routes}
     assert {route: status for route, status in answers.items() if status >= 500} == {}
 
 
@@ -178,6 +177,16 @@ async def test_a_cursor_beyond_postgresqls_integer_is_a_422(
 ) -> None:
     async with sandbox(example_databases, "database_optimization") as box:
         response = await box.request("GET", f"/orders?after=1:{2**31}")
+    assert response.status_code == 422, response.text
+
+
+@pytest.mark.anyio
+async def test_an_account_id_beyond_postgresqls_integer_is_a_422(
+    example_databases: ExampleDatabases,
+) -> None:
+    async with sandbox(example_databases, "transactions") as box:
+        transfer = {"source_id": 1, "target_id": 2**31, "amount_cents": 100}
+        response = await box.request("POST", "/transfers", json=transfer)
     assert response.status_code == 422, response.text
 
 
