@@ -82,7 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("command", nargs="+", help="the command to run, after --")
     args = parser.parse_args(argv)
     started = time.monotonic()
-    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+    # The folder outlives the server: pg_ctl stop needs the data directory's pid file.
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         # Nothing here must survive a crash, so the server may skip the disk flushes that
         # make it durable: creating a schema per sandbox and its tables gets much faster.
         url = start(stack, Path(tmp), ["-c fsync=off", "-c synchronous_commit=off"])

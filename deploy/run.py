@@ -229,7 +229,8 @@ def main() -> None:
     runs = [1, args.processes] if args.bench else [args.processes]
     figures: dict[tuple[str, int], float] = {}
     for processes in runs:
-        with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        # The folder outlives the servers: pg_ctl stop needs the data directory's pid file.
+        with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
             deployment = Deployment(stack, Path(tmp))
             deployment.start_postgres()
             deployment.start_kb(processes)

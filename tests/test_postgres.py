@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from kb.consoles import console
 from kb.content import catalogue as catalogue_module
@@ -241,3 +242,25 @@ def test_the_example_test_modules_pass_on_postgresql(example_databases: ExampleD
         assert left == []  # the tests leave the database as empty as they found it
     finally:
         example_databases.drop(database)
+
+
+def test_the_throwaway_server_is_gone_when_its_command_ends(
+    example_databases: ExampleDatabases,
+) -> None:
+    script = "import os; print(os.environ['KB_EXAMPLES_DATABASE_URL'])"
+    result = subprocess.run(
+        [sys.executable, "deploy/postgres.py", "--", sys.executable, "-c", script],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    url = result.stdout.splitlines()[1]
+    assert url.startswith("postgresql+psycopg://kb@127.0.0.1:")
+    engine = create_engine(url, connect_args={"connect_timeout": 5})
+    try:
+        with pytest.raises(OperationalError, match="refused"), engine.connect():
+            pass
+    finally:
+        engine.dispose()
