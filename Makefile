@@ -40,3 +40,17 @@ index: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-output
+
+# --- The database entries on PostgreSQL ---------------------------------------------------
+# The examples whose .env declares DATABASE_URL, as paths that kb check takes.
+DATABASE_EXAMPLES = $(shell grep -l '^DATABASE_URL=' examples/*.env examples/*/.env | sed -e 's|/\.env$$||' -e 's|\.env$$|.py|')
+DEPLOY_STAMP := $(VENV)/.deploy-stamp
+
+$(DEPLOY_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,deploy]'
+	@touch $(DEPLOY_STAMP)
+
+.PHONY: check-postgres
+check-postgres: $(DEPLOY_STAMP)  ## kb check and the postgres tests of the database entries, on a throwaway PostgreSQL
+	$(BIN)/python deploy/postgres.py -- sh -c '$(BIN)/kb check $(DATABASE_EXAMPLES) && $(BIN)/python -m pytest -m postgres'
+# --- end of the PostgreSQL section ---------------------------------------------------------

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import postgres  # deploy/postgres.py, beside this script: the throwaway PostgreSQL server
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
@@ -69,11 +70,6 @@ def wait_for(url: str, timeout: float = 90) -> None:
     raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
 
 
-def as_postgres(command: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: run its tools as the postgres user then."""
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
-
-
 class Deployment:
     def __init__(self, stack: ExitStack, root: Path) -> None:
         self.stack = stack
@@ -83,53 +79,8 @@ class Deployment:
         self.kb_ports: list[int] = []
 
     def start_postgres(self) -> None:
-        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
-        if not versions:
-            raise SystemExit("PostgreSQL is needed: apt-get install postgresql")
-        bin_dir = versions[-1]
-        data = self.root / "pgdata"
-        data.mkdir()
-        if os.geteuid() == 0:
-            shutil.chown(self.root, "postgres")
-            shutil.chown(data, "postgres")
-        port = free_port()
-        subprocess.run(
-            as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "kb"]),
-            check=True,
-            capture_output=True,
-        )
-        options = f"-p {port} -k {self.root} -c listen_addresses=127.0.0.1"
-        subprocess.run(
-            as_postgres(
-                [
-                    str(bin_dir / "pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-o",
-                    options,
-                    "-l",
-                    str(self.root / "pg.log"),
-                    "-w",
-                    "start",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-        )
-        self.stack.callback(
-            subprocess.run,
-            as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
-            capture_output=True,
-        )
-        subprocess.run(
-            as_postgres(
-                [str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "kb", "kb"]
-            ),
-            check=True,
-            capture_output=True,
-        )
-        self.database_url = f"postgresql+psycopg://kb@127.0.0.1:{port}/kb"
-        print(f"PostgreSQL on 127.0.0.1:{port}")
+        self.database_url = postgres.start(self.stack, self.root)
+        print(f"PostgreSQL at {self.database_url}")
 
     def env(self, number: int) -> dict[str, str]:
         return {
@@ -278,7 +229,8 @@ def main() -> None:
     runs = [1, args.processes] if args.bench else [args.processes]
     figures: dict[tuple[str, int], float] = {}
     for processes in runs:
-        with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        # The folder outlives the servers: pg_ctl stop needs the data directory's pid file.
+        with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
             deployment = Deployment(stack, Path(tmp))
             deployment.start_postgres()
             deployment.start_kb(processes)

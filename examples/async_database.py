@@ -1,5 +1,6 @@
 """Async SQLAlchemy with aiosqlite: AsyncSession per request, eager loading, clean shutdown."""
 
+import os
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -72,7 +73,9 @@ SEED = (("Ursula K. Le Guin", ("A Wizard of Earthsea", "The Dispossessed")),)
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     with tempfile.TemporaryDirectory() as directory:
-        engine = create_async_engine(f"sqlite+aiosqlite:///{Path(directory) / 'library.db'}")
+        # The database DATABASE_URL names (see async_database.env), else a SQLite file.
+        default = f"sqlite+aiosqlite:///{Path(directory) / 'library.db'}"
+        engine = create_async_engine(os.environ.get("DATABASE_URL") or default)
         try:
             # DDL is sync-only in SQLAlchemy: run_sync hands it a sync view of the connection.
             async with engine.begin() as connection:
@@ -93,8 +96,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
-# Ids are SQLite integers: a larger one is a 422, not an overflow in the driver.
-RowId = Annotated[int, fastapi.Path(ge=1, le=2**63 - 1)]
+# Ids are INTEGER columns, 32-bit on PostgreSQL: a larger one is a 422, not a database error.
+RowId = Annotated[int, fastapi.Path(ge=1, le=2**31 - 1)]
 
 
 async def load_author(session: AsyncSession, author_id: RowId) -> Author:

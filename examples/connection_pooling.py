@@ -1,10 +1,10 @@
 """A real QueuePool: sized, recycled, pre-pinged, observed, and mapped to 503 when exhausted."""
 
+import os
 import tempfile
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
-from pathlib import Path
 from typing import Annotated, Any, cast
 
 from fastapi import FastAPI, Query, Request, status
@@ -36,17 +36,18 @@ class DrainResult(BaseModel):
     answer: int
 
 
-def build_engine(path: Path) -> Engine:
+def build_engine(url: str) -> Engine:
     """An engine whose pool is configured explicitly, not left to defaults."""
     return create_engine(
-        f"sqlite:///{path}",
+        url,
         poolclass=QueuePool,
         pool_size=POOL_SIZE,  # connections kept open between requests
         max_overflow=MAX_OVERFLOW,  # extra connections allowed under load, closed after use
         pool_timeout=POOL_TIMEOUT,  # then raise sqlalchemy.exc.TimeoutError
         pool_recycle=1800,  # replace connections older than 30 min (server idle timeouts)
         pool_pre_ping=True,  # test a connection on checkout; reconnect if it went stale
-        connect_args={"check_same_thread": False},  # sync endpoints run in a threadpool
+        # Sync endpoints run in a threadpool: a SQLite connection must be free to move.
+        connect_args={"check_same_thread": False} if url.startswith("sqlite") else {},
     )
 
 
@@ -56,9 +57,10 @@ def watch_pool(engine: Engine, events: Counter[str]) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
         events["connect"] += 1
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")  # per-connection setup belongs here
-        cursor.close()
+        if engine.dialect.name == "sqlite":  # per-connection setup belongs here
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
 
     @event.listens_for(engine, "checkout")
     def on_checkout(dbapi_connection: Any, connection_record: Any, proxy: Any) -> None:
@@ -72,7 +74,8 @@ def watch_pool(engine: Engine, events: Counter[str]) -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     with tempfile.TemporaryDirectory() as directory:
-        engine = build_engine(Path(directory) / "app.db")
+        # The database DATABASE_URL names (see connection_pooling.env), else a SQLite file.
+        engine = build_engine(os.environ.get("DATABASE_URL") or f"sqlite:///{directory}/app.db")
         app.state.pool_events = Counter()
         watch_pool(engine, app.state.pool_events)
         app.state.engine = engine

@@ -1,5 +1,6 @@
-"""Query tuning on SQLite: query plans before and after an index, lean selects, keyset pages."""
+"""Query tuning, SQLite or PostgreSQL: plans before and after an index, lean selects, keysets."""
 
+import os
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import (
     Connection,
+    Engine,
     Select,
     String,
     Text,
@@ -45,9 +47,11 @@ class Order(Base):
 
 # In a real app these live in __table_args__ and ship in a migration; here they are
 # created on request, so that you can compare a query plan before and after.
+# `id` ends the index because it ends the ORDER BY. SQLite appends the rowid to every index
+# anyway; PostgreSQL does not, and without it would still sort rows with equal totals.
 INDEXES = {
     "ix_orders_customer_total": "CREATE INDEX ix_orders_customer_total "
-    "ON orders (customer_id, total_cents)",
+    "ON orders (customer_id, total_cents, id)",
 }
 
 
@@ -138,8 +142,9 @@ def parse_cursor(after: str | None) -> tuple[int, int] | None:
 
 
 def cursor_in_range(after: str | None) -> str | None:
-    """A cursor is two SQLite integers; a larger one would overflow the driver: a 500."""
-    if after is not None and max(parse_cursor(after) or ()) > 2**63 - 1:
+    """A cursor is two INTEGER column values, 32-bit on PostgreSQL (64-bit on SQLite); a
+    larger one would make the database refuse the query: a 500."""
+    if after is not None and max(parse_cursor(after) or ()) > 2**31 - 1:
         raise ValueError("cursor out of range")
     return after
 
@@ -164,11 +169,13 @@ EXPLAINED = {
 
 
 def explain(connection: Connection, name: ExplainedQuery) -> QueryPlan:
-    """Run SQLite's EXPLAIN QUERY PLAN on one of the ``EXPLAINED`` statements."""
+    """Ask the database how it runs one of the ``EXPLAINED`` statements."""
     sql = str(
         EXPLAINED[name].compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
     )
-    rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all()
+    if connection.dialect.name == "postgresql":
+        return explain_postgresql(connection, name, sql)
+    rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all()  # SQLite's
     plan = [row.detail for row in rows]
     return QueryPlan(
         query=name,
@@ -180,11 +187,61 @@ def explain(connection: Connection, name: ExplainedQuery) -> QueryPlan:
     )
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    engine = create_engine(
+INDEX_SCANS = ("Index Scan", "Index Only Scan")
+
+
+def plan_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """A node of PostgreSQL's JSON plan and the nodes below it, top first."""
+    yield node
+    for child in node.get("Plans", []):
+        yield from plan_nodes(child)
+
+
+def describe(node: dict[str, Any]) -> str:
+    """One node as one line: ``Index Scan Backward using ix on orders (Index Cond: ...)``."""
+    words = [node["Node Type"], "Backward" if node.get("Scan Direction") == "Backward" else ""]
+    words += [f"using {node['Index Name']}" if "Index Name" in node else ""]
+    words += [f"on {node['Relation Name']}" if "Relation Name" in node else ""]
+    for key in ("Index Cond", "Filter", "Sort Key"):
+        if key in node:
+            value = node[key]
+            words.append(f"({key}: {', '.join(value) if isinstance(value, list) else value})")
+    return " ".join(word for word in words if word)
+
+
+def explain_postgresql(connection: Connection, name: ExplainedQuery, sql: str) -> QueryPlan:
+    """PostgreSQL's EXPLAIN, read for the same three facts as SQLite's plan."""
+    (document,) = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}").scalar_one()
+    nodes = list(plan_nodes(document["Plan"]))
+    return QueryPlan(
+        query=name,
+        sql=" ".join(sql.split()),
+        plan=[describe(node) for node in nodes],
+        uses_index=any("Index Name" in node for node in nodes),
+        # SQLite's SCAN: a Seq Scan reads the whole table, and an index scan with no
+        # Index Cond walks the whole index from one end.
+        full_scan=any(
+            node["Node Type"] == "Seq Scan"
+            or (node["Node Type"] in INDEX_SCANS and "Index Cond" not in node)
+            for node in nodes
+        ),
+        sorts_in_memory=any(node["Node Type"] in ("Sort", "Incremental Sort") for node in nodes),
+    )
+
+
+def make_engine() -> Engine:
+    """The database DATABASE_URL names (see database_optimization.env), else SQLite in memory."""
+    if url := os.environ.get("DATABASE_URL"):
+        return create_engine(url)
+    # One in-memory database, reached by every worker thread through one connection.
+    return create_engine(
         "sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool
     )
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    engine = make_engine()
     Base.metadata.create_all(engine)
     with Session(engine) as session:
         app.state.seed_ms = seed_orders(session, ORDER_COUNT)

@@ -1,12 +1,13 @@
 """Session-per-request: one SQLAlchemy Session per request, from a yield dependency."""
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import String, create_engine, select
+from sqlalchemy import Engine, String, create_engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -43,14 +44,19 @@ SEED = (
 )
 
 
+def make_engine() -> Engine:
+    """The database DATABASE_URL names (see database_sessions.env), else SQLite in memory."""
+    if url := os.environ.get("DATABASE_URL"):
+        return create_engine(url)
+    # One in-memory database, reached by every worker thread through one connection.
+    return create_engine(
+        "sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool
+    )
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # One engine (and its pool) per app; in-memory SQLite shared by every thread.
-    engine = create_engine(
-        "sqlite://",
-        connect_args={"check_same_thread": False},
-        poolclass=StaticPool,
-    )
+    engine = make_engine()  # one engine, and so one connection pool, per app
     Base.metadata.create_all(engine)
     # The factory is configured once; each request calls it for a fresh Session.
     session_factory = sessionmaker(engine, expire_on_commit=False)
@@ -76,8 +82,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
-# Ids are SQLite integers: a larger one is a 422, not an overflow in the driver.
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# Ids are INTEGER columns, 32-bit on PostgreSQL: a larger one is a 422, not a database error.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def create_app() -> FastAPI:

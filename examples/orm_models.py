@@ -1,5 +1,6 @@
 """SQLAlchemy 2.0 declarative models, kept apart from the Pydantic schemas of the API."""
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -8,9 +9,11 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     DateTime,
     Dialect,
+    Engine,
     MetaData,
     String,
     Text,
@@ -71,7 +74,7 @@ class Product(Base):
     sku: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
-    price_cents: Mapped[int]
+    price_cents: Mapped[int] = mapped_column(BigInteger)  # INTEGER is 32-bit on PostgreSQL
     in_stock: Mapped[bool] = mapped_column(server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now())
 
@@ -117,13 +120,19 @@ class ProductRead(BaseModel):
     created_at: AwareDatetime  # with its offset, so no client guesses the time zone
 
 
+def make_engine() -> Engine:
+    """The database DATABASE_URL names (see orm_models.env), else SQLite in memory."""
+    if url := os.environ.get("DATABASE_URL"):
+        return create_engine(url)
+    # One in-memory database, reached by every worker thread through one connection.
+    return create_engine(
+        "sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool
+    )
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    engine = create_engine(
-        "sqlite://",
-        connect_args={"check_same_thread": False},
-        poolclass=StaticPool,
-    )
+    engine = make_engine()
     Base.metadata.create_all(engine)
     app.state.engine = engine
     yield
@@ -136,8 +145,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
-# Ids are SQLite integers: a larger one is a 422, not an overflow in the driver.
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# Ids are INTEGER columns, 32-bit on PostgreSQL: a larger one is a 422, not a database error.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def get_product_or_404(product_id: RowId, session: SessionDep) -> Product:

@@ -1,14 +1,15 @@
 """Efficient queries with select(): filters, joins, aggregates, and N+1 made visible."""
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, status
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import ForeignKey, String, create_engine, event, func, select
+from sqlalchemy import Engine, ForeignKey, String, create_engine, event, func, select
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -149,11 +150,19 @@ class BookFilter(BaseModel):
         return self
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    engine = create_engine(
+def make_engine() -> Engine:
+    """The database DATABASE_URL names (see queries.env), else SQLite in memory."""
+    if url := os.environ.get("DATABASE_URL"):
+        return create_engine(url)
+    # One in-memory database, reached by every worker thread through one connection.
+    return create_engine(
         "sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool
     )
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    engine = make_engine()
     Base.metadata.create_all(engine)
     with Session(engine) as session:
         for name, books in SEED.items():
@@ -171,6 +180,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+# Ids are INTEGER columns, 32-bit on PostgreSQL: a larger one is a 422, not a database error.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def create_app() -> FastAPI:
@@ -236,7 +247,7 @@ def create_app() -> FastAPI:
         return [AuthorStats.model_validate(row) for row in session.execute(statement)]
 
     @app.get("/authors/{author_id}")
-    def read_author(author_id: int, session: SessionDep) -> AuthorWithBooks:
+    def read_author(author_id: RowId, session: SessionDep) -> AuthorWithBooks:
         statement = select(Author).where(Author.id == author_id).options(selectinload(Author.books))
         author = session.scalar(statement)
         if author is None:

@@ -1,12 +1,13 @@
 """One-to-many and many-to-many relationships, loaded eagerly into nested Pydantic responses."""
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Column, ForeignKey, String, Table, create_engine, event, select
+from sqlalchemy import Column, Engine, ForeignKey, String, Table, create_engine, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -130,12 +131,20 @@ def enable_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+def make_engine() -> Engine:
+    """The database DATABASE_URL names (see relationships.env), else SQLite in memory."""
+    if url := os.environ.get("DATABASE_URL"):
+        return create_engine(url)  # PostgreSQL enforces foreign keys on every connection
     engine = create_engine(
         "sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool
     )
     event.listen(engine, "connect", enable_foreign_keys)
+    return engine
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    engine = make_engine()
     Base.metadata.create_all(engine)
     with Session(engine) as session:
         for name, books in SEED.items():
@@ -156,8 +165,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
-# A path id is a SQLite integer: anything larger is a 422, not an overflow in the driver.
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# Ids are INTEGER columns, 32-bit on PostgreSQL: a larger one is a 422, not a database error.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def find_or_create_tags(session: Session, names: list[str]) -> list[Tag]:

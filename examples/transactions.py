@@ -1,5 +1,6 @@
 """Atomic money transfers: session.begin() blocks, a CHECK constraint, row locks and savepoints."""
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from tempfile import TemporaryDirectory
@@ -57,8 +58,8 @@ class Ledger(BaseModel):
     total_cents: int
 
 
-# Ids are SQLite integers: a larger number is a client error, not an overflow.
-AccountId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+# Ids are INTEGER columns, 32-bit on PostgreSQL: a larger one is a 422, not a database error.
+AccountId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class TransferIn(BaseModel):
@@ -117,8 +118,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # connection shared by every thread (StaticPool) would put them all in one, and the
     # second request's BEGIN would fail.
     with TemporaryDirectory() as directory:
-        engine = create_engine(f"sqlite:///{directory}/bank.db")
-        use_real_sqlite_transactions(engine)
+        # The database DATABASE_URL names (see transactions.env), else a SQLite file.
+        engine = create_engine(os.environ.get("DATABASE_URL") or f"sqlite:///{directory}/bank.db")
+        if engine.dialect.name == "sqlite":
+            use_real_sqlite_transactions(engine)
         Base.metadata.create_all(engine)
         factory = sessionmaker(engine, expire_on_commit=False)
         with factory.begin() as session:

@@ -16,6 +16,7 @@ from kb.content.rendercache import RenderCache
 from kb.lru import LRU
 from kb.middleware.pagecache import PageCache
 from kb.sandbox import examples
+from kb.sandbox.databases import ExampleDatabases
 from kb.sandbox.readers import PUBLIC
 from kb.sandbox.sandboxes import Sandboxes
 from kb.search.engine import SearchIndex
@@ -38,8 +39,12 @@ class KnowledgeBase:
     # Console results rendered as fragments, by what they show (kb.web.tryit).
     fragments: LRU[tuple[Any, ...], str] = field(default_factory=lambda: LRU(max_size=256))
     _cache: RenderCache = field(init=False)
+    databases: ExampleDatabases | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
+        if self.settings.examples_database_url:
+            self.databases = ExampleDatabases(self.settings.examples_database_url)
+            log.info("examples that read DATABASE_URL run on %s", self.databases.describe())
         cache_dir = self.settings.cache_dir
         self._cache = RenderCache(cache_dir / "renders.db" if cache_dir else None)
         self.sandboxes = Sandboxes(
@@ -69,7 +74,7 @@ class KnowledgeBase:
     def _build(self, slug: str) -> FastAPI:
         name = self.catalogue.entries[slug].meta.example
         assert name is not None
-        return examples.build(self.settings.examples_dir, name)
+        return examples.build(self.settings.examples_dir, name, self.databases)
 
     async def start_examples(self) -> None:
         """Start every entry's example once, for the public sandbox, reporting failures.

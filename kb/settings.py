@@ -13,6 +13,8 @@ from pathlib import Path
 from limits import parse
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -106,6 +108,13 @@ class Settings(BaseSettings):
         "postgresql+psycopg://kb@db/kb (empty: the SQLite file .cache/proposals.db beside "
         "the content folder).",
     )
+    examples_database_url: str = Field(
+        default="",
+        description="PostgreSQL server on which the examples that read DATABASE_URL run, as a "
+        "SQLAlchemy URL with the psycopg driver, e.g. postgresql+psycopg://kb@127.0.0.1:5433/kb: "
+        "each sandbox gets a schema of its own there, dropped when it stops (empty: they run "
+        "on their SQLite default).",
+    )
     proposals_rate: str = Field(
         default="5/minute",
         description="Proposals one client may send, as a rate of the limits library.",
@@ -126,6 +135,21 @@ class Settings(BaseSettings):
             parse(value)
         except ValueError as exc:
             raise ValueError(f"{value!r} is not a rate like 5/minute") from exc
+        return value
+
+    @field_validator("examples_database_url")
+    @classmethod
+    def _a_psycopg_url(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            driver = make_url(value).drivername
+        except ArgumentError as exc:
+            raise ValueError(f"{value!r} is not a SQLAlchemy URL") from exc
+        if driver != "postgresql+psycopg":
+            # The examples' sync and async engines both take a psycopg URL, and libpq
+            # applies the sandbox's search_path from it; other drivers do neither.
+            raise ValueError(f"{driver!r}: the URL must start with postgresql+psycopg://")
         return value
 
     @property

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from kb.app import create_app
 from kb.content import catalogue
 from kb.content.catalogue import Catalogue
+from kb.sandbox.databases import ExampleDatabases
 from kb.sandbox.examples import ExampleError
 from kb.sandbox.sandboxes import Sandboxes
 from kb.settings import PROJECT_DIR, Settings
@@ -70,6 +71,16 @@ def _fail_if_an_example_failed(item: pytest.Item, cause: BaseException | None) -
     failed = item.stash.get(FAILED_STARTS, [])
     if failed and item.get_closest_marker("example_fails") is None:
         raise pytest.fail.Exception(f"example failed to start: {failed[0]}") from cause
+
+
+@pytest.fixture(scope="session")
+def example_databases() -> ExampleDatabases:
+    """The PostgreSQL server ``KB_EXAMPLES_DATABASE_URL`` names, for the tests marked
+    ``postgres``; they are skipped without one (``make check-postgres`` starts one)."""
+    url = Settings().examples_database_url
+    if not url:
+        pytest.skip("KB_EXAMPLES_DATABASE_URL names no PostgreSQL server")
+    return ExampleDatabases(url)
 
 
 @pytest.fixture

@@ -2,11 +2,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from kb import knowledge as knowledge_module
 from kb.knowledge import KnowledgeBase
 from kb.middleware.pagecache import Page
 from kb.sandbox import examples
 from kb.sandbox.readers import PUBLIC
 from kb.settings import Settings
+from tests.sandbox.test_databases import StandIn
 
 pytestmark = pytest.mark.anyio
 
@@ -158,3 +160,22 @@ async def test_closing_stops_every_instance(site_settings: Settings) -> None:
     assert (
         not public.app.state.started and not ann.app.state.started and len(knowledge.sandboxes) == 0
     )
+
+
+async def test_with_a_database_server_each_sandbox_gets_a_schema_dropped_when_it_stops(
+    site_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = StandIn()
+    monkeypatch.setattr(knowledge_module, "ExampleDatabases", lambda url: server)
+    (site_settings.examples_dir / "greeter.env").write_text("DATABASE_URL=\n")
+    settings = site_settings.model_copy(
+        update={"examples_database_url": "postgresql+psycopg://kb@db/kb"}
+    )
+    knowledge = KnowledgeBase(settings)
+    await knowledge.start_examples()
+    await knowledge.example_app("greeting", "ann")
+    assert len(server.made) == 2  # the public sandbox and ann's, each with its own schema
+    await knowledge.sandboxes.reset("ann", "greeting")
+    assert server.dropped == server.made[1:]
+    await knowledge.aclose()
+    assert server.dropped == server.made[1:] + server.made[:1]

@@ -1,5 +1,6 @@
 """Alembic migrations run in code at startup, against a database the app then uses."""
 
+import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -56,10 +57,9 @@ class TaskRead(BaseModel):
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     with tempfile.TemporaryDirectory() as directory:
-        engine = create_engine(
-            f"sqlite:///{Path(directory) / 'tasks.db'}",
-            connect_args={"check_same_thread": False},
-        )
+        # The database DATABASE_URL names (see .env), else a fresh SQLite file.
+        default = f"sqlite:///{Path(directory) / 'tasks.db'}"
+        engine = create_engine(os.environ.get("DATABASE_URL") or default)
         config = alembic_config()
         upgrade_to_head(engine, config)
         app.state.engine = engine

@@ -1,20 +1,29 @@
 """Migrations are code: test that they go up, come down and go up again cleanly."""
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, inspect
+from sqlalchemy import Engine, create_engine, inspect, make_url
 
 from . import alembic_config, create_app, upgrade_to_head
 
+# A scratch SQLite file, and the database TEST_DATABASE_URL names when it names one: an
+# empty one made for the tests, such as PostgreSQL in CI, left empty again afterwards.
+DATABASES = ["sqlite://", *filter(None, [os.environ.get("TEST_DATABASE_URL")])]
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = create_engine(f"sqlite:///{tmp_path / 'test.db'}")
+
+@pytest.fixture(params=DATABASES, ids=lambda url: make_url(url).get_backend_name())
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    url = f"sqlite:///{tmp_path / 'test.db'}" if request.param == "sqlite://" else request.param
+    engine = create_engine(url)
     yield engine
+    with engine.begin() as connection:
+        for table in ("tasks", "alembic_version"):
+            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
     engine.dispose()
 
 

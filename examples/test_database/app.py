@@ -1,5 +1,6 @@
 """A task list on SQLAlchemy 2.0; the database is created in the lifespan."""
 
+import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -7,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import String, create_engine, select
 from sqlalchemy.exc import IntegrityError
@@ -46,12 +48,16 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+# Ids are INTEGER columns, 32-bit on PostgreSQL: a larger one is a 422, not a database error.
+TaskId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     with tempfile.TemporaryDirectory() as folder:
-        engine = create_engine(f"sqlite:///{Path(folder) / 'tasks.db'}")
+        # The database DATABASE_URL names (see .env), else a SQLite file.
+        default = f"sqlite:///{Path(folder) / 'tasks.db'}"
+        engine = create_engine(os.environ.get("DATABASE_URL") or default)
         Base.metadata.create_all(engine)
         app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
         with app.state.sessionmaker.begin() as session:
@@ -83,7 +89,7 @@ def create_app() -> FastAPI:
         return list(session.scalars(select(Task).order_by(Task.id)))
 
     @app.post("/tasks/{task_id}/done", response_model=TaskOut)
-    def complete_task(task_id: int, session: SessionDep) -> Task:
+    def complete_task(task_id: TaskId, session: SessionDep) -> Task:
         task = session.get(Task, task_id)
         if task is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail="task not found")

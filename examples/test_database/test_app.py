@@ -1,12 +1,13 @@
 """Two ways to give every test its own database: fresh tables, or a rolled-back transaction."""
 
+import os
 import sqlite3
 from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, make_url, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
@@ -67,14 +68,22 @@ def _emit_begin_ourselves(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN")  # ...and SQLAlchemy issues it instead
 
 
-@pytest.fixture(scope="module")
-def shared_engine() -> Iterator[Engine]:
-    engine = create_engine(
-        "sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool
-    )
-    _emit_begin_ourselves(engine)
+# SQLite in memory, and the database TEST_DATABASE_URL names when it names one: an empty
+# one made for the tests (never the app's own DATABASE_URL), such as PostgreSQL in CI.
+DATABASES = ["sqlite://", *filter(None, [os.environ.get("TEST_DATABASE_URL")])]
+
+
+@pytest.fixture(scope="module", params=DATABASES, ids=lambda url: make_url(url).get_backend_name())
+def shared_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    url: str = request.param
+    if url == "sqlite://":
+        engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
+        _emit_begin_ourselves(engine)
+    else:
+        engine = create_engine(url)  # PostgreSQL nests SAVEPOINTs in BEGIN unaided
     Base.metadata.create_all(engine)  # once for the module
     yield engine
+    Base.metadata.drop_all(engine)
     engine.dispose()
 
 

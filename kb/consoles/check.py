@@ -14,6 +14,7 @@ from kb.content.catalogue import Catalogue, Entry
 from kb.content.entries import SLUG_RE, parse_entry
 from kb.content.problems import EntryError, Problem
 from kb.sandbox import examples
+from kb.sandbox.databases import ExampleDatabases
 from kb.settings import Settings
 
 
@@ -23,9 +24,13 @@ async def check(settings: Settings, paths: Iterable[Path] = ()) -> list[Problem]
     wanted = [p.resolve() for p in paths]
     selected = _select(catalogue, wanted)
     problems = [p for p in catalogue.broken if _wanted(p.path, wanted)]
+    url = settings.examples_database_url
+    databases = ExampleDatabases(url) if url else None
     for entry in selected:
         problems.extend(entry.problems)
-        problems.extend(await check_example(catalogue, entry, settings.try_timeout))
+        problems.extend(
+            await check_example(catalogue, entry, settings.try_timeout, databases=databases)
+        )
     return sorted(set(problems))
 
 
@@ -86,19 +91,26 @@ def _wanted(path: Path, paths: list[Path]) -> bool:
     return not paths or any(path == p or path.is_relative_to(p) for p in paths)
 
 
-async def check_example(catalogue: Catalogue, entry: Entry, timeout: float) -> list[Problem]:
-    """Import the entry's example, build its OpenAPI, and run its try blocks in order."""
+async def check_example(
+    catalogue: Catalogue,
+    entry: Entry,
+    timeout: float,
+    databases: ExampleDatabases | None = None,
+) -> list[Problem]:
+    """Import the entry's example, build its OpenAPI, and run its try blocks in order;
+    with ``databases``, an example that reads ``DATABASE_URL`` runs on PostgreSQL."""
     name = entry.meta.example
     path = entry.source.path
     if not name or sources.find(catalogue.examples_dir, name) is None:
         return []
     try:
-        app = examples.build(catalogue.examples_dir, name)
+        app = examples.build(catalogue.examples_dir, name, databases)
     except examples.ExampleError as exc:
         return [Problem(path, _example_line(entry), 1, "KB501", str(exc))]
     try:
         app.openapi()
     except Exception as exc:
+        examples.release(app)  # never started, so no lifespan stop releases it
         return [Problem(path, _example_line(entry), 1, "KB502", f"OpenAPI does not build: {exc!r}")]
     running = examples.RunningApps()
     try:

@@ -28,6 +28,7 @@ from starlette.types import Receive, Scope, Send
 
 from kb.content.sources import PACKAGE, ExampleSource, find
 from kb.sandbox import environment
+from kb.sandbox.databases import VARIABLE, DatabaseError, ExampleDatabases, SandboxDatabase
 
 # Examples are imported and built one at a time in the whole process, whichever thread or
 # event loop asks (each TestClient, and each uvicorn server in the tests, runs its own).
@@ -39,10 +40,12 @@ _BUILDING = threading.RLock()
 
 
 _namespaces = itertools.count(1)
-# The namespace each built app was imported in, to drop its modules when it stops, and
-# the environment variables its example declares.
+# The namespace each built app was imported in, to drop its modules when it stops, the
+# environment variables its example declares, and the database schema made for it.
 _NAMESPACE_OF: dict[int, str] = {}
 _ENVIRONMENT_OF: dict[int, dict[str, str]] = {}
+_Database = tuple[ExampleDatabases, SandboxDatabase]
+_DATABASE_OF: dict[int, _Database] = {}
 
 PORTING = (
     "Import the example's own modules relatively (from . import models), never by an "
@@ -70,21 +73,40 @@ def namespace_of(app: FastAPI) -> str:
     return _NAMESPACE_OF[id(app)]
 
 
+def database_of(app: FastAPI) -> SandboxDatabase | None:
+    """The PostgreSQL schema made for ``app`` (kb.sandbox.databases), if one was."""
+    database = _DATABASE_OF.get(id(app))
+    return database[1] if database is not None else None
+
+
 def release(app: FastAPI) -> None:
-    """Forget the namespace ``app`` was built in (nothing, for an app built elsewhere)."""
+    """Forget the namespace ``app`` was built in and drop its database schema (nothing,
+    for an app built elsewhere)."""
     namespace = _NAMESPACE_OF.pop(id(app), None)
     _ENVIRONMENT_OF.pop(id(app), None)
     if namespace is not None:
         forget(namespace)
+    _drop(_DATABASE_OF.pop(id(app), None))
 
 
-def build(examples_dir: Path, name: str) -> FastAPI:
-    """A fresh copy of ``examples/<name>``: imported anew, its app made; one at a time."""
+def _drop(database: _Database | None) -> None:
+    if database is not None:
+        databases, made = database
+        databases.drop(made)
+
+
+def build(examples_dir: Path, name: str, databases: ExampleDatabases | None = None) -> FastAPI:
+    """A fresh copy of ``examples/<name>``: imported anew, its app made; one at a time.
+
+    With ``databases``, an example that declares ``DATABASE_URL`` in its ``.env`` gets a
+    PostgreSQL schema of its own there, named by that variable (kb.sandbox.databases);
+    :func:`release` drops it.
+    """
     with _BUILDING:
-        return _build(examples_dir.resolve(), name)
+        return _build(examples_dir.resolve(), name, databases)
 
 
-def _build(examples_dir: Path, name: str) -> FastAPI:
+def _build(examples_dir: Path, name: str, databases: ExampleDatabases | None) -> FastAPI:
     source = find(examples_dir, name)
     if source is None:
         raise ExampleError(f"no example {name!r}: expected examples/{name}.py or examples/{name}/")
@@ -98,15 +120,26 @@ def _build(examples_dir: Path, name: str) -> FastAPI:
     sys.modules[namespace] = package
     before = set(sys.modules)
     variables = environment.declared(source.path)
+    database: _Database | None = None
+    if databases is not None and VARIABLE in variables:
+        try:
+            database = (databases, databases.create())
+        except DatabaseError as exc:
+            forget(namespace)
+            raise ExampleError(f"examples/{name}: {exc}") from exc
+        variables = {**variables, VARIABLE: database[1].url}
     try:
         with environment.applied(variables):
             app = _app_of(source, namespace, examples_dir)
         _check_isolated(source, namespace, examples_dir, set(sys.modules) - before)
     except BaseException:
         forget(namespace)
+        _drop(database)
         raise
     _NAMESPACE_OF[id(app)] = namespace
     _ENVIRONMENT_OF[id(app)] = variables
+    if database is not None:
+        _DATABASE_OF[id(app)] = database
     return app
 
 

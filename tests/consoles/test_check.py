@@ -1,10 +1,12 @@
 import pytest
 
+from kb.consoles import check as check_module
 from kb.consoles.check import check, check_text
 from kb.content import catalogue
 from kb.content.catalogue import Catalogue
 from kb.content.problems import Problem
 from kb.settings import Settings
+from tests.sandbox.test_databases import StandIn
 
 pytestmark = pytest.mark.anyio
 
@@ -151,3 +153,17 @@ def test_text_problems_are_found_without_running_anything(
 ) -> None:
     result = check_text(site_catalogue, slug, edit(farewell_text(site_settings)))  # type: ignore[operator]
     assert [problem.code for problem in result.problems] == [code]
+
+
+async def test_with_a_database_server_an_example_that_reads_database_url_gets_a_schema(
+    site_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = StandIn()
+    monkeypatch.setattr(check_module, "ExampleDatabases", lambda url: server)
+    (site_settings.examples_dir / "greeter.env").write_text("DATABASE_URL=\n")
+    settings = site_settings.model_copy(
+        update={"examples_database_url": "postgresql+psycopg://kb@db/kb"}
+    )
+    assert await check(settings) == []
+    # One schema for the one example that declares DATABASE_URL, dropped once it is checked.
+    assert len(server.made) == 1 and server.dropped == server.made

@@ -24,12 +24,14 @@ def upgrade() -> None:
         sa.Column("done", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.PrimaryKeyConstraint("id", name="pk_tasks"),
     )
-    # Rows that exist before 0002 runs, as they would in a live database.
+    # Rows that exist before 0002 runs, as they would in a live database. No ids: rows
+    # inserted with explicit ids leave PostgreSQL's sequence at 1, and the app's first
+    # INSERT would collide with them.
     op.bulk_insert(
         tasks,
         [
-            {"id": 1, "title": "Write the first migration", "done": True},
-            {"id": 2, "title": "Ship version 2", "done": False},
+            {"title": "Write the first migration", "done": True},
+            {"title": "Ship version 2", "done": False},
         ],
     )
 
