@@ -13,8 +13,6 @@ from pathlib import Path
 from limits import parse
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import make_url
-from sqlalchemy.exc import ArgumentError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -142,6 +140,10 @@ class Settings(BaseSettings):
     def _a_psycopg_url(cls, value: str) -> str:
         if not value:
             return value
+        # Imported only when the setting is used: SQLAlchemy is slow to import.
+        from sqlalchemy import make_url
+        from sqlalchemy.exc import ArgumentError
+
         try:
             driver = make_url(value).drivername
         except ArgumentError as exc:

@@ -30,3 +30,14 @@ def test_an_idle_server_starts_its_examples_anyway(site_settings: Settings) -> N
         while not kb.examples_checked.is_set() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert len(kb.sandboxes) == examples_in(kb)
+
+
+def test_start_up_does_not_import_sqlalchemy() -> None:
+    """SQLAlchemy is a sixth of the start-up time: it loads when proposals or an examples
+    database are first used, not before the first page."""
+    import subprocess
+    import sys
+
+    code = "import sys, kb.app; kb.app.create_app(); print('sqlalchemy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -20,10 +20,13 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import URL, create_engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.pool import NullPool
+if TYPE_CHECKING:
+    from sqlalchemy import URL
+
+# SQLAlchemy is imported when a server is configured, not before the KB's first page:
+# it is a sixth of the start-up time, and most installs never set one.
 
 VARIABLE = "DATABASE_URL"
 PREFIX = "kb_sandbox_"
@@ -60,6 +63,9 @@ class ExampleDatabases:
     """Creates and drops the sandboxes' schemas on one PostgreSQL server."""
 
     def __init__(self, url: str) -> None:
+        from sqlalchemy import create_engine, make_url
+        from sqlalchemy.pool import NullPool
+
         self.server = make_url(url)  # KB_EXAMPLES_DATABASE_URL, checked by kb.settings
         # No pool: a schema is made or dropped when a sandbox starts or stops, seldom
         # enough that a connection kept open between times would only hold a slot. The
@@ -74,6 +80,8 @@ class ExampleDatabases:
 
     def create(self) -> SandboxDatabase:
         """A new, empty schema, and the URL that makes it the search path."""
+        from sqlalchemy.exc import SQLAlchemyError
+
         schema = PREFIX + secrets.token_hex(6)
         try:
             with self._engine.begin() as connection:
@@ -88,6 +96,8 @@ class ExampleDatabases:
     def drop(self, database: SandboxDatabase) -> None:
         """Drop the sandbox's schema and everything in it; a failure is logged, not raised,
         so that stopping a sandbox always completes."""
+        from sqlalchemy.exc import SQLAlchemyError
+
         try:
             with self._engine.begin() as connection:
                 # A connection the example left inside a transaction holds locks that the
