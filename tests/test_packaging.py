@@ -1,8 +1,8 @@
 """pyproject.toml against what the code and the entries need.
 
-These tests catch, on every `make test`, the two ways the declared requirements went wrong
-before: an extra that only a dev tool made up for, and an entry naming a version newer than
-the floor it runs on.
+`make check-lowest` proves the floors by installing them; these tests catch, on every
+`make test`, the two ways the declared requirements went wrong before: an extra that only a
+dev tool made up for, and an entry naming a version newer than the floor it runs on.
 """
 
 from __future__ import annotations
