@@ -3,8 +3,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Throwaway venvs of check-lowest and check-runtime, made afresh on every run.
+LOWEST := .venv-lowest
+RUNTIME := .venv-runtime
+# The unit tests of the server's parts: with kb check, they prove kb/'s floors.
+LOWEST_TESTS := tests/web tests/search tests/middleware tests/sandbox tests/consoles tests/dev \
+	tests/test_app.py tests/test_cli.py tests/test_settings.py tests/test_knowledge.py
+# uv (from the dev extra) installs from PyPI only, and never downloads a Python of its own.
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test lint typecheck format check index bench clean
+.PHONY: install run test lint typecheck format check check-lowest check-runtime index bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -35,11 +43,33 @@ format: install
 check: install  ## check every entry and run its try blocks
 	$(BIN)/kb check
 
+# Every runtime dependency at the oldest version pyproject.toml allows (uv's lowest-direct:
+# direct requirements at their floors, what they pull in at the newest that fits), plus the
+# test extra at its floors. The dev tools are left out: they never reach a reader.
+# DeprecationWarnings are not errors here: an old release may warn about a newer release of
+# its own dependency (uvicorn 0.30 about websockets), and the main suite, on the newest
+# versions, keeps them errors for our own code.
+check-lowest: install  ## kb check and the server's tests with every dependency at its floor
+	rm -rf $(LOWEST)
+	$(BIN)/uv venv --quiet --python $(PYTHON) $(LOWEST)
+	$(BIN)/uv pip install --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[test]'
+	$(LOWEST)/bin/kb check
+	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning $(LOWEST_TESTS)
+
+# The newest runtime dependencies alone, as deploy/ installs them (`.[deploy]`): catches a
+# requirement that only a dev tool brings in (Playwright brings greenlet, which the async
+# examples need and SQLAlchemy 2.1 installs only with its [asyncio] extra).
+check-runtime: install  ## kb check without the dev extra, on the newest runtime dependencies
+	rm -rf $(RUNTIME)
+	$(BIN)/uv venv --quiet --python $(PYTHON) $(RUNTIME)
+	$(BIN)/uv pip install --quiet --python $(RUNTIME)/bin/python -e '.[deploy]'
+	$(RUNTIME)/bin/kb check
+
 index: install
 	$(BIN)/kb index
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-output
+	rm -rf $(VENV) $(LOWEST) $(RUNTIME) .pytest_cache .ruff_cache .mypy_cache test-output
 
 # --- The database entries on PostgreSQL ---------------------------------------------------
 # The examples whose .env declares DATABASE_URL, as paths that kb check takes.
