@@ -293,7 +293,7 @@ def reference_problems(
             except ValueError as exc:
                 where = source.line_of(block.line + 1 + line)
                 problems.append(
-                    Problem(source.path, where, 1, "KB405", f"try block {number} sends {exc}")
+                    Problem(source.path, where, 1, "KB405", f"try block {number}: {exc}")
                 )
     for href, line in entry.rendered.links:
         problem = _check_link(catalogue, entry, href)
