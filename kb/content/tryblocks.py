@@ -640,6 +640,7 @@ def file_name_problem(name: str) -> str | None:
 # Bodies ------------------------------------------------------------------------------
 
 _BODY_FILE = re.compile(r"^file,\s*(?P<file>[^;\n]*?)\s*;$")
+_BYTE_FORM = re.compile(r"\s*(?:base64,|hex,|file,|`)")
 
 
 def body_file(body: str) -> str | None:
@@ -655,7 +656,7 @@ def body_bytes(body: str, read_file: Callable[[str], bytes]) -> bytes:
     """The bytes a body sends: its text as UTF-8, exactly, unless it is one of Hurl's
     byte forms (``base64,...;``, ``hex,...;``, ``file,NAME;``) or a raw string between
     backticks. :class:`BodyError` says what is wrong with a malformed one."""
-    if not body or body.lstrip()[:1] not in ("b", "h", "f", "`"):
+    if not _BYTE_FORM.match(body):  # most bodies: JSON or form text, sent as they are
         return body.encode()
     stripped = body.strip()
     if stripped.startswith("base64,") and stripped.endswith(";"):

@@ -151,3 +151,18 @@ def test_text_problems_are_found_without_running_anything(
 ) -> None:
     result = check_text(site_catalogue, slug, edit(farewell_text(site_settings)))  # type: ignore[operator]
     assert [problem.code for problem in result.problems] == [code]
+
+
+def test_hurl_syntax_the_kb_does_not_run_is_a_problem_at_its_line(
+    project_catalogue: Catalogue,
+) -> None:
+    text = (
+        "---\ntitle: Redirects\nsummary: Following a redirect, as a try block may not.\n"
+        "section: Core Patterns\ngroup: Route Organization\nexample: query_parameters\n"
+        "related: [query-parameters, pagination]\nupdated: 2026-11-30\n---\n\n"
+        "## Try it\n\n```hurl\nGET /books\n[Options]\nlocation: true\nHTTP 200\n```\n"
+    )
+    found = check_text(project_catalogue, "redirects", text)
+    [problem] = [p for p in found.problems if p.code == "KB301"]
+    assert problem.line == 15  # the [Options] line of the file
+    assert problem.message.startswith("[Options] is Hurl syntax the KB does not run yet; ")
