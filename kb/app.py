@@ -134,7 +134,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     Rule.per_minute("search", "/api/search", settings.rate_limit_search),
                 ]
             ),
-            body_limit=BodyLimit(settings.max_body, prefixes=("/try/", "/examples/")),
+            body_limit=BodyLimit(
+                settings.max_body,
+                prefixes=("/try/", "/examples/"),
+                max_upload=settings.max_upload,
+            ),
             secret=settings.secret_key,
         ),
         cached=Cached(kb.pages, kb.responses, response_paths=("/search", "/api/search")),

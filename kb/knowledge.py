@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from kb.consoles.cookies import Jars
 from kb.content import catalogue as catalogue_module
 from kb.content.catalogue import Catalogue, Entry
 from kb.content.problems import Problem
@@ -38,6 +39,8 @@ class KnowledgeBase:
     responses: PageCache = field(default_factory=lambda: PageCache(max_size=1024))
     # Console results rendered as fragments, by what they show (kb.web.tryit).
     fragments: LRU[tuple[Any, ...], str] = field(default_factory=lambda: LRU(max_size=256))
+    # Each reader's cookies for each entry's example, as their browser would keep them.
+    cookie_jars: Jars = field(default_factory=Jars)
     _cache: RenderCache = field(init=False)
     databases: ExampleDatabases | None = field(init=False, default=None)
 

@@ -30,5 +30,8 @@ class LRU(Generic[K, V]):
             self._items.popitem(last=False)
         return value
 
+    def pop(self, key: K) -> V | None:
+        return self._items.pop(key, None)
+
     def clear(self) -> None:
         self._items.clear()

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Bytes a request body to /try or /examples may have; more is a 413 (0: no limit).",
     )
+    max_upload: int = Field(
+        default=4 * 1024 * 1024,
+        ge=0,
+        description="Bytes a multipart/form-data request (a file upload) to /try or /examples "
+        "may have, instead of max_body; more is a 413 (0: no limit).",
+    )
     try_max_response: int = Field(
         default=1024 * 1024, ge=0, description="Bytes of an example response shown (0: all)."
     )

@@ -135,6 +135,38 @@
     addCopyButtons(event.target);
   });
 
+  // A console's file input: a file over the upload limit is refused here, with the
+  // limit named, rather than sent to a 413. The message also stops the form's submit.
+  function bytes(size) {
+    if (size >= 1048576) return (size / 1048576).toFixed(1).replace(/\.0$/, "") + " MiB";
+    if (size >= 1024) return Math.round(size / 1024) + " KiB";
+    return size + " bytes";
+  }
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file][data-max-bytes]")) return;
+    var limit = Number(input.getAttribute("data-max-bytes"));
+    var file = input.files && input.files[0];
+    var message = "";
+    if (file && limit && file.size > limit) {
+      message = file.name + " is " + bytes(file.size) + ": an upload may be " + bytes(limit) + " at most.";
+    }
+    input.setCustomValidity(message);
+    var note = input.parentNode.querySelector(".console-error");
+    if (!message) {
+      if (note) note.remove();
+      return;
+    }
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "console-error";
+      note.setAttribute("role", "alert");
+      input.parentNode.appendChild(note);
+    }
+    note.textContent = message;
+  });
+
   // A block inside <details> (copy as curl) only has a width once it is open.
   document.addEventListener("toggle", function (event) { markScrollers(event.target); }, true);
 

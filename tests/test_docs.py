@@ -41,7 +41,9 @@ async def test_try_blocks_answer_as_the_entry_says(project_catalogue: Catalogue,
     running = examples.RunningApps()
     await running.start(entry.slug, app)
     try:
-        outcomes = await console.run_blocks(app, entry.mount, entry.rendered.try_blocks)
+        outcomes = await console.run_blocks(
+            app, entry.mount, entry.rendered.try_blocks, files_dir=entry.files_dir
+        )
     finally:
         await running.aclose()
     failures = [

@@ -58,7 +58,8 @@ def check_text(catalogue: Catalogue, slug: str, text: str) -> TextCheck:
         source = parse_entry(text, path)
     except EntryError as exc:
         return TextCheck(None, [exc.problem])
-    entry = catalogue_module.make_entry(source, render.render(source.body, catalogue.examples_dir))
+    rendered = render.render(source.body, catalogue.examples_dir)
+    entry = catalogue_module.make_entry(source, rendered, examples_dir=catalogue.examples_dir)
     with_entry = dataclasses.replace(catalogue, entries={**catalogue.entries, slug: entry})
     entry.problems.extend(catalogue_module.reference_problems(with_entry, entry))
     entry.problems.sort()
@@ -119,7 +120,7 @@ async def check_example(
         return [Problem(path, _example_line(entry), 1, "KB503", str(exc))]
     try:
         outcomes = await console.run_blocks(
-            app, entry.mount, entry.rendered.try_blocks, timeout=timeout
+            app, entry.mount, entry.rendered.try_blocks, timeout=timeout, files_dir=entry.files_dir
         )
     finally:
         await running.aclose()

@@ -42,6 +42,9 @@ class Entry:
     rendered: render.Rendered
     problems: list[Problem] = field(default_factory=list)
     digest: str = ""  # changes whenever the entry or the example code it shows changes
+    # Where the files its try blocks send (file,NAME;) are: the example's folder.
+    files_dir: Path | None = None
+    files_label: str = ""  # the same, as readers see it: "examples/file_uploads/"
 
     @property
     def slug(self) -> str:
@@ -180,7 +183,7 @@ def load(
             broken.append(exc.problem)
             continue
         digest, rendered = cache.rendered(source, examples_dir)
-        entries[source.slug] = make_entry(source, rendered, digest)
+        entries[source.slug] = make_entry(source, rendered, digest, examples_dir)
     cache.save()
     try:
         outline = load_outline(content_dir)
@@ -193,13 +196,25 @@ def load(
     return catalogue
 
 
-def make_entry(source: EntrySource, rendered: render.Rendered, digest: str = "") -> Entry:
-    """An entry with its rendering's problems placed at their file lines."""
+def make_entry(
+    source: EntrySource,
+    rendered: render.Rendered,
+    digest: str = "",
+    examples_dir: Path | None = None,
+) -> Entry:
+    """An entry with its rendering's problems placed at their file lines, and where the
+    files its try blocks send are (its example's folder, in ``examples_dir``)."""
     problems = [
         Problem(source.path, source.line_of(p.line), 1, p.code, p.message)
         for p in rendered.problems
     ]
-    return Entry(source, rendered, problems, digest)
+    name = source.meta.example
+    found = sources.find(examples_dir, name) if examples_dir and name else None
+    if examples_dir is None or found is None:
+        return Entry(source, rendered, problems, digest)
+    files_dir = found.files_dir
+    label = "examples/" + "".join(f"{p}/" for p in files_dir.relative_to(examples_dir).parts)
+    return Entry(source, rendered, problems, digest, files_dir, label)
 
 
 def _place(outline: list[OutlineSection], entries: dict[str, Entry]) -> list[Section]:
@@ -269,6 +284,17 @@ def reference_problems(
         problems.append(
             Problem(source.path, 1, 1, "KB403", "try blocks need an 'example' in front matter")
         )
+    for number, block in enumerate(entry.rendered.try_blocks, start=1):
+        for name, line in block.files:
+            if entry.files_dir is None or "{{" in name:
+                continue
+            try:
+                sources.example_file(entry.files_dir, name)
+            except ValueError as exc:
+                where = source.line_of(block.line + 1 + line)
+                problems.append(
+                    Problem(source.path, where, 1, "KB405", f"try block {number}: {exc}")
+                )
     for href, line in entry.rendered.links:
         problem = _check_link(catalogue, entry, href)
         if problem:

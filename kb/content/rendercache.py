@@ -17,14 +17,23 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from kb.content import highlight, jsonpath, render, tryblocks
+from kb.content import (
+    assertions,
+    bodies,
+    highlight,
+    hurl,
+    jsonpath,
+    render,
+    tryblocks,
+    variables,
+)
 from kb.content.entries import EntrySource
 from kb.lru import LRU
 
 log = logging.getLogger("kb")
 
 # What a render's output depends on besides the entry and its example.
-RENDERER_MODULES = (render, highlight, tryblocks, jsonpath)
+RENDERER_MODULES = (render, highlight, tryblocks, hurl, assertions, bodies, variables, jsonpath)
 RENDERER_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "pygments")
 RENDERS_KEPT = 4096
 # What a saved render that no longer unpickles raises: a class renamed or moved, a field

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from kb.content.tryblocks import file_name_problem
+
 # The package name examples are imported under, so that a custom ``--examples`` folder
 # needs no ``__init__.py`` and relative imports inside an example package work.
 PACKAGE = "kb_examples"
@@ -19,6 +21,12 @@ PACKAGE = "kb_examples"
 class ExampleSource:
     name: str
     path: Path  # the module file, or the package's __init__.py
+
+    @property
+    def files_dir(self) -> Path:
+        """Where a try block's ``file,NAME;`` parts are read from: the package's folder,
+        or ``examples/`` for a module."""
+        return self.path.parent
 
     def run_alone(self) -> str:
         """The command that serves this example on its own, as its code is written."""
@@ -35,6 +43,21 @@ def find(examples_dir: Path, name: str) -> ExampleSource | None:
     if package.is_file():
         return ExampleSource(name, package)
     return None
+
+
+def example_file(files_dir: Path, name: str) -> Path:
+    """The file ``name`` in ``files_dir``; ``ValueError`` says why when it is not there or
+    would be outside (``..``, an absolute path, a link that leads out)."""
+    problem = file_name_problem(name)
+    if problem is not None:
+        raise ValueError(problem)
+    root = files_dir.resolve()
+    path = (root / name).resolve()
+    if not path.is_relative_to(root):
+        raise ValueError(f"{name!r} leads outside the example's folder")
+    if not path.is_file():
+        raise ValueError(f"there is no file {name!r} beside the example")
+    return path
 
 
 def available(examples_dir: Path) -> list[str]:

@@ -146,6 +146,9 @@ class FrontDoor:
         limit = self.guards.body_limit
         if not limit.applies(visit.scope["path"]):
             return None
+        limit = limit.for_type(visit.headers.get(b"content-type", b""))
+        if not limit.max_bytes:
+            return None
         declared = visit.headers.get(b"content-length")
         if declared is not None:
             return Refused(413, limit.message) if limit.declared_too_large(declared) else None

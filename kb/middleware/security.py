@@ -74,28 +74,41 @@ class BodyTooLarge(Exception):
 
 
 class BodyLimit:
-    """A request body over ``max_bytes`` under the given path prefixes is refused (413).
+    """A request body over ``max_bytes`` under the given path prefixes is refused (413);
+    an upload (``multipart/form-data``) may have ``max_upload`` bytes instead.
 
     A declared Content-Length is checked before anything is read. A body of unknown
     length (chunked) is read first, up to the limit, and replayed to the app: the
     example apps behind /examples must never see a half-read body.
     """
 
-    def __init__(self, max_bytes: int, prefixes: tuple[str, ...]) -> None:
+    def __init__(self, max_bytes: int, prefixes: tuple[str, ...], max_upload: int = 0) -> None:
         self.max_bytes = max_bytes
+        self.max_upload = max_upload
         self.prefixes = prefixes
 
     def applies(self, path: str) -> bool:
-        return bool(self.max_bytes) and path.startswith(self.prefixes)
+        return bool(self.max_bytes or self.max_upload) and path.startswith(self.prefixes)
+
+    def for_type(self, content_type: bytes) -> BodyLimit:
+        """The limit for a body of ``content_type``: ``max_upload`` for a multipart one."""
+        if not content_type.lower().startswith(b"multipart/form-data"):
+            return self
+        return BodyLimit(self.max_upload, self.prefixes)
 
     @property
     def message(self) -> str:
         size = self.max_bytes
-        limit = f"{size // 1024} KiB" if size % 1024 == 0 else f"{size:,} bytes"
+        if size % (1024 * 1024) == 0:
+            limit = f"{size // (1024 * 1024)} MiB"
+        else:
+            limit = f"{size // 1024} KiB" if size % 1024 == 0 else f"{size:,} bytes"
         return f"Request body too large: the limit is {limit}."
 
     def declared_too_large(self, content_length: bytes) -> bool:
-        return not content_length.isdigit() or int(content_length) > self.max_bytes
+        if not content_length.isdigit():
+            return True
+        return bool(self.max_bytes) and int(content_length) > self.max_bytes
 
     async def buffered(self, receive: Receive) -> Receive:
         """A ``receive`` that replays the whole body; :class:`BodyTooLarge` past the limit."""
@@ -107,7 +120,7 @@ class BodyLimit:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
+            if self.max_bytes and size > self.max_bytes:
                 raise BodyTooLarge
             chunks.append(chunk)
             if not message.get("more_body", False):

@@ -20,6 +20,7 @@ class TryBlockOut(BaseModel):
     url: str
     headers: list[tuple[str, str]]
     body: str
+    form_data: list[str]  # [MultipartFormData] lines, when the request is a multipart form
     expected_status: int | None
     captures: list[str]
 
@@ -121,6 +122,7 @@ async def get_pattern(slug: str, request: Request, kb: KB) -> Pattern:
                 url=f"{base}{entry.mount}{block.path}",
                 headers=list(block.headers),
                 body=block.body,
+                form_data=[part.text() for part in block.parts],
                 expected_status=block.status,
                 captures=[capture.name for capture in block.captures],
             )

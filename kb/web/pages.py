@@ -95,6 +95,7 @@ def entry_context(kb: KnowledgeBase, entry: Entry, **extra: Any) -> dict[str, An
         "example_error": kb.example_errors.get(entry.slug),
         "results": {},
         "variables": {},
+        "max_upload": kb.settings.max_upload,
         **extra,
     }
 

@@ -11,6 +11,8 @@ from urllib.parse import parse_qsl
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.types import Receive, Scope, Send
 
 from kb.consoles import console
@@ -18,13 +20,15 @@ from kb.content import tryblocks
 from kb.content.catalogue import Entry
 from kb.knowledge import KnowledgeBase
 from kb.middleware.observability import RouteLabel
-from kb.sandbox.readers import COOKIE, reader_cookie_of, reader_of
+from kb.sandbox.readers import COOKIE, PUBLIC, reader_cookie_of, reader_of
 from kb.web.deps import KB, Htmx, Templates, wants_fragment
 from kb.web.pages import entry_context, not_found, page
 
 VARIABLE_PREFIX = "var_"
+UPLOAD_PREFIX = "upload:"  # a file input's name: upload:<the file part's name>
 _SPACE = re.compile(r"\s")
 MAX_FIELDS = 1000  # a console has a handful; the body limit bounds the rest
+MAX_FILES = 20
 
 
 class ConsoleInputError(ValueError):
@@ -32,14 +36,15 @@ class ConsoleInputError(ValueError):
 
 
 def _parse_form(
-    fields: list[tuple[str, str]], block_count: int
+    fields: list[tuple[str, str]], uploads: list[console.Upload], entry: Entry
 ) -> tuple[int, console.ConsoleRequest, dict[str, str]]:
+    blocks = entry.rendered.try_blocks
     form = dict(fields)
     try:
         index = int(str(form.get("block", "")))
     except ValueError:
         raise ConsoleInputError("The form does not say which request it is.") from None
-    if not 0 <= index < block_count:
+    if not 0 <= index < len(blocks):
         raise ConsoleInputError(f"This entry has no request number {index + 1}.")
     method = str(form.get("method", "")).upper().strip()
     if method not in tryblocks.METHODS:
@@ -53,13 +58,53 @@ def _parse_form(
         headers = tryblocks.parse_headers(str(form.get("headers", "")))
     except ValueError as exc:
         raise ConsoleInputError(f"Headers: {exc}.") from None
-    body = str(form.get("body", "")).replace("\r\n", "\n")
+    # Browsers send a textarea's line breaks as CRLF, whatever the text had (the HTML
+    # form submission rules): undone, and only that. A lone CR, or any other character,
+    # is sent as typed; exact bytes are what hex,...; and base64,...; bodies are for.
+    body = form.get("body", "").replace("\r\n", "\n")
+    parts: tuple[tryblocks.Part, ...] = ()
+    if "parts" in form:
+        parts = _parts(form["parts"].replace("\r\n", "\n"), uploads, headers)
+    elif uploads:
+        raise ConsoleInputError("Files were chosen for a request that sends no form data.")
     variables = {
         key.removeprefix(VARIABLE_PREFIX): str(value)
         for key, value in fields
         if key.startswith(VARIABLE_PREFIX)
     }
-    return index, console.ConsoleRequest(method, path, tuple(headers), body), variables
+    request = console.ConsoleRequest(
+        method,
+        path,
+        tuple(headers),
+        "" if parts else body,
+        parts=parts,
+        uploads=tuple(uploads),
+        files_dir=entry.files_dir,
+    )
+    return index, request, variables
+
+
+def _parts(
+    text: str, uploads: list[console.Upload], headers: list[tuple[str, str]]
+) -> tuple[tryblocks.Part, ...]:
+    try:
+        parts = tryblocks.parse_parts(text)
+    except ValueError as exc:
+        raise ConsoleInputError(f"Form data, {exc}.") from None
+    if not parts:
+        raise ConsoleInputError("The form data is empty: give at least one 'name: value' line.")
+    if any(name.lower() == "content-type" for name, _ in headers):
+        raise ConsoleInputError(
+            "Remove the Content-Type header: form data sets its own, with the boundary."
+        )
+    file_parts = {part.name for part in parts if part.file}
+    for upload in uploads:
+        if upload.name not in file_parts:
+            raise ConsoleInputError(
+                f"A file was chosen for {upload.name!r}, but the form data has no file "
+                f"part {upload.name!r} ('{upload.name}: file,NAME;')."
+            )
+    return parts
 
 
 class TryEndpoint:
@@ -89,11 +134,12 @@ class TryEndpoint:
             await response(scope, receive, send)
             return
         problem: ConsoleInputError | None = None
+        uploads: list[console.Upload] = []
         try:
-            fields = await _form_fields(scope, receive, headers)
+            fields, uploads = await _form_fields(scope, receive, headers)
         except ConsoleInputError as exc:
             fields, problem = [], exc
-        outcome = await _run(kb, entry, fields, problem, scope, headers, htmx)
+        outcome = await _run(kb, entry, (fields, uploads), problem, scope, headers, htmx)
         if isinstance(outcome, str):  # a fragment rendered before
             await _send_html(send, outcome, 200)
             return
@@ -117,7 +163,7 @@ try_request = TryEndpoint()
 async def _run(
     kb: KnowledgeBase,
     entry: Entry,
-    fields: list[tuple[str, str]],
+    form: tuple[list[tuple[str, str]], list[console.Upload]],
     problem: ConsoleInputError | None,
     scope: Scope,
     headers: dict[bytes, bytes],
@@ -132,6 +178,7 @@ async def _run(
         "result": None,
         "captured": {},
         "failures": [],
+        "sent_cookies": [],
         "dev": kb.settings.dev,
     }
     status_code = 200
@@ -140,25 +187,38 @@ async def _run(
     try:
         if problem is not None:
             raise problem
-        index, edited, variables = _parse_form(fields, len(blocks))
+        index, edited, variables = _parse_form(*form, entry)
         context["index"] = index
         sent = _substituted(edited, variables, blocks)
-        app = await kb.example_app(entry.slug, reader_of(scope))
+        reader = reader_of(scope)
+        app = await kb.example_app(entry.slug, reader)
         if app is None:
             status_code = 503
             context["error"] = "This entry's example app is not running; see /healthz."
         else:
             base_url = _base_url(scope, headers)
-            result = await console.send(
-                app,
-                entry.mount,
-                sent,
-                origin=base_url.rstrip("/"),
-                timeout=kb.settings.try_timeout,
-                max_response=kb.settings.try_max_response,
-            )
+            origin = base_url.rstrip("/")
+            # Readers without a cookie share one sandbox: they get no jar to share.
+            jar = kb.cookie_jars.of(reader, entry.slug, app) if reader != PUBLIC else None
+            if jar is not None and (cookies := jar.header(origin, sent.path)):
+                sent = sent.with_cookies(cookies)
+                context["sent_cookies"] = [pair.partition("=")[0] for pair in cookies.split("; ")]
+            try:
+                result = await console.send(
+                    app,
+                    entry.mount,
+                    sent,
+                    origin=origin,
+                    timeout=kb.settings.try_timeout,
+                    max_response=kb.settings.try_max_response,
+                )
+            except console.RequestError as exc:
+                raise ConsoleInputError(f"This request cannot be sent: {exc}.") from None
+            if jar is not None:
+                jar.keep(sent, result.headers, origin)
             cookie = _reader_cookie(scope)
             plain = not result.error and result.failure is None and result.after_response is None
+            plain = plain and not sent.uploads
             if htmx and plain and len(result.body) <= console.MAX_REMEMBERED:
                 # Everything the fragment shows but the time taken: the same response to
                 # the same request renders the same, so it is rendered once.
@@ -168,7 +228,7 @@ async def _run(
                 if fragment is not None:
                     return _timed(fragment, result)
             curl = sent.curl(base_url, entry.mount, cookie)
-            failures, captured = console.check(blocks[index], result)
+            failures, captured = console.check(blocks[index], result, variables)
             variables.update(captured)
             context.update(
                 result=result, captured=captured, failures=failures, curl=curl, error=result.error
@@ -221,11 +281,11 @@ def _substituted(
 
 async def _form_fields(
     scope: Scope, receive: Receive, headers: dict[bytes, bytes]
-) -> list[tuple[str, str]]:
+) -> tuple[list[tuple[str, str]], list[console.Upload]]:
+    """The form's fields, and the files chosen in it (a multipart form only)."""
     content_type = headers.get(b"content-type", b"").partition(b";")[0].strip().lower()
     if content_type != b"application/x-www-form-urlencoded":
-        form = await Request(scope, receive).form(max_fields=MAX_FIELDS)
-        return [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+        return await _multipart_fields(Request(scope, receive))
     message = await receive()
     body = message.get("body", b"")
     if message.get("more_body", False):  # a body in pieces: rare for a form this small
@@ -236,7 +296,32 @@ async def _form_fields(
                 break
             chunks.append(message.get("body", b""))
         body = b"".join(chunks)
-    return parse_urlencoded(body)
+    return parse_urlencoded(body), []
+
+
+async def _multipart_fields(
+    request: Request,
+) -> tuple[list[tuple[str, str]], list[console.Upload]]:
+    fields: list[tuple[str, str]] = []
+    uploads: list[console.Upload] = []
+    try:
+        async with request.form(max_fields=MAX_FIELDS, max_files=MAX_FILES) as form:
+            for name, value in form.multi_items():
+                if isinstance(value, str):
+                    fields.append((name, value))
+                elif name.startswith(UPLOAD_PREFIX) and value.filename:  # a file was chosen
+                    uploads.append(
+                        console.Upload(
+                            name.removeprefix(UPLOAD_PREFIX),
+                            value.filename,
+                            value.content_type or "",
+                            await value.read(),
+                        )
+                    )
+    except (HTTPException, MultiPartException) as exc:  # Starlette's, for a broken form
+        detail = exc.detail if isinstance(exc, HTTPException) else exc.message
+        raise ConsoleInputError(f"The form could not be read: {detail}") from None
+    return fields, uploads
 
 
 def parse_urlencoded(body: bytes) -> list[tuple[str, str]]:
@@ -287,7 +372,9 @@ async def reset(
     entry = kb.catalogue.entries.get(slug)
     if entry is None or not entry.meta.example:
         return not_found(request, templates, f"There is no example for “{slug}”.")
-    await kb.sandboxes.reset(reader_of(request.scope), slug)
+    reader = reader_of(request.scope)
+    await kb.sandboxes.reset(reader, slug)
+    kb.cookie_jars.forget(reader, slug)
     context = {"entry": entry, "variables": {}, "oob": True}
     if htmx:
         return templates.TemplateResponse(request, "_reset.html", context)

@@ -167,3 +167,18 @@ async def test_with_a_database_server_an_example_that_reads_database_url_gets_a_
     assert await check(settings) == []
     # One schema for the one example that declares DATABASE_URL, dropped once it is checked.
     assert len(server.made) == 1 and server.dropped == server.made
+
+
+def test_hurl_syntax_the_kb_does_not_run_is_a_problem_at_its_line(
+    project_catalogue: Catalogue,
+) -> None:
+    text = (
+        "---\ntitle: Redirects\nsummary: Following a redirect, as a try block may not.\n"
+        "section: Core Patterns\ngroup: Route Organization\nexample: query_parameters\n"
+        "related: [query-parameters, pagination]\nupdated: 2026-11-30\n---\n\n"
+        "## Try it\n\n```hurl\nGET /books\n[Options]\nlocation: true\nHTTP 200\n```\n"
+    )
+    found = check_text(project_catalogue, "redirects", text)
+    [problem] = [p for p in found.problems if p.code == "KB301"]
+    assert problem.line == 15  # the [Options] line of the file
+    assert problem.message.startswith("[Options] is Hurl syntax the KB does not run yet; ")

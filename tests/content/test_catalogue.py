@@ -78,3 +78,23 @@ def test_progress_is_reported(site_settings: Settings) -> None:
         progress=lambda d, t: seen.append((d, t)),
     )
     assert seen == [(1, 2), (2, 2)]
+
+
+def test_an_entry_knows_where_the_files_its_try_blocks_send_are(site_settings: Settings) -> None:
+    loaded = load(site_settings)
+    greeting = loaded.entries["greeting"]
+    assert greeting.files_dir == site_settings.examples_dir.resolve()
+    assert greeting.files_label == "examples/"
+    assert loaded.entries["farewell"].files_dir is None  # no example
+
+
+def test_a_file_that_is_not_beside_the_example_is_a_problem_at_its_line(
+    site_settings: Settings,
+) -> None:
+    path = site_settings.content_dir / "greeting.md"
+    lines = path.read_text().splitlines()
+    number = lines.index("file: file,hello.txt; text/plain") + 1
+    path.write_text(path.read_text().replace("file,hello.txt;", "file,goodbye.txt;"))
+    [problem] = load(site_settings).problems()
+    assert (problem.path, problem.line, problem.code) == (path, number, "KB405")
+    assert problem.message == "try block 5: there is no file 'goodbye.txt' beside the example"

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+import pytest
 
 from kb.content import sources
 
@@ -41,3 +44,36 @@ def test_find_is_none_for_a_folder_that_is_not_a_package(tmp_path: Path) -> None
     (tmp_path / "data").mkdir()
     assert sources.find(tmp_path, "data") is None
     assert sources.find(tmp_path, "missing") is None
+
+
+def test_files_beside_an_example_are_in_its_package_or_beside_its_module(tmp_path: Path) -> None:
+    (tmp_path / "single.py").write_text("")
+    (tmp_path / "pkg" / "data").mkdir(parents=True)
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "data" / "pixel.png").write_bytes(b"\x89PNG")
+    single, package = sources.find(tmp_path, "single"), sources.find(tmp_path, "pkg")
+    assert single is not None and package is not None
+    assert single.files_dir == tmp_path
+    assert package.files_dir == tmp_path / "pkg"
+    found = sources.example_file(package.files_dir, "data/pixel.png")
+    assert found.read_bytes() == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("missing.png", "there is no file 'missing.png' beside the example"),
+        ("../single.py", "not above it"),
+        ("/etc/passwd", "relative"),
+        ("data", "there is no file 'data'"),  # a folder
+        ("escape", "leads outside the example's folder"),  # a link that leads out
+    ],
+)
+def test_a_file_that_is_not_beside_the_example_is_refused(
+    tmp_path: Path, name: str, message: str
+) -> None:
+    (tmp_path / "single.py").write_text("")
+    (tmp_path / "pkg" / "data").mkdir(parents=True)
+    (tmp_path / "pkg" / "escape").symlink_to(tmp_path / "single.py")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        sources.example_file(tmp_path / "pkg", name)

@@ -5,6 +5,7 @@ from kb.app import create_app
 from kb.middleware.security import (
     CONTENT_SECURITY_POLICY,
     REDOC_CONTENT_SECURITY_POLICY,
+    BodyLimit,
     TrustedHosts,
 )
 from kb.sandbox.mount import EXAMPLE_CONTENT_SECURITY_POLICY, scope_cookie
@@ -159,3 +160,18 @@ def test_trusted_hosts_match_names_ports_wildcards_and_ipv6(host: bytes, allowed
     hosts = TrustedHosts(["kb.example.com", "*.example.org", "[::1]"])
     assert hosts.allows(host) is allowed
     assert TrustedHosts(["*"]).allows(host)
+
+
+def test_an_upload_has_its_own_limit_and_other_bodies_keep_theirs() -> None:
+    limit = BodyLimit(64 * 1024, ("/try/",), max_upload=4 * 1024 * 1024)
+    upload = limit.for_type(b"multipart/form-data; boundary=x")
+    assert upload.max_bytes == 4 * 1024 * 1024
+    assert upload.message == "Request body too large: the limit is 4 MiB."
+    assert not upload.declared_too_large(b"%d" % (4 * 1024 * 1024))
+    assert upload.declared_too_large(b"%d" % (4 * 1024 * 1024 + 1))
+    for other in (b"application/json", b"application/x-www-form-urlencoded", b""):
+        assert limit.for_type(other) is limit
+    assert limit.declared_too_large(b"%d" % (64 * 1024 + 1))
+    no_upload_limit = BodyLimit(1024, ("/try/",), max_upload=0).for_type(b"Multipart/Form-Data")
+    assert not no_upload_limit.declared_too_large(b"999999999")
+    assert no_upload_limit.declared_too_large(b"not a number")

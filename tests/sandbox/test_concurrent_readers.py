@@ -64,7 +64,7 @@ async def hammer_get_blocks(entry: catalogue_module.Entry) -> list[str]:
         for block in entry.rendered.try_blocks:
             where = f"{entry.source.path.name}:{entry.source.line_of(block.line)}"
             try:
-                request = console.ConsoleRequest.from_block(block, variables)
+                request = console.ConsoleRequest.from_block(block, variables, entry.files_dir)
             except tryblocks.UnknownVariable as exc:
                 failures.append(f"{where}: {{{{{exc.name}}}}} was not captured")
                 continue

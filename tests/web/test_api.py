@@ -19,6 +19,11 @@ def test_get_pattern_includes_try_blocks_and_urls(site_client: TestClient) -> No
     assert first["method"] == "POST" and first["expected_status"] == 201
     assert first["url"] == "http://testserver/examples/greeting/names"
     assert pattern["try_blocks"][2]["captures"] == ["token"]
+    assert first["form_data"] == []
+    assert pattern["try_blocks"][4]["form_data"] == [
+        "note: a greeting",
+        "file: file,hello.txt; text/plain",
+    ]
     assert pattern["headings"][0] == {"level": 2, "anchor": "adding-names", "text": "Adding names"}
 
 

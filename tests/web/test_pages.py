@@ -29,7 +29,7 @@ def test_an_entry_page_has_everything_a_reader_needs(site_client: TestClient) ->
     assert 'href="#adding-names"' in text  # table of contents
     assert 'class="header-anchor"' in text  # permalinks
     assert 'class="hll"' in text  # highlighted included lines
-    assert text.count('<section class="console"') == 4
+    assert text.count('<section class="console"') == 7
     assert 'hx-post="/try/greeting"' in text and 'action="/try/greeting#try-1"' in text
     assert "uvicorn --factory examples.greeter:create_app" in text
     assert 'href="/examples/greeting/docs"' in text

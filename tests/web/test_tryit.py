@@ -6,6 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 from jinja2 import Template
 
+from kb.app import create_app
+from kb.settings import Settings
 from kb.web import tryit
 
 HTMX = {"HX-Request": "true"}
@@ -215,3 +217,194 @@ def test_a_multipart_form_is_read_too(site_client: TestClient) -> None:
         headers=HTMX,
     )
     assert response.status_code == 200 and "200 OK" in response.text
+
+
+# Bodies, uploads and cookies -----------------------------------------------------------
+
+UPLOAD = {"block": "4", "method": "POST", "path": "/upload", "headers": ""}
+PARTS = "note: a greeting\nfile: file,hello.txt; text/plain"
+
+
+def echoed_body(client: TestClient, body: str) -> str:
+    response = send(client, path="/echo-body", body=body)
+    found = re.search(r'<span class="s2">"([0-9a-f]*)"</span>', response.text)
+    assert found is not None, response.text
+    return bytes.fromhex(found.group(1)).decode()
+
+
+def test_the_body_is_sent_as_typed_but_for_the_browsers_crlf(site_client: TestClient) -> None:
+    # A browser sends every line break of a textarea as CRLF: undone, and nothing else.
+    assert echoed_body(site_client, "one\r\ntwo") == "one\ntwo"
+    assert echoed_body(site_client, "a lone\rcr") == "a lone\rcr"
+    assert echoed_body(site_client, "sep\u2028form\x0cfeed") == "sep\u2028form\x0cfeed"
+    assert echoed_body(site_client, "hex,610d0a62;") == "a\r\nb"
+
+
+def test_a_multipart_console_sends_the_default_file_beside_the_example(
+    site_client: TestClient,
+) -> None:
+    response = site_client.post(
+        "/try/greeting", data={**UPLOAD, "parts": PARTS}, files={"upload:file": ("", b"")}
+    )
+    assert response.status_code == 200
+    text = response.text
+    assert "as expected" in text and "hello.txt" in text
+    # Copy as curl sends the same form with -F.
+    assert "-F &#39;file=@hello.txt;type=text/plain&#39;" in text
+    assert "-F &#39;note=a greeting&#39;" in text
+
+
+def test_a_file_the_reader_chooses_is_sent_instead(site_client: TestClient) -> None:
+    response = site_client.post(
+        "/try/greeting",
+        data={**UPLOAD, "parts": PARTS},
+        files={"upload:file": ("mine.txt", b"my own words", "text/plain")},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert "my own words" in response.text and "mine.txt" in response.text
+    assert "differs from the entry" in response.text  # the entry expects hello.txt
+    assert "file=@mine.txt;type=text/plain" in response.text
+
+
+@pytest.mark.parametrize(
+    ("fields", "files", "message"),
+    [
+        ({"parts": "file: file,missing.txt;"}, {}, "no file &#39;missing.txt&#39; beside"),
+        ({"parts": "file: file,../greeting.md;"}, {}, "not above it"),
+        ({"parts": "just words"}, {}, "Form data, line 1: expected"),
+        ({"parts": ""}, {}, "The form data is empty"),
+        ({"parts": PARTS, "headers": "Content-Type: multipart/form-data"}, {}, "Remove the"),
+        ({"parts": PARTS}, {"upload:other": ("x.txt", b"x")}, "no file part &#39;other&#39;"),
+        ({}, {"upload:file": ("x.txt", b"x")}, "sends no form data"),
+    ],
+)
+def test_bad_form_data_is_a_clear_422(
+    site_client: TestClient,
+    fields: dict[str, str],
+    files: dict[str, tuple[str, bytes]],
+    message: str,
+) -> None:
+    response = site_client.post(
+        "/try/greeting",
+        data={**UPLOAD, **fields},
+        files=files or {"upload:file": ("", b"")},
+        headers=HTMX,
+    )
+    assert response.status_code == 422
+    assert message in response.text
+
+
+def test_a_broken_multipart_body_is_a_422_not_a_500(site_client: TestClient) -> None:
+    response = site_client.post(
+        "/try/greeting",
+        content=b"--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--\r\n",
+        headers={**HTMX, "Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert response.status_code == 422
+    assert "The form could not be read" in response.text
+
+
+def test_an_upload_over_the_limit_is_413_and_other_bodies_keep_theirs(
+    site_settings: Settings,
+) -> None:
+    site_settings.max_upload = 100 * 1024
+    with TestClient(create_app(site_settings)) as client:
+        client.get("/")
+        big = {"upload:file": ("big.txt", b"x" * (80 * 1024), "text/plain")}
+        allowed = client.post("/try/greeting", data={**UPLOAD, "parts": PARTS}, files=big)
+        assert allowed.status_code == 200 and "big.txt" in allowed.text
+        direct = client.post("/examples/greeting/upload", files={"file": big["upload:file"]})
+        assert direct.status_code == 200 and direct.json()["filename"] == "big.txt"
+        huge = {"upload:file": ("huge.txt", b"x" * (101 * 1024), "text/plain")}
+        refused = client.post("/try/greeting", data={**UPLOAD, "parts": PARTS}, files=huge)
+        assert refused.status_code == 413
+        assert refused.text == "Request body too large: the limit is 100 KiB."
+        # Not multipart: the body limit is still 64 KiB.
+        json_body = client.post("/examples/greeting/names", content=b"x" * (70 * 1024))
+        assert json_body.status_code == 413 and "64 KiB" in json_body.text
+
+
+def test_the_console_offers_a_file_picker_for_each_file_part(site_client: TestClient) -> None:
+    page = site_client.get("/patterns/greeting").text
+    console = page.split('id="try-5"', 1)[1].split("</section>", 1)[0]
+    assert 'enctype="multipart/form-data" hx-encoding="multipart/form-data"' in console
+    assert '<textarea id="try-5-parts" name="parts"' in console
+    assert 'type="file" id="try-5-upload-1" name="upload:file" data-max-bytes="4194304"' in console
+    assert "<code>hello.txt</code> from <code>examples/</code>" in console
+    assert 'name="body"' not in console
+    # The other consoles stay urlencoded forms.
+    assert page.count("multipart/form-data") == 2
+
+
+def test_cookies_set_by_one_console_go_with_the_next_until_reset(site_client: TestClient) -> None:
+    login = site_client.post(
+        "/try/greeting",
+        data={
+            "block": "5",
+            "method": "POST",
+            "path": "/session",
+            "headers": "Content-Type: application/x-www-form-urlencoded",
+            "body": "username=ann",
+        },
+        headers=HTMX,
+    )
+    assert login.text.count("<dt>set-cookie</dt>") == 2  # every Set-Cookie is shown
+    assert 'name="var_sid" value="s-ann"' in login.text
+    whoami = {"block": "6", "method": "GET", "path": "/whoami", "headers": ""}
+    me = site_client.post("/try/greeting", data=whoami, headers=HTMX)
+    assert "200 OK" in me.text and "ann" in me.text
+    assert "Sent the cookies <code>sid</code>, <code>theme</code>" in me.text
+    assert "--cookie &#39;kb_reader=" in me.text and "; sid=s-ann; theme=dark&#39;" in me.text
+    # Another reader has a jar of their own.
+    with TestClient(site_client.app) as other:
+        other.get("/")
+        assert other.post("/try/greeting", data=whoami, headers=HTMX).text.count("401") >= 1
+    site_client.post("/try/greeting/reset", headers=HTMX)
+    again = site_client.post("/try/greeting", data=whoami, headers=HTMX)
+    assert "401 Unauthorized" in again.text and "Sent the cookie" not in again.text
+
+
+def test_logging_out_deletes_the_cookie_from_the_jar(site_client: TestClient) -> None:
+    form = "Content-Type: application/x-www-form-urlencoded"
+    site_client.post(
+        "/try/greeting",
+        data={
+            "block": "5",
+            "method": "POST",
+            "path": "/session",
+            "headers": form,
+            "body": "username=ann",
+        },
+        headers=HTMX,
+    )
+    site_client.post(
+        "/try/greeting", data={"block": "6", "method": "POST", "path": "/logout"}, headers=HTMX
+    )
+    me = site_client.post(
+        "/try/greeting", data={"block": "6", "method": "GET", "path": "/whoami"}, headers=HTMX
+    )
+    assert "401 Unauthorized" in me.text
+    assert "Sent the cookie <code>theme</code> that" in me.text
+
+
+def test_readers_without_a_cookie_get_no_jar(site_settings: Settings) -> None:
+    with TestClient(create_app(site_settings)) as client:  # never visits a page: no cookie
+        client.cookies.clear()
+        form = "Content-Type: application/x-www-form-urlencoded"
+        client.post(
+            "/try/greeting",
+            data={
+                "block": "5",
+                "method": "POST",
+                "path": "/session",
+                "headers": form,
+                "body": "username=x",
+            },
+            headers=HTMX,
+        )
+        client.cookies.clear()  # the KB gave it a reader cookie: not kept, as curl would not
+        me = client.post(
+            "/try/greeting", data={"block": "6", "method": "GET", "path": "/whoami"}, headers=HTMX
+        )
+        assert "401 Unauthorized" in me.text
