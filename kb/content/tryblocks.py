@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 from urllib.parse import urlencode
 
-from kb.content import jsonpath
+from kb.content import eventstream, jsonpath
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _REQUEST_LINE = re.compile(r"^(?P<method>[A-Z]+)\s+(?P<path>\S+)\s*$")
@@ -117,8 +117,17 @@ class Response:
     def json(self) -> Any:
         """The body as JSON, decoded once however many checks read it."""
         if self._document is _UNREAD:
-            self._document = json.loads(self.body)
+            self._document = _document(self)
         return self._document
+
+
+def _document(response: Response) -> Any:
+    """What ``jsonpath`` queries: the JSON body; of an event stream, its events
+    (:func:`kb.content.eventstream.document`)."""
+    media_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type == eventstream.MEDIA_TYPE:
+        return eventstream.document(response.body)
+    return json.loads(response.body)
 
 
 @dataclass(frozen=True)
