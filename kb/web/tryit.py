@@ -159,6 +159,7 @@ async def _run(
             )
             cookie = _reader_cookie(scope)
             plain = not result.error and result.failure is None and result.after_response is None
+            plain = plain and not result.streamed  # its pieces' times are shown
             if htmx and plain and len(result.body) <= console.MAX_REMEMBERED:
                 # Everything the fragment shows but the time taken: the same response to
                 # the same request renders the same, so it is rendered once.
