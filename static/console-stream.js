@@ -44,7 +44,7 @@
     var box = live.querySelector(name === "events" ? ".sse-events" : ".stream-text");
     if (box && message.html) append(box, message.html);
     var size = live.querySelector(".stream-bytes");
-    if (size) size.textContent = sizeText(message.size) + " after " + Math.round(message.ms) + " ms";
+    if (size) size.textContent = sizeText(message.size) + " received in " + Math.round(message.ms) + " ms";
   }
 
   // Our own events: "event:" and one "data:" line of JSON, a blank line after each.

@@ -165,8 +165,9 @@ def data_url(body: bytes, media_type: str) -> str:
     return f"data:{media_type or 'application/octet-stream'};base64,{base64.b64encode(body).decode('ascii')}"
 
 
-def download_name(content_disposition: str, media_type: str) -> str:
-    """The file name a download should get: the one the response names, else a default."""
+def download_name(content_disposition: str, media_type: str, path: str = "") -> str:
+    """The file name a download should get: the one the response names, else the last
+    segment of the request's ``path`` if it has an extension, else a default."""
     name = ""
     if match := _FILENAME_STAR.search(content_disposition):
         encoding, quoted = match.groups()
@@ -174,6 +175,9 @@ def download_name(content_disposition: str, media_type: str) -> str:
     elif match := _FILENAME.search(content_disposition):
         name = match.group(1) if match.group(1) is not None else match.group(2)
         name = re.sub(r"\\(.)", r"\1", name)
+    else:
+        last = unquote(path.partition("?")[0].rsplit("/", 1)[-1])
+        name = last if "." in last.strip(".") else ""
     # Only a base name, and none a file system would refuse.
     name = _UNSAFE_NAME.sub("_", name.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .")
     if name:

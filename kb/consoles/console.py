@@ -215,7 +215,9 @@ class ConsoleResult:
 
     @property
     def download_name(self) -> str:
-        return bodies.download_name(self.header("content-disposition"), self.media_type)
+        return bodies.download_name(
+            self.header("content-disposition"), self.media_type, self.request.path
+        )
 
     @property
     def linkable(self) -> bool:

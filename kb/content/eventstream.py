@@ -34,7 +34,7 @@ class Event:
     id: str  # the last event id, as EventSource's `lastEventId` reports it
     retry: int | None  # a valid `retry:` line in this block (milliseconds)
     comments: tuple[str, ...]
-    end: int  # offset in the body just past the block: when it arrived
+    end: int  # offset in the body just past the block (its blank line's first byte)
     dispatched: bool  # EventSource fires an event for it: the block had `data`
     complete: bool = True  # False: the stream ended before the blank line
 
@@ -82,7 +82,8 @@ class Parser:
                     after += 1
             event = self._line(buffer[start:end].decode("utf-8", errors="replace"))
             if event is not None:
-                events.append(replace(event, end=self._offset + after))
+                # Past the blank line's first byte: the same wherever the chunks were cut.
+                events.append(replace(event, end=self._offset + end + 1))
             start = after
         self._offset += start
         self._pending = buffer[start:]
