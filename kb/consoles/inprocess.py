@@ -270,7 +270,7 @@ async def call(
         raise
     response_end = response_end or loop.time()
     after: float | str | None = None
-    background = await _background_seen(task, loop.time() + background_wait)
+    background = not task.done() and await _background_seen(task, loop.time() + background_wait)
     if task.done():
         after_ms = (loop.time() - response_end) * 1000
         after = after_ms if background and after_ms >= AFTER_RESPONSE_MIN_MS else None
