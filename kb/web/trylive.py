@@ -41,6 +41,12 @@ _HEADERS = [
 ]
 
 
+_FAILED = (
+    '<div class="console-error" role="alert">The console could not finish this response; '
+    "the server's log says why.</div>"
+)
+
+
 class LiveTryEndpoint:
     """``POST /try/{slug}/live``: see the module's docstring."""
 
@@ -59,7 +65,9 @@ class LiveTryEndpoint:
                 await tryit.try_request(scope, receive, live.answer)
             finally:
                 inprocess.WATCHER.reset(token)
-            await live.finish()
+                # Our event stream, if it started, ends with a result whatever happened:
+                # the page is waiting for one.
+                await live.finish()
         scope["route"] = self._label  # the console endpoint set its own
 
 
@@ -109,7 +117,10 @@ class LiveResponse:
         if not self.streaming:
             return
         html = b"".join(self.answer_body).decode("utf-8", errors="replace")
-        await self._event(("result", {"status": self.answer_status, "html": html}))
+        status = self.answer_status
+        if not html:  # the console endpoint failed after the stream had started
+            status, html = 500, _FAILED
+        await self._event(("result", {"status": status, "html": html}))
         await self._send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _start(self) -> None:

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.support import send, shoot
+from tests.browser.support import axe_violations, describe, send, shoot
 
 pytestmark = pytest.mark.browser
 
@@ -76,3 +76,28 @@ def test_an_svg_file_is_an_image_too_and_never_inline_markup(page: Page) -> None
         "src", re.compile(r"^data:image/svg\+xml;base64,")
     )
     expect(result.locator("svg")).to_have_count(0)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_results_beyond_json_pass_axe(open_page, theme: str) -> None:
+    # axe is injected as an inline script, which the KB's CSP forbids: bypass it here only.
+    page: Page = open_page(color_scheme=theme, bypass_csp=True)
+    page.goto(STREAMS)
+    page.fill("#try-1-path", "/builds/8/events?pace=0")
+    page.locator("#try-1 .send").click()
+    expect(page.locator("#try-1-result .response:not(.stream-live) .verdict")).to_be_visible()
+    page.locator("#try-1-result details.raw-stream summary").click()
+    violations = axe_violations(page)
+    assert not violations, f"event stream, {theme}:\n{describe(violations)}"
+
+    page.goto(RESPONSES)
+    assert send(page, 1).startswith("200 OK")  # an image
+    page.fill("#try-2-path", "/avatars/alice.png?scale=1")
+    page.locator("#try-2 .console-headers summary").click()
+    page.fill("#try-2-headers", "X-Trace: 1")  # a link would not send it: a data: URL then
+    assert send(page, 2).startswith("200 OK")
+    expect(page.locator("#try-2-result a.download")).to_have_attribute(
+        "href", re.compile(r"^data:image/png;base64,")
+    )
+    violations = axe_violations(page)
+    assert not violations, f"image results, {theme}:\n{describe(violations)}"

@@ -123,3 +123,22 @@ async def test_a_reader_who_leaves_stops_the_events_not_the_example(
     await live.finish()
     assert live.gone and len(sent) == 2
     assert sent[0]["type"] == "http.response.start"
+
+
+@pytest.mark.anyio
+async def test_a_stream_whose_console_answer_never_came_still_ends_with_a_result(
+    project_client: TestClient,
+) -> None:
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    live = LiveResponse(send, project_client.app.state.templates)  # type: ignore[attr-defined]
+    await live.started(200, [("content-type", "text/event-stream")])
+    await live.body(b"data: 1\n\n", True, 1.0)
+    await live.finish()  # as after an exception in the console endpoint
+    last_event = sent[-2]["body"].decode()
+    assert last_event.startswith("event: result\n")
+    assert '"status":500' in last_event and "could not finish" in last_event
+    assert sent[-1] == {"type": "http.response.body", "body": b"", "more_body": False}
