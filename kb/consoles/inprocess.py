@@ -78,8 +78,9 @@ class Reply:
     response_ms: float = 0.0  # until its last byte: what a client waits for
     failure: Failure | None = None
     # Work the app did after its response (background tasks): None when there was none
-    # worth telling (under a millisecond), the time it took, or "running" when it had not
-    # finished by the time the console stopped waiting for it.
+    # worth telling (no background task, or under a millisecond of one), the time it
+    # took, or "running" when it had not finished by the time the console stopped
+    # waiting for it.
     after_response: float | str | None = None
     # Each non-empty piece of the body, in order; a response sent in one piece has one.
     # Empty when a content-encoding was undone: the offsets were those of the encoded body.
