@@ -1,8 +1,5 @@
 """A bakery's API: its logo and opening hours as files, a price list to download, an
-avatar drawn in memory, an order form that redirects, and receipts as HTML pages.
-
-Run alone: ``uvicorn --factory examples.custom_responses:create_app --reload``.
-"""
+avatar drawn in memory, an order form that redirects, and receipts as HTML pages."""
 
 from __future__ import annotations
 
@@ -68,7 +65,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="Custom responses", lifespan=lifespan)
+    app = FastAPI(title="Bakery", lifespan=lifespan)
 
     @app.get(
         "/avatars/{name}.png",
