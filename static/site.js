@@ -72,7 +72,7 @@
 
   // Code blocks: each gets a Copy button (outside the part that scrolls), and one that
   // scrolls sideways is made focusable so that the keyboard can scroll it too.
-  var CODE_BLOCKS = ".prose .highlight, .run-alone pre, .curl pre, .response-body .highlight";
+  var CODE_BLOCKS = ".prose .highlight, .run-alone pre, .curl pre, .response-body .highlight, .response-binary .hexdump";
 
   function copyButton(block) {
     var button = document.createElement("button");

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from kb.lru import LRU
 
 if TYPE_CHECKING:
-    from kb.consoles.console import ConsoleRequest
+    from kb.consoles.requests import ConsoleRequest
 
 # A jar is bounded as a browser bounds one site's cookies (fewer: an example needs few).
 MAX_COOKIES = 50

@@ -14,10 +14,12 @@ import re
 import traceback
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
+from typing import Any, Protocol
 from urllib.parse import quote, unquote, urlsplit
 
 from starlette.types import ASGIApp, Message, Scope
@@ -58,6 +60,14 @@ class Failure:
         )
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """A piece of the body as the app sent it: where it ends in the body, and when."""
+
+    end: int  # offset just past the piece in the body kept
+    ms: float  # since the request was sent
+
+
 @dataclass
 class Reply:
     status: int
@@ -68,9 +78,31 @@ class Reply:
     response_ms: float = 0.0  # until its last byte: what a client waits for
     failure: Failure | None = None
     # Work the app did after its response (background tasks): None when there was none
-    # worth telling (under a millisecond), the time it took, or "running" when it had not
-    # finished by the time the console stopped waiting for it.
+    # worth telling (no background task, or under a millisecond of one), the time it
+    # took, or "running" when it had not finished by the time the console stopped
+    # waiting for it.
     after_response: float | str | None = None
+    # Each non-empty piece of the body, in order; a response sent in one piece has one.
+    # Empty when a content-encoding was undone: the offsets were those of the encoded body.
+    arrivals: tuple[Arrival, ...] = field(default=())
+    # The response had started but not ended when the timeout came: the app was
+    # stopped, and the body is what had arrived by then.
+    incomplete: bool = False
+
+
+class Watcher(Protocol):
+    """Told of a response as it arrives: how a console shows a stream while it lasts."""
+
+    async def started(self, status: int, headers: list[tuple[str, str]]) -> None: ...
+
+    async def body(self, chunk: bytes, more: bool, ms: float) -> None:
+        """A piece of the body (``more``: others follow), ``ms`` after the request."""
+
+
+# Set by whoever wants to watch the responses :func:`call` collects in its context (the
+# console's live endpoint); unset, a call costs one lookup more. A watcher must not raise:
+# what it raises, the example's app would see raised by its own ``send``.
+WATCHER: ContextVar[Watcher | None] = ContextVar("kb_response_watcher", default=None)
 
 
 # Work after a response shorter than this is the app returning, not a background task.
@@ -151,17 +183,21 @@ async def call(
     turns a sent response into an error. An exception the app raises is kept as a
     :class:`Failure`; the status is the 500 the app sent (Starlette sends one before
     re-raising), or a bare 500. ``max_body`` (0: no limit) keeps at most that many bytes
-    of the body; if no response has ended after ``timeout`` seconds (0: none) the app is
-    cancelled and :class:`TimeoutError` raised.
+    of the body. If the response has not ended after ``timeout`` seconds (0: no limit)
+    the app is cancelled: a response that had started (a stream still sending) is
+    returned as far as it arrived, marked ``incomplete``; if none had started,
+    :class:`TimeoutError` is raised.
     """
     loop = asyncio.get_running_loop()
     started = loop.time()
+    watcher = WATCHER.get()
     request_sent = False
     responded = asyncio.Event()  # the last byte was sent, or the app ended without it
     first_byte = response_end = 0.0
     status = 0
     headers: list[tuple[str, str]] = []
     chunks: list[bytes] = []
+    arrivals: list[Arrival] = []
     size = 0
     truncated = False
     failure: Failure | None = None
@@ -185,15 +221,21 @@ async def call(
                 (name.decode("latin-1").lower(), value.decode("latin-1"))
                 for name, value in message.get("headers", [])
             ]
+            if watcher is not None:
+                await watcher.started(status, headers)
         elif message["type"] == "http.response.body" and not responded.is_set():
             chunk = message.get("body", b"")
+            more = message.get("more_body", False)
             if chunk and scope["method"] != "HEAD" and not truncated:
                 if max_body and size + len(chunk) > max_body:
                     chunk = chunk[: max_body - size]
                     truncated = True
                 chunks.append(chunk)
                 size += len(chunk)
-            if not message.get("more_body", False):
+                arrivals.append(Arrival(size, (loop.time() - started) * 1000))
+                if watcher is not None:
+                    await watcher.body(chunk, more, arrivals[-1].ms)
+            if not more:
                 response_end = loop.time()
                 responded.set()
 
@@ -210,6 +252,7 @@ async def call(
             responded.set()
 
     task = loop.create_task(run())
+    incomplete = False
     try:
         async with asyncio.timeout(timeout or None):
             await responded.wait()
@@ -217,18 +260,21 @@ async def call(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        if not response_end:  # an app that caught the cancellation may still have answered
-            raise
+        # An app that caught the cancellation may still have answered; one that had
+        # started answering is shown as far as it got.
+        if not response_end:
+            if not first_byte:
+                raise
+            incomplete = True
     except asyncio.CancelledError:  # the console's own request was cancelled
         task.cancel()
         raise
     response_end = response_end or loop.time()
     after: float | str | None = None
-    if not task.done():
-        await asyncio.wait({task}, timeout=background_wait)
+    background = not task.done() and await _background_seen(task, loop.time() + background_wait)
     if task.done():
         after_ms = (loop.time() - response_end) * 1000
-        after = after_ms if after_ms >= AFTER_RESPONSE_MIN_MS else None
+        after = after_ms if background and after_ms >= AFTER_RESPONSE_MIN_MS else None
     else:
         after = "running"
         _LEFT_RUNNING.add(task)
@@ -237,7 +283,9 @@ async def call(
         status = status or 500
     data = b"".join(chunks)
     if not truncated:
-        data = _decoded(data, headers)
+        decoded = _decoded(data, headers)
+        if decoded is not data:
+            data, arrivals = decoded, []
     return Reply(
         status,
         headers,
@@ -247,7 +295,41 @@ async def call(
         response_ms=(response_end - started) * 1000,
         failure=failure,
         after_response=after,
+        arrivals=tuple(arrivals),
+        incomplete=incomplete,
     )
+
+
+async def _background_seen(task: asyncio.Task[None], deadline: float) -> bool:
+    """Wait for ``task`` until ``deadline``; whether it was seen running a background task.
+
+    What an app does after its response is not all background tasks: closing a file in
+    a worker thread, a ``yield`` dependency's exit code. The task's chain of awaits says
+    which it is, looked at whenever the task waits, and every few milliseconds after.
+    """
+    loop = asyncio.get_running_loop()
+    seen = False
+    while not task.done():
+        seen = seen or _awaits_background(task)
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            break
+        await asyncio.wait({task}, timeout=min(remaining, _BACKGROUND_SAMPLE))
+    return seen
+
+
+_BACKGROUND_SAMPLE = 0.005  # seconds between looks at what a task waits on
+_BACKGROUND_MODULES = frozenset({"starlette.background", "fastapi.background"})
+
+
+def _awaits_background(task: asyncio.Task[None]) -> bool:
+    awaited: Any = task.get_coro()
+    while awaited is not None:
+        frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+        if frame is not None and frame.f_globals.get("__name__") in _BACKGROUND_MODULES:
+            return True
+        awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+    return False
 
 
 def _frames(exc: BaseException) -> Iterator[TracebackType]:
@@ -279,13 +361,14 @@ def _where(exc: BaseException) -> str:
 
 
 def _decoded(body: bytes, headers: list[tuple[str, str]]) -> bytes:
-    """The body without a gzip or deflate content-encoding (as a client would show it)."""
+    """The body without a gzip or deflate content-encoding (as a client would show it);
+    of a stream cut short, as much as decodes."""
     encoding = next(
         (value.strip().lower() for name, value in headers if name == "content-encoding"), ""
     )
     if encoding not in ("gzip", "deflate") or not body:
         return body
     try:
-        return zlib.decompress(body, wbits=47 if encoding == "gzip" else 15)
+        return zlib.decompressobj(wbits=47 if encoding == "gzip" else 15).decompress(body)
     except zlib.error:
         return body

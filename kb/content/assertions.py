@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-from kb.content import jsonpath
+from kb.content import eventstream, jsonpath
 from kb.content.variables import UnknownVariable, substitute
 
 QueryKind = Literal["status", "header", "cookie", "body", "jsonpath", "regex"]
@@ -79,9 +79,14 @@ class Response:
         return [value for key, value in self.headers if key == wanted]
 
     def json(self) -> Any:
-        """The body as JSON, decoded once however many checks read it."""
+        """What ``jsonpath`` queries, decoded once however many checks read it: the JSON
+        body; of an event stream, its events (:func:`kb.content.eventstream.document`)."""
         if self._document is _UNREAD:
-            self._document = json.loads(self.body)
+            media_type = next(iter(self.header("content-type")), "").partition(";")[0]
+            if media_type.strip().lower() == eventstream.MEDIA_TYPE:
+                self._document = eventstream.document(self.body)
+            else:
+                self._document = json.loads(self.body)
         return self._document
 
     def text(self) -> str:

@@ -158,7 +158,7 @@ class SearchIndex:
                     "section": entry.meta.section,
                     "title": entry.meta.title,
                     "summary": entry.meta.summary,
-                    "title_key": " ".join(query_module.words(entry.meta.title)),
+                    "title_key": query_module.title_key(entry.meta.title),
                     "first_section": len(section_rows) + 1,
                     "last_section": len(section_rows) + len(sections),
                 }
@@ -293,7 +293,7 @@ class SearchIndex:
         filtered = options.section is not None or options.tag is not None
         params = {
             "match": match,
-            "exact": " ".join(query_module.words(parsed.text)),
+            "exact": query_module.title_key(parsed.text),
             "section": options.section,
             "tag": options.tag,
             "limit": options.limit,

@@ -26,6 +26,14 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+def title_key(text: str) -> str:
+    """``text``'s words with a plural's final ``s`` dropped: what is compared to find an
+    entry whose title is the query, so that "custom exception" finds Custom Exceptions."""
+    return " ".join(
+        word[:-1] if len(word) > 3 and word.endswith("s") else word for word in words(text)
+    )
+
+
 @dataclass(frozen=True)
 class Term:
     """One thing every result must contain: a phrase, or any of its synonyms."""

@@ -15,7 +15,7 @@ from kb.contribute import views as contribute
 from kb.dev import reload as devreload
 from kb.knowledge import KnowledgeBase
 from kb.sandbox.mount import ExamplesMount
-from kb.web import api, docs, pages, tryit
+from kb.web import api, docs, pages, tryit, trylive
 from kb.web.assets import Assets, HashedStaticFiles
 
 # Pages (HTML) for readers: none of them is part of the JSON API's schema.
@@ -67,6 +67,13 @@ def install(
     app.add_route(
         tryit.TryEndpoint.path,
         tryit.try_request,  # type: ignore[arg-type]  # an ASGI app, which Route runs as it is; add_route's annotation names only request functions
+        methods=["POST"],
+        include_in_schema=False,
+    )
+    # The same, for the page's script: a response that streams is shown as it arrives.
+    app.add_route(
+        trylive.LiveTryEndpoint.path,
+        trylive.live_request,  # type: ignore[arg-type]  # an ASGI app, as above
         methods=["POST"],
         include_in_schema=False,
     )

@@ -16,6 +16,8 @@ from starlette.formparsers import MultiPartException
 from starlette.types import Receive, Scope, Send
 
 from kb.consoles import console
+from kb.consoles.requests import ConsoleRequest, RequestError, Upload
+from kb.consoles.results import MAX_REMEMBERED, ConsoleResult
 from kb.content import tryblocks
 from kb.content.catalogue import Entry
 from kb.knowledge import KnowledgeBase
@@ -36,8 +38,8 @@ class ConsoleInputError(ValueError):
 
 
 def _parse_form(
-    fields: list[tuple[str, str]], uploads: list[console.Upload], entry: Entry
-) -> tuple[int, console.ConsoleRequest, dict[str, str]]:
+    fields: list[tuple[str, str]], uploads: list[Upload], entry: Entry
+) -> tuple[int, ConsoleRequest, dict[str, str]]:
     blocks = entry.rendered.try_blocks
     form = dict(fields)
     try:
@@ -72,7 +74,7 @@ def _parse_form(
         for key, value in fields
         if key.startswith(VARIABLE_PREFIX)
     }
-    request = console.ConsoleRequest(
+    request = ConsoleRequest(
         method,
         path,
         tuple(headers),
@@ -85,7 +87,7 @@ def _parse_form(
 
 
 def _parts(
-    text: str, uploads: list[console.Upload], headers: list[tuple[str, str]]
+    text: str, uploads: list[Upload], headers: list[tuple[str, str]]
 ) -> tuple[tryblocks.Part, ...]:
     try:
         parts = tryblocks.parse_parts(text)
@@ -134,7 +136,7 @@ class TryEndpoint:
             await response(scope, receive, send)
             return
         problem: ConsoleInputError | None = None
-        uploads: list[console.Upload] = []
+        uploads: list[Upload] = []
         try:
             fields, uploads = await _form_fields(scope, receive, headers)
         except ConsoleInputError as exc:
@@ -163,7 +165,7 @@ try_request = TryEndpoint()
 async def _run(
     kb: KnowledgeBase,
     entry: Entry,
-    form: tuple[list[tuple[str, str]], list[console.Upload]],
+    form: tuple[list[tuple[str, str]], list[Upload]],
     problem: ConsoleInputError | None,
     scope: Scope,
     headers: dict[bytes, bytes],
@@ -212,14 +214,15 @@ async def _run(
                     timeout=kb.settings.try_timeout,
                     max_response=kb.settings.try_max_response,
                 )
-            except console.RequestError as exc:
+            except RequestError as exc:
                 raise ConsoleInputError(f"This request cannot be sent: {exc}.") from None
             if jar is not None:
                 jar.keep(sent, result.headers, origin)
             cookie = _reader_cookie(scope)
             plain = not result.error and result.failure is None and result.after_response is None
-            plain = plain and not sent.uploads
-            if htmx and plain and len(result.body) <= console.MAX_REMEMBERED:
+            # An upload's files and a stream's piece times are not in the key: render anew.
+            plain = plain and not sent.uploads and not result.streamed
+            if htmx and plain and len(result.body) <= MAX_REMEMBERED:
                 # Everything the fragment shows but the time taken: the same response to
                 # the same request renders the same, so it is rendered once.
                 remember = (entry.slug, index, sent, tuple(variables.items()), base_url, cookie)
@@ -249,7 +252,7 @@ async def _run(
 ELAPSED = f"elapsed-{secrets.token_hex(8)}"
 
 
-def _timed(fragment: str, result: console.ConsoleResult | None) -> str:
+def _timed(fragment: str, result: ConsoleResult | None) -> str:
     # The time is shown before the response's own headers and body: the first is ours.
     elapsed = f"{result.elapsed_ms:.1f}" if result is not None else ""
     return fragment.replace(ELAPSED, elapsed, 1)
@@ -266,8 +269,8 @@ async def _send_html(send: Send, html: str, status_code: int) -> None:
 
 
 def _substituted(
-    edited: console.ConsoleRequest, variables: dict[str, str], blocks: list[tryblocks.TryBlock]
-) -> console.ConsoleRequest:
+    edited: ConsoleRequest, variables: dict[str, str], blocks: list[tryblocks.TryBlock]
+) -> ConsoleRequest:
     try:
         return edited.substitute(variables)
     except tryblocks.UnknownVariable as exc:
@@ -281,7 +284,7 @@ def _substituted(
 
 async def _form_fields(
     scope: Scope, receive: Receive, headers: dict[bytes, bytes]
-) -> tuple[list[tuple[str, str]], list[console.Upload]]:
+) -> tuple[list[tuple[str, str]], list[Upload]]:
     """The form's fields, and the files chosen in it (a multipart form only)."""
     content_type = headers.get(b"content-type", b"").partition(b";")[0].strip().lower()
     if content_type != b"application/x-www-form-urlencoded":
@@ -301,9 +304,9 @@ async def _form_fields(
 
 async def _multipart_fields(
     request: Request,
-) -> tuple[list[tuple[str, str]], list[console.Upload]]:
+) -> tuple[list[tuple[str, str]], list[Upload]]:
     fields: list[tuple[str, str]] = []
-    uploads: list[console.Upload] = []
+    uploads: list[Upload] = []
     try:
         async with request.form(max_fields=MAX_FIELDS, max_files=MAX_FILES) as form:
             for name, value in form.multi_items():
@@ -311,7 +314,7 @@ async def _multipart_fields(
                     fields.append((name, value))
                 elif name.startswith(UPLOAD_PREFIX) and value.filename:  # a file was chosen
                     uploads.append(
-                        console.Upload(
+                        Upload(
                             name.removeprefix(UPLOAD_PREFIX),
                             value.filename,
                             value.content_type or "",

@@ -1,10 +1,11 @@
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 
 from kb.consoles import console
-from kb.consoles.console import ConsoleRequest
+from kb.consoles.requests import ConsoleRequest, Upload
 from kb.content import tryblocks
 from kb.sandbox import examples
 from kb.settings import Settings
@@ -79,14 +80,6 @@ async def test_large_responses_are_truncated(greeter: FastAPI) -> None:
     assert result.truncated and len(result.body) == 1000
 
 
-def test_curl_quotes_everything() -> None:
-    request = ConsoleRequest("POST", "/names?a=1&b=2", (("X-Quote", "it's"),), '{"name": "x"}')
-    assert request.curl("http://127.0.0.1:8000/", MOUNT) == (
-        "curl -i -X POST 'http://127.0.0.1:8000/examples/greeting/names?a=1&b=2' "
-        "-H 'X-Quote: it'\"'\"'s' --data-raw '{\"name\": \"x\"}'"
-    )
-
-
 @pytest.mark.anyio
 async def test_run_blocks_feeds_captures_forward_and_reports_failures(greeter: FastAPI) -> None:
     blocks = [
@@ -144,7 +137,7 @@ async def test_a_chosen_file_replaces_the_default_one(
     greeter: FastAPI, site_settings: Settings
 ) -> None:
     parts = tryblocks.parse_parts("file: file,hello.txt;")
-    upload = console.Upload("file", "mine.csv", "text/csv", b"a,b\r\n1,2\r\n")
+    upload = Upload("file", "mine.csv", "text/csv", b"a,b\r\n1,2\r\n")
     request = ConsoleRequest(
         "POST", "/upload", parts=parts, uploads=(upload,), files_dir=site_settings.examples_dir
     )
@@ -154,61 +147,6 @@ async def test_a_chosen_file_replaces_the_default_one(
         "text/csv",
         "a,b\r\n1,2\r\n",
     )
-
-
-@pytest.mark.parametrize(
-    ("request_", "message"),
-    [
-        (
-            ConsoleRequest("POST", "/upload", parts=(tryblocks.Part("f", file="nope.txt"),)),
-            "no example folder",
-        ),
-        (ConsoleRequest("POST", "/echo-body", body="file,nope.bin;"), "no example folder"),
-        (ConsoleRequest("POST", "/echo-body", body="hex,0;"), "the body: the hex"),
-    ],
-)
-def test_a_request_that_cannot_be_built_says_why(request_: ConsoleRequest, message: str) -> None:
-    with pytest.raises(console.RequestError, match=message):
-        request_.encode()
-
-
-def test_a_missing_file_beside_the_example_is_named(site_settings: Settings) -> None:
-    request = ConsoleRequest(
-        "POST",
-        "/upload",
-        parts=(tryblocks.Part("f", file="nope.txt"),),
-        files_dir=site_settings.examples_dir,
-    )
-    with pytest.raises(console.RequestError, match=r"no file 'nope\.txt' beside the example"):
-        request.encode()
-
-
-def test_curl_sends_multipart_with_dash_f_and_cookies_in_one_header() -> None:
-    parts = tryblocks.parse_parts("note: @home\nphoto: file,pixel.png; image/png\nraw: file,a.bin;")
-    upload = console.Upload("raw", "my;file.bin", "application/x-thing", b"")
-    request = ConsoleRequest(
-        "POST", "/files", (("Cookie", "sid=abc"),), parts=parts, uploads=(upload,)
-    )
-    assert request.curl("http://kb", MOUNT, "kb_reader=r.1") == (
-        "curl -i -X POST http://kb/examples/greeting/files --cookie 'kb_reader=r.1; sid=abc' "
-        "--form-string note=@home -F 'photo=@pixel.png;type=image/png' "
-        "-F 'raw=@\"my;file.bin\";type=application/x-thing'"
-    )
-
-
-@pytest.mark.parametrize(
-    ("body", "tail"),
-    [
-        ("file,data.bin;", "--data-binary @data.bin"),
-        ("hex,68690a;", "--data-raw 'hi\n'"),
-        ("hex,000d0a;", "--data-binary @-"),
-    ],
-)
-def test_curl_sends_exactly_the_bodys_bytes(body: str, tail: str) -> None:
-    command = ConsoleRequest("POST", "/x", body=body).curl("http://kb", MOUNT)
-    assert command.endswith(tail)
-    if tail.endswith("@-"):
-        assert command.startswith("printf %s AA0K | base64 -d | curl ")
 
 
 @pytest.mark.anyio
@@ -253,3 +191,63 @@ async def test_run_blocks_reports_a_request_that_cannot_be_built(greeter: FastAP
     [outcome] = await console.run_blocks(greeter, MOUNT, blocks)
     assert outcome.result is None
     assert outcome.failures == ["'gone.txt': this request has no example folder to read files from"]
+
+
+STREAMING = """import asyncio
+
+from fastapi import FastAPI
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+
+
+def create_app() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/events", response_class=EventSourceResponse)
+    async def events(count: int = 3, pause: float = 0.0):
+        for number in range(1, count + 1):
+            await asyncio.sleep(pause)
+            yield ServerSentEvent(data={"n": number}, event="tick", id=str(number))
+
+    return app
+"""
+
+
+@pytest.fixture
+async def streamer(tmp_path: Path) -> AsyncIterator[FastAPI]:
+    (tmp_path / "streamer.py").write_text(STREAMING)
+    running = examples.RunningApps()
+    yield await running.start("streamer", examples.build(tmp_path, "streamer"))
+    await running.aclose()
+
+
+@pytest.mark.anyio
+async def test_a_stream_past_the_timeout_is_shown_as_far_as_it_got(streamer: FastAPI) -> None:
+    request = ConsoleRequest("GET", "/events?count=50&pause=0.05")
+    result = await console.send(streamer, "/examples/streamer", request, timeout=0.3)
+    assert result.status == 200 and result.incomplete
+    assert result.error == (
+        "The stream was still sending after 0.3 s, so the console stopped reading it: "
+        "showing what arrived."
+    )
+    assert 2 <= result.event_count < 50
+    # kb check counts it as a failure: an entry's blocks must end.
+    block = tryblocks.parse("GET /events?count=50&pause=0.05\nHTTP 200")
+    assert console.check(block, result)[0] == [result.error]
+
+
+@pytest.mark.anyio
+async def test_try_blocks_assert_on_the_events_of_a_stream(streamer: FastAPI) -> None:
+    block = tryblocks.parse(
+        "GET /events?count=3&pause=0.01\nHTTP 200\n[Captures]\n"
+        'last: jsonpath "$.events[-1].id"\n[Asserts]\n'
+        'jsonpath "$.count" == 3\n'
+        'jsonpath "$.events[0].event" == "tick"\n'
+        'jsonpath "$.events[-1].json.n" == 3\n'
+        'jsonpath "$.events[1].data" == "{\\"n\\": 2}"\n'
+        'jsonpath "$.events[-1].event" == "done"'
+    )
+    result = await console.send(streamer, "/examples/streamer", ConsoleRequest("GET", block.path))
+    assert result.streamed and len(result.arrivals) == 3
+    failures, captured = console.check(block, result)
+    assert failures == ['jsonpath "$.events[-1].event" == "done": expected "done", actual "tick"']
+    assert captured == {"last": "3"}

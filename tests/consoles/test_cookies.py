@@ -2,8 +2,8 @@ import gc
 import weakref
 
 from kb.consoles import cookies
-from kb.consoles.console import ConsoleRequest
 from kb.consoles.cookies import Jar, Jars
+from kb.consoles.requests import ConsoleRequest
 
 ORIGIN = "http://testserver"
 

@@ -1,11 +1,13 @@
 import asyncio
 import gzip
 import json
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Annotated
 
 import pytest
-from fastapi import BackgroundTasks, FastAPI, Request, Response
+from fastapi import BackgroundTasks, Depends, FastAPI, Request, Response
 from fastapi.responses import StreamingResponse
 
 from kb.consoles import inprocess
@@ -239,3 +241,106 @@ async def test_the_failure_names_the_examples_own_line(
     assert reply.status == 500 and reply.failure is not None
     assert reply.failure.where == where
     assert reply.failure.short == f"ZeroDivisionError: division by zero ({where})"
+
+
+def streaming_app(pieces: int, pause: float) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/ticks")
+    async def ticks() -> StreamingResponse:
+        async def tick() -> AsyncIterator[str]:
+            for number in range(pieces):
+                await asyncio.sleep(pause)
+                yield f"tick {number}\n"
+
+        return StreamingResponse(tick(), media_type="text/plain")
+
+    return app
+
+
+@pytest.mark.anyio
+async def test_each_piece_of_a_stream_is_timed_as_it_arrives() -> None:
+    reply = await inprocess.call(streaming_app(3, 0.05), scope("/ticks"), b"", timeout=5)
+    assert reply.body == b"tick 0\ntick 1\ntick 2\n" and not reply.incomplete
+    assert [arrival.end for arrival in reply.arrivals] == [7, 14, 21]
+    times = [arrival.ms for arrival in reply.arrivals]
+    assert times == sorted(times) and times[0] >= 40 and times[2] - times[0] >= 80
+    assert reply.first_byte_ms < times[0] <= reply.response_ms
+
+
+@pytest.mark.anyio
+async def test_a_response_in_one_piece_has_one_arrival() -> None:
+    reply = await inprocess.call(echo_app(), scope("/echo/x"), b"")
+    assert len(reply.arrivals) == 1 and reply.arrivals[0].end == len(reply.body)
+
+
+@pytest.mark.anyio
+async def test_a_stream_still_sending_at_the_timeout_is_kept_as_far_as_it_got() -> None:
+    reply = await inprocess.call(streaming_app(100, 0.04), scope("/ticks"), b"", timeout=0.3)
+    assert reply.status == 200 and reply.incomplete and reply.failure is None
+    assert reply.body.startswith(b"tick 0\ntick 1\n") and b"tick 99" not in reply.body
+    assert 250 <= reply.response_ms < 1000
+    assert reply.after_response is None
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, object]] = []
+
+    async def started(self, status: int, headers: list[tuple[str, str]]) -> None:
+        self.seen.append(("started", status))
+
+    async def body(self, chunk: bytes, more: bool, ms: float) -> None:
+        self.seen.append(("body", (chunk, more)))
+
+
+@pytest.mark.anyio
+async def test_a_watcher_is_told_of_the_response_as_it_arrives() -> None:
+    recorder = Recorder()
+    token = inprocess.WATCHER.set(recorder)
+    try:
+        await inprocess.call(streaming_app(2, 0.0), scope("/ticks"), b"", timeout=5)
+    finally:
+        inprocess.WATCHER.reset(token)
+    assert recorder.seen == [
+        ("started", 200),
+        ("body", (b"tick 0\n", True)),
+        ("body", (b"tick 1\n", True)),
+    ]
+    # Unset, nobody is told.
+    await inprocess.call(streaming_app(2, 0.0), scope("/ticks"), b"", timeout=5)
+    assert len(recorder.seen) == 3
+
+
+def cleanup_app() -> FastAPI:
+    app = FastAPI()
+
+    async def resource() -> AsyncIterator[str]:
+        yield "connection"
+        await asyncio.sleep(0.05)  # closing it, after the response
+
+    def note(what: str) -> None:
+        time.sleep(0.05)  # a plain def task: run in a worker thread
+
+    @app.get("/cleanup")
+    async def with_cleanup(held: Annotated[str, Depends(resource)]) -> dict[str, str]:
+        return {"held": held}
+
+    @app.get("/threaded")
+    async def threaded(tasks: BackgroundTasks) -> dict[str, str]:
+        tasks.add_task(note, "x")
+        return {"queued": "x"}
+
+    return app
+
+
+@pytest.mark.anyio
+async def test_cleanup_after_the_response_is_no_background_task() -> None:
+    reply = await inprocess.call(cleanup_app(), scope("/cleanup"), b"", timeout=5)
+    assert reply.status == 200 and reply.after_response is None
+
+
+@pytest.mark.anyio
+async def test_a_plain_def_task_run_in_a_thread_is_a_background_task() -> None:
+    reply = await inprocess.call(cleanup_app(), scope("/threaded"), b"", timeout=5)
+    assert isinstance(reply.after_response, float) and reply.after_response >= 40

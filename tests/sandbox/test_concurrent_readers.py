@@ -20,6 +20,8 @@ import asyncio
 import pytest
 
 from kb.consoles import console
+from kb.consoles.requests import ConsoleRequest
+from kb.consoles.results import ConsoleResult
 from kb.content import catalogue as catalogue_module
 from kb.content import sources, tryblocks
 from kb.sandbox import examples
@@ -64,7 +66,7 @@ async def hammer_get_blocks(entry: catalogue_module.Entry) -> list[str]:
         for block in entry.rendered.try_blocks:
             where = f"{entry.source.path.name}:{entry.source.line_of(block.line)}"
             try:
-                request = console.ConsoleRequest.from_block(block, variables, entry.files_dir)
+                request = ConsoleRequest.from_block(block, variables, entry.files_dir)
             except tryblocks.UnknownVariable as exc:
                 failures.append(f"{where}: {{{{{exc.name}}}}} was not captured")
                 continue
@@ -88,7 +90,7 @@ async def hammer_get_blocks(entry: catalogue_module.Entry) -> list[str]:
     return failures
 
 
-def server_errors(block: tryblocks.TryBlock, results: list[console.ConsoleResult]) -> set[str]:
+def server_errors(block: tryblocks.TryBlock, results: list[ConsoleResult]) -> set[str]:
     """What went wrong on the server side, once each: 5xx, exceptions, console timeouts."""
     errors = set()
     for result in results:

@@ -1,6 +1,6 @@
 import pytest
 
-from kb.search.query import Synonyms, parse
+from kb.search.query import Synonyms, parse, title_key
 
 SYNONYMS = Synonyms([["auth", "authentication"], ["n+1", "eager loading"], ["db", "database"]])
 
@@ -81,3 +81,10 @@ def test_short_prefixes_can_be_kept_to_headline_columns() -> None:
     assert parse("sess").match(columns) == '"sess" *'
     assert parse("ses ").match(columns) == '"ses"'
     assert parse("ses").match() == '"ses" *'
+
+
+def test_a_title_key_ignores_plurals_so_a_singular_query_finds_its_title() -> None:
+    assert title_key("Custom Exceptions") == title_key("custom exception")
+    assert title_key("Custom Exceptions") == "custom exception"
+    assert title_key("CORS") == "cor" == title_key("cors")  # both sides alike
+    assert title_key("Async/Await") == "async await"
