@@ -254,7 +254,7 @@ def websocket_console(block: wsblocks.WebSocketBlock, number: int) -> str:
         f'<section class="ws-console" id="ws-{number}" '
         f'aria-label="WebSocket conversation {number}: {path}" data-ws="{data}">\n'
         f'<p class="ws-title"><span class="ws-badge">WebSocket</span> <code>{path}</code></p>\n'
-        f"{highlight(block.source, 'text')}"
+        f'<div class="ws-source">{highlight(block.source, "text")}</div>\n'
         '<p class="ws-note muted"><code>&gt;</code> lines are sent to the example, '
         "<code>&lt;</code> lines are the messages it answers with. "
         '<span class="ws-nojs">With JavaScript on, this page plays the conversation against '
