@@ -193,15 +193,17 @@ def append_to_greeting(settings: Settings, markdown: str) -> int:
 
 
 async def test_websocket_blocks_run_in_order_with_the_try_blocks(site_settings: Settings) -> None:
-    # Between the login's capture and the block that uses it: the capture carries over.
+    # Between a login's capture and the block that uses it, and between the session's
+    # cookie and the block that sends it: both carry over.
     path = site_settings.content_dir / "greeting.md"
-    path.write_text(
-        path.read_text().replace(
-            "```hurl\nGET /me",
-            "```websocket\nWS /ws/echo?token=t-alice\n> hi\n< *\n"
-            'jsonpath "$.from" == "alice"\n```\n\n```hurl\nGET /me',
-        )
+    socket = (
+        '```websocket\nWS /ws/echo?token=t-alice\n> hi\n< *\njsonpath "$.from" == "alice"\n```\n\n'
     )
+    text = path.read_text()
+    for later in ("```hurl\nGET /me", "```hurl\nGET /whoami"):
+        assert later in text
+        text = text.replace(later, socket + later)
+    path.write_text(text)
     assert await check(site_settings) == []
 
 
