@@ -10,13 +10,15 @@ Everything runs on loopback, in a temporary folder, and stops when the script en
 
 nginx sends each reader to one process by consistent hashing on the `kb_reader`
 cookie (deploy/nginx.conf.template), so that a reader's sandboxes, which live in one
-process's memory, see the reader's POST and then the GET after it. Every process shares
-KB_SECRET_KEY (cookies and CSRF tokens verify anywhere) and the proposals database.
+process's memory, see the reader's POST and then the GET after it, and their WebSockets.
+Every process shares KB_SECRET_KEY (cookies and CSRF tokens verify anywhere) and the
+proposals database.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import secrets
@@ -33,6 +35,8 @@ from pathlib import Path
 
 import httpx
 import postgres  # deploy/postgres.py, beside this script: the throwaway PostgreSQL server
+from websockets.exceptions import WebSocketException
+from websockets.sync.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
@@ -175,6 +179,40 @@ def check(url: str, deployment: Deployment, readers: int = 24) -> bool:
     return inconsistent == 0 and proposals == readers == stored
 
 
+def check_websockets(url: str, readers: int = 8) -> bool:
+    """Each reader opens a WebSocket to the chat example through nginx and, while it is
+    open, asks over HTTP who is in the room: only the process holding the reader's
+    sandbox knows, so both must have reached the same one."""
+    address = url.removeprefix("http://")
+    failed = 0
+    for reader in range(readers):
+        with httpx.Client(base_url=url) as client:
+            client.get("/")
+            cookie = f"kb_reader={client.cookies['kb_reader']}"
+            room = f"/examples/websockets/ws/room-{reader}?token=ann-token"
+            try:
+                with connect(
+                    f"ws://{address}{room}", additional_headers={"Cookie": cookie}, open_timeout=10
+                ) as websocket:
+                    joined = json.loads(websocket.recv(timeout=10))
+                    websocket.send(json.dumps({"text": f"hello from reader {reader}"}))
+                    echoed = json.loads(websocket.recv(timeout=10))
+                    members = client.get(f"/examples/websockets/rooms/room-{reader}").json()
+            except (OSError, TimeoutError, ValueError, WebSocketException) as exc:
+                print(f"reader {reader}: the WebSocket through nginx failed: {exc!r}")
+                failed += 1
+                continue
+        if (
+            joined.get("type") != "joined"
+            or echoed.get("text") != f"hello from reader {reader}"
+            or members.get("members") != ["ann"]
+        ):
+            print(f"reader {reader}: {joined}, {echoed}, {members}")
+            failed += 1
+    print(f"{readers} readers × a WebSocket round trip through nginx: {failed} failed")
+    return failed == 0
+
+
 @dataclass(frozen=True)
 class Load:
     name: str
@@ -237,6 +275,7 @@ def main() -> None:
             url = deployment.start_nginx()
             if args.check or not (args.bench or args.serve):
                 ok &= check(url, deployment)
+                ok &= check_websockets(url)
             if args.bench:
                 for load in LOADS:
                     rps = figures[load.name, processes] = throughput(url, load, 10, Path(tmp))

@@ -71,6 +71,8 @@ def serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         access_log=False,  # kb.middleware.observability writes a structured access log instead
+        # A WebSocket message to an example is bounded as a request body to one is.
+        ws_max_size=settings.max_body or 16 * 1024 * 1024,
         log_level="info",
         **kwargs,
     )

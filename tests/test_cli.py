@@ -187,6 +187,7 @@ def test_serve_runs_uvicorn_with_proxy_headers_from_trusted_addresses(
     assert options["proxy_headers"] is True
     assert options["forwarded_allow_ips"] == "10.0.0.5"
     assert options["port"] == 9123
+    assert options["ws_max_size"] == Settings().max_body
 
 
 def test_what_examples_print_does_not_mix_with_the_json(

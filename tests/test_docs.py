@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.consoles import console
+from kb.consoles import check, console
 from kb.content.catalogue import Catalogue
 from kb.sandbox import examples
 from kb.settings import PROJECT_DIR
@@ -19,6 +19,11 @@ SLUGS_WITH_BLOCKS = sorted(
     path.stem
     for path in (PROJECT_DIR / "content").glob("*.md")
     if "```hurl" in path.read_text(encoding="utf-8")
+)
+SLUGS_WITH_WEBSOCKETS = sorted(
+    path.stem
+    for path in (PROJECT_DIR / "content").glob("*.md")
+    if "```websocket" in path.read_text(encoding="utf-8")
 )
 
 
@@ -53,3 +58,21 @@ async def test_try_blocks_answer_as_the_entry_says(project_catalogue: Catalogue,
         for failure in o.failures
     ]
     assert failures == []
+
+
+def test_every_entry_with_websocket_blocks_is_run_here(project_catalogue: Catalogue) -> None:
+    with_blocks = [
+        e.slug for e in project_catalogue.entries.values() if e.rendered.websocket_blocks
+    ]
+    assert sorted(with_blocks) == SLUGS_WITH_WEBSOCKETS
+
+
+@pytest.mark.parametrize("slug", SLUGS_WITH_WEBSOCKETS)
+@pytest.mark.anyio
+async def test_websocket_blocks_answer_as_the_entry_says(
+    project_catalogue: Catalogue, slug: str
+) -> None:
+    # As kb check runs them: in order with the entry's try blocks, against one instance.
+    entry = project_catalogue.entries[slug]
+    problems = await check.check_example(project_catalogue, entry, timeout=5.0)
+    assert [problem.format(PROJECT_DIR) for problem in problems] == []

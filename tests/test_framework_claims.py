@@ -6,8 +6,21 @@ fails here and names the entry to revise, instead of leaving the entry wrong.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pytest
-from fastapi import FastAPI, HTTPException, Response
+from fastapi import (
+    Depends,
+    FastAPI,
+    HTTPException,
+    Query,
+    Response,
+    WebSocket,
+    WebSocketDisconnect,
+    WebSocketException,
+    status,
+)
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, field_validator
 
@@ -128,3 +141,46 @@ def test_openapi_an_override_with_its_own_cache_does_not() -> None:
         return {}
 
     assert set(app.openapi()["paths"]) == before
+
+
+def good_token(token: Annotated[str, Query()] = "") -> str:
+    if token != "good":
+        raise WebSocketException(status.WS_1008_POLICY_VIOLATION, reason="invalid token")
+    return token
+
+
+def socket_app() -> FastAPI:
+    app = FastAPI()
+    app.add_middleware(
+        CORSMiddleware, allow_origins=["https://app.example"], allow_credentials=True
+    )
+
+    @app.websocket("/ws")
+    async def socket(websocket: WebSocket, token: Annotated[str, Depends(good_token)]) -> None:
+        await websocket.accept()
+        await websocket.send_text(websocket.headers.get("origin", ""))
+        await websocket.close()
+
+    return app
+
+
+def test_websockets_a_dependency_refuses_with_its_close_code_before_accepting() -> None:
+    """websockets.md: WebSocketException in a dependency closes with its code and reason."""
+    with (
+        TestClient(socket_app()) as client,
+        pytest.raises(WebSocketDisconnect) as refused,
+        client.websocket_connect("/ws?token=bad"),
+    ):
+        pass
+    assert (refused.value.code, refused.value.reason) == (1008, "invalid token")
+
+
+def test_websockets_cors_middleware_does_not_guard_a_websocket() -> None:
+    """websockets.md: CORSMiddleware lets a handshake from any Origin through."""
+    with (
+        TestClient(socket_app()) as client,
+        client.websocket_connect(
+            "/ws?token=good", headers={"origin": "https://evil.example"}
+        ) as websocket,
+    ):
+        assert websocket.receive_text() == "https://evil.example"

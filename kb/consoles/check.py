@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from kb.consoles import console
+from starlette.types import ASGIApp
+
+from kb.consoles import console, cookies, websocket
 from kb.content import catalogue as catalogue_module
-from kb.content import render, sources
+from kb.content import render, sources, tryblocks, wsblocks
 from kb.content.catalogue import Catalogue, Entry
 from kb.content.entries import SLUG_RE, parse_entry
 from kb.content.problems import EntryError, Problem
@@ -115,23 +118,74 @@ async def check_example(
         return [Problem(path, _example_line(entry), 1, "KB502", f"OpenAPI does not build: {exc!r}")]
     running = examples.RunningApps()
     try:
-        await running.start(entry.slug, app)
+        started = await running.start(entry.slug, app)
     except examples.ExampleError as exc:
         return [Problem(path, _example_line(entry), 1, "KB503", str(exc))]
     try:
-        outcomes = await console.run_blocks(
-            app, entry.mount, entry.rendered.try_blocks, timeout=timeout, files_dir=entry.files_dir
-        )
+        return await _run_in_order(app, started, entry, timeout)
     finally:
         await running.aclose()
+
+
+async def _run_in_order(
+    app: ASGIApp, running: ASGIApp, entry: Entry, timeout: float
+) -> list[Problem]:
+    """The entry's try blocks and WebSocket blocks, top to bottom, against one instance.
+
+    Try blocks between two WebSocket blocks run together, as one run of the console's
+    harness; captured values carry over from one run to the next.
+    """
+    path = entry.source.path
+    rendered = entry.rendered
+    blocks: list[tryblocks.TryBlock | wsblocks.WebSocketBlock] = sorted(
+        [*rendered.try_blocks, *rendered.websocket_blocks], key=lambda block: block.line
+    )
+    # Carried from one run of try blocks to the next, as through one run of them all.
+    variables: dict[str, str] = {}
+    jar = cookies.Jar()
     problems: list[Problem] = []
-    for number, outcome in enumerate(outcomes, start=1):
-        line = entry.source.line_of(outcome.block.line)
-        request = f"{outcome.block.method} {outcome.block.path}"
-        problems.extend(
-            Problem(path, line, 1, "KB601", f"try block {number} ({request}): {failure}")
-            for failure in outcome.failures
+    numbers = {id(block): n for n, block in enumerate(rendered.try_blocks, start=1)}
+    numbers |= {id(block): n for n, block in enumerate(rendered.websocket_blocks, start=1)}
+    for is_websocket, group in itertools.groupby(
+        blocks, key=lambda block: isinstance(block, wsblocks.WebSocketBlock)
+    ):
+        if is_websocket:
+            for block in group:
+                assert isinstance(block, wsblocks.WebSocketBlock)
+                played = await websocket.converse(running, entry.mount, block, timeout=timeout)
+                problems.extend(
+                    Problem(
+                        path,
+                        entry.source.line_of(block.line_of(step) if step else block.line),
+                        1,
+                        "KB602",
+                        f"WebSocket block {numbers[id(block)]} (WS {block.path}): {failure}",
+                    )
+                    for step, failure in played.failures
+                )
+            continue
+        http = [block for block in group if isinstance(block, tryblocks.TryBlock)]
+        outcomes = await console.run_blocks(
+            app,
+            entry.mount,
+            http,
+            timeout=timeout,
+            files_dir=entry.files_dir,
+            variables=variables,
+            jar=jar,
         )
+        for outcome in outcomes:
+            request = f"{outcome.block.method} {outcome.block.path}"
+            problems.extend(
+                Problem(
+                    path,
+                    entry.source.line_of(outcome.block.line),
+                    1,
+                    "KB601",
+                    f"try block {numbers[id(outcome.block)]} ({request}): {failure}",
+                )
+                for failure in outcome.failures
+            )
     return problems
 
 

@@ -126,11 +126,14 @@ async def run_blocks(
     *,
     timeout: float = 5.0,
     files_dir: Path | None = None,
+    variables: dict[str, str] | None = None,
+    jar: cookies.Jar | None = None,
 ) -> list[BlockOutcome]:
     """Run an entry's try blocks in order, feeding captures forward, with one cookie jar
-    shared by the blocks as a browser's is."""
-    variables: dict[str, str] = {}
-    jar = cookies.Jar()
+    shared by the blocks as a browser's is. A caller running the blocks a few at a time
+    passes its own ``variables`` and ``jar``, so that both carry over."""
+    variables = {} if variables is None else variables
+    jar = cookies.Jar() if jar is None else jar
     outcomes = []
     for block in blocks:
         try:

@@ -280,7 +280,7 @@ def reference_problems(
                 f"example {name!r} does not exist in examples/{did_you_mean(name, example_names)}",
             )
         )
-    if entry.rendered.try_blocks and not name:
+    if (entry.rendered.try_blocks or entry.rendered.websocket_blocks) and not name:
         problems.append(
             Problem(source.path, 1, 1, "KB403", "try blocks need an 'example' in front matter")
         )

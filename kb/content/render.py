@@ -8,12 +8,15 @@ Two fenced-block forms are special:
   ``lines="10-35"`` of the file. ``highlight`` counts lines of the included code from 1;
   the line numbers shown are the file's.
 * ```` ```hurl ```` declares a try block (:mod:`kb.content.tryblocks`), rendered as a console.
+* ```` ```websocket ```` declares a WebSocket conversation (:mod:`kb.content.wsblocks`),
+  rendered as its source, which static/websocket.js turns into a player.
 """
 
 from __future__ import annotations
 
 import ast
 import html
+import json
 import re
 import shlex
 from collections.abc import Iterator
@@ -26,7 +29,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.anchors import anchors_plugin
 
-from kb.content import tryblocks
+from kb.content import tryblocks, wsblocks
 from kb.content.highlight import highlight
 
 INCLUDE_ATTRS = frozenset({"include", "lines", "symbol", "highlight"})
@@ -70,6 +73,7 @@ class Rendered:
     parts: list[str | int]  # HTML, or the index of a try block to render as a console
     headings: list[Heading] = field(default_factory=list)
     try_blocks: list[tryblocks.TryBlock] = field(default_factory=list)
+    websocket_blocks: list[wsblocks.WebSocketBlock] = field(default_factory=list)
     includes: list[Include] = field(default_factory=list)
     links: list[tuple[str, int]] = field(default_factory=list)  # (href, 0-based body line)
     problems: list[RenderProblem] = field(default_factory=list)
@@ -105,6 +109,8 @@ class _Renderer:
                 result.parts.append(md.renderer.render(chunk, md.options, env))
                 chunk = []
                 result.parts.append(self._try_block(token, result))
+            elif token.type == "fence" and _language(token.info) == "websocket":
+                chunk.append(self._websocket_block(token, result))
             elif token.type == "fence":
                 chunk.append(self._code_token(token, result))
             else:
@@ -159,6 +165,20 @@ class _Renderer:
             return highlight(token.content, "hurl")
         result.try_blocks.append(block)
         return len(result.try_blocks) - 1
+
+    def _websocket_block(self, token: Token, result: Rendered) -> Token:
+        line = token.map[0] if token.map else 0
+        rendered = Token("html_block", "", 0)
+        rendered.map = token.map
+        try:
+            block = wsblocks.parse(token.content, line=line)
+        except wsblocks.WebSocketBlockError as exc:
+            result.problems.append(RenderProblem(line + 1 + exc.line, "KB302", str(exc)))
+            rendered.content = highlight(token.content, "text")
+            return rendered
+        result.websocket_blocks.append(block)
+        rendered.content = websocket_console(block, len(result.websocket_blocks))
+        return rendered
 
     def _code_token(self, token: Token, result: Rendered) -> Token:
         language = _language(token.info)
@@ -223,6 +243,24 @@ class _Renderer:
         )
         code_html = highlight(code, language, first_line=first, highlighted=tuple(highlighted))
         return f'<figure class="include">{caption}{code_html}</figure>\n'
+
+
+def websocket_console(block: wsblocks.WebSocketBlock, number: int) -> str:
+    """A WebSocket block as the page shows it: its source, which static/websocket.js
+    (loaded by entries that have one) turns into a player of the conversation."""
+    data = html.escape(json.dumps(block.to_json(), ensure_ascii=False))
+    path = html.escape(block.path)
+    return (
+        f'<section class="ws-console" id="ws-{number}" '
+        f'aria-label="WebSocket conversation {number}: {path}" data-ws="{data}">\n'
+        f'<p class="ws-title"><span class="ws-badge">WebSocket</span> <code>{path}</code></p>\n'
+        f'<div class="ws-source">{highlight(block.source, "text")}</div>\n'
+        '<p class="ws-note muted"><code>&gt;</code> lines are sent to the example, '
+        "<code>&lt;</code> lines are the messages it answers with. "
+        '<span class="ws-nojs">With JavaScript on, this page plays the conversation against '
+        "your own copy of the example.</span></p>\n"
+        "</section>\n"
+    )
 
 
 def render(body: str, examples_dir: Path) -> Rendered:

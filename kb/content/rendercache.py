@@ -26,6 +26,7 @@ from kb.content import (
     render,
     tryblocks,
     variables,
+    wsblocks,
 )
 from kb.content.entries import EntrySource
 from kb.lru import LRU
@@ -33,7 +34,17 @@ from kb.lru import LRU
 log = logging.getLogger("kb")
 
 # What a render's output depends on besides the entry and its example.
-RENDERER_MODULES = (render, highlight, tryblocks, hurl, assertions, bodies, variables, jsonpath)
+RENDERER_MODULES = (
+    render,
+    highlight,
+    tryblocks,
+    hurl,
+    assertions,
+    bodies,
+    variables,
+    wsblocks,
+    jsonpath,
+)
 RENDERER_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "pygments")
 RENDERS_KEPT = 4096
 # What a saved render that no longer unpickles raises: a class renamed or moved, a field

@@ -4,6 +4,7 @@
 headers every answer gets), check the host, the rate and the body size, identify the
 reader, answer from memory (pages and search answers already rendered), or pass to the
 app (through gzip when the client accepts it); last, record metrics and the access log.
+A WebSocket handshake takes the same steps where they apply (:meth:`FrontDoor.open_websocket`).
 Each concern lives in its own module (:mod:`kb.middleware.observability`, :mod:`kb.middleware.security`,
 :mod:`kb.middleware.ratelimit`, :mod:`kb.sandbox.readers`, :mod:`kb.middleware.pagecache`); they run here in one pass
 rather than as six nested middlewares, because each layer cost a coroutine, a wrapped
@@ -98,7 +99,10 @@ class FrontDoor:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            if scope["type"] == "websocket":
+                await self.open_websocket(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
             return
         visit = self.arrive(scope, receive, send)
         token = request_id.set(visit.request_id)
@@ -115,6 +119,49 @@ class FrontDoor:
         finally:
             self.record(visit)
             request_id.reset(token)
+
+    async def open_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket handshake: the host, the rate and the reader, as for a request.
+
+        A refusal answers the handshake with the same HTTP response a request gets (a
+        server without ASGI's denial-response extension closes it with a code instead).
+        Nothing is cached or compressed, and no reader cookie is given: the handshake's
+        answer carries no headers of ours.
+        """
+        visit = self.arrive(scope, receive, send)
+        token = request_id.set(visit.request_id)
+        try:
+            refused = self.check_host(visit) or self.check_rate(visit)
+            if refused is not None:
+                await self.refuse_websocket(visit, refused)
+                return
+            self.identify_reader(visit, give_cookie=False)
+            answered = False
+
+            async def send_noting_status(message: Message) -> None:
+                nonlocal answered
+                if not answered:
+                    # The status the client saw: 101 Switching Protocols, an HTTP answer,
+                    # or the 403 that ASGI servers answer a close before accepting with.
+                    answered = True
+                    if message["type"] == "websocket.accept":
+                        visit.status = 101
+                    else:
+                        visit.status = message.get("status", 403)
+                await send(message)
+
+            await self.app(scope, receive, send_noting_status)
+        finally:
+            self.record(visit)
+            request_id.reset(token)
+
+    async def refuse_websocket(self, visit: Visit, refused: Refused) -> None:
+        visit.status = refused.status
+        if "websocket.http.response" in visit.scope.get("extensions", {}):
+            await self.refuse(visit, refused, prefix="websocket.http")
+            return
+        code = 1013 if refused.status == 429 else 1008  # "try again later", "policy"
+        await visit.send({"type": "websocket.close", "code": code, "reason": refused.message})
 
     def arrive(self, scope: Scope, receive: Receive, send: Send) -> Visit:
         """A request id (the client's, if well formed) and the headers every answer gets."""
@@ -134,7 +181,8 @@ class FrontDoor:
     def check_rate(self, visit: Visit) -> Refused | None:
         scope = visit.scope
         client = (scope.get("client") or ("unknown", 0))[0]
-        over = self.guards.limiter.hit(scope["path"], scope["method"], client)
+        # A WebSocket handshake is a GET.
+        over = self.guards.limiter.hit(scope["path"], scope.get("method", "GET"), client)
         if over is None:
             return None
         self.metrics.rate_limited.labels(over.rule.name).inc()
@@ -158,13 +206,13 @@ class FrontDoor:
             return Refused(413, limit.message)
         return None
 
-    async def refuse(self, visit: Visit, refused: Refused) -> None:
+    async def refuse(self, visit: Visit, refused: Refused, prefix: str = "http") -> None:
         visit.status = refused.status
         body = refused.message.encode()
         head = [_TEXT, (b"content-length", b"%d" % len(body)), *refused.headers]
-        await _respond(visit.send, visit.status, head + visit.outgoing, body)
+        await _respond(visit.send, visit.status, head + visit.outgoing, body, prefix)
 
-    def identify_reader(self, visit: Visit) -> None:
+    def identify_reader(self, visit: Visit, give_cookie: bool = True) -> None:
         """The reader from a signed cookie; without one, the public sandbox, and a cookie
         on this answer gives the next request (a browser's) a sandbox of its own."""
         scope = visit.scope
@@ -177,7 +225,7 @@ class FrontDoor:
         # requests carry no cookie of ours even when the reader has one: a new cookie in
         # the answer to its form's POST (a top-level page, whose cookies the browser
         # keeps) would replace the reader's own.
-        if reader is None and visit.headers.get(b"origin") != b"null":
+        if reader is None and give_cookie and visit.headers.get(b"origin") != b"null":
             new = readers.set_cookie(readers.new_reader(), self.guards.secret, visit.https)
             visit.outgoing.append((b"set-cookie", new))
 
@@ -213,9 +261,14 @@ class FrontDoor:
         scope = visit.scope
         elapsed = time.perf_counter() - visit.started
         route = visit.route or route_label(scope)
-        self.metrics.record(route, scope["method"], visit.status, elapsed)
+        method = scope.get("method", "WEBSOCKET")
+        if method == "WEBSOCKET":
+            # Counted, but its time is the connection's, not a latency: kept out of those.
+            self.metrics.requests.labels(route, method, str(visit.status)).inc()
+        else:
+            self.metrics.record(route, method, visit.status, elapsed)
         client = (scope.get("client") or ("-", 0))[0]
-        log_access(scope["method"], scope["path"], visit.status, elapsed, client, route)
+        log_access(method, scope["path"], visit.status, elapsed, client, route)
 
     def _cached(self, scope: Scope) -> Page | None:
         path = scope["path"]
@@ -246,6 +299,9 @@ def _merged(
     ]
 
 
-async def _respond(send: Send, status: int, head: list[tuple[bytes, bytes]], body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": head})
-    await send({"type": "http.response.body", "body": body})
+async def _respond(
+    send: Send, status: int, head: list[tuple[bytes, bytes]], body: bytes, prefix: str = "http"
+) -> None:
+    """An answer in one piece; ``prefix`` "websocket.http" answers a WebSocket handshake."""
+    await send({"type": f"{prefix}.response.start", "status": status, "headers": head})
+    await send({"type": f"{prefix}.response.body", "body": body})

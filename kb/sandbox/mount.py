@@ -5,6 +5,7 @@ reader, so that each reader reaches their own sandbox, the same one the inline c
 uses. The example's documentation pages (``/docs``, ``/redoc``, and those of FastAPI
 apps mounted in it) are the KB's own, with local assets. Everything the example answers
 goes out under :data:`EXAMPLE_CONTENT_SECURITY_POLICY`.
+WebSocket connections reach the reader's sandbox the same way (:meth:`ExamplesMount.websocket`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.types import Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from kb.sandbox.examples import RunningApp
 from kb.sandbox.readers import reader_of
@@ -33,6 +35,10 @@ _PATH_ATTRIBUTE = re.compile(r";\s*path=[^;]*", re.IGNORECASE)
 _KB_ROUTING_KEYS = frozenset(
     {"router", "route", "endpoint", "path_params", "app_root_path", "state"}
 )
+# Open WebSockets one client address may hold to the examples at once: each holds a
+# task and the example's memory for as long as the client likes.
+MAX_SOCKETS_PER_CLIENT = 16
+NO_EXAMPLE = 4404  # the close code for a WebSocket to an example that is not there
 
 # A page an example serves runs its own inline scripts, but in an opaque origin (`sandbox`
 # without allow-same-origin): it reads no cookie of the KB's, and the KB treats its
@@ -139,8 +145,12 @@ class ExamplesMount:
         self.app_for = app_for
         self.docs_page = docs_page
         self.not_found = not_found
+        self.sockets: dict[str, int] = {}  # open WebSockets by client address
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self.websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             return
         route_path = get_route_path(scope)  # "/{slug}/rest" below this mount
@@ -195,3 +205,63 @@ class ExamplesMount:
             log.exception("example %s raised while answering %s", slug, route_path)
             if not started:
                 await PlainTextResponse("Internal Server Error", 500)(scope, receive, send)
+
+    async def websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket to ``/examples/{slug}/...``: into the reader's sandbox, scoped as a
+        request is. The mount's own refusals accept and then close with a code and a
+        reason, because a browser is told nothing about a handshake refused outright."""
+        route_path = get_route_path(scope)
+        slug, _, _ = route_path.lstrip("/").partition("/")
+        client = (scope.get("client") or ("unknown", 0))[0]
+        if self.sockets.get(client, 0) >= MAX_SOCKETS_PER_CLIENT:
+            reason = f"Too many open WebSockets: at most {MAX_SOCKETS_PER_CLIENT} at once."
+            await _accept_and_close(scope, receive, send, 1013, reason)  # "try again later"
+            return
+        app = await self.app_for(slug, reader_of(scope)) if slug else None
+        if app is None:
+            reason = f"No example is running at /examples/{slug}."[:123]  # a close frame's room
+            await _accept_and_close(scope, receive, send, NO_EXAMPLE, reason)
+            return
+        root_path = scope.get("root_path", "") + f"/{slug}"
+        state = "connecting"
+
+        async def send_scoped(message: Message) -> None:
+            nonlocal state
+            kind = message["type"]
+            if kind == "websocket.accept":
+                state = "open"
+                _scope_cookies(message, root_path)
+            elif kind in ("websocket.close", "websocket.http.response.start"):
+                state = "closed"
+            await send(message)
+
+        child = {key: value for key, value in scope.items() if key not in _KB_ROUTING_KEYS}
+        self.sockets[client] = self.sockets.get(client, 0) + 1
+        try:
+            await app({**child, "root_path": root_path}, receive, send_scoped)
+        except Exception:
+            log.exception("example %s raised in the WebSocket %s", slug, route_path)
+            if state != "closed":  # 1011 "internal error"; before accepting, a refusal
+                await send({"type": "websocket.close", "code": 1011, "reason": ""})
+        finally:
+            self.sockets[client] -= 1
+            if not self.sockets[client]:
+                del self.sockets[client]
+
+
+def _scope_cookies(message: Message, mount: str) -> None:
+    headers = MutableHeaders(raw=list(message.get("headers") or []))
+    cookies = headers.getlist("set-cookie")
+    if cookies:
+        del headers["set-cookie"]
+        for cookie in cookies:
+            headers.append("set-cookie", scope_cookie(cookie, mount))
+        message["headers"] = headers.raw
+
+
+async def _accept_and_close(
+    scope: Scope, receive: Receive, send: Send, code: int, reason: str
+) -> None:
+    websocket = WebSocket(scope, receive, send)
+    await websocket.accept()
+    await websocket.close(code, reason)

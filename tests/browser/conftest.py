@@ -67,7 +67,12 @@ class LiveServer:
         self.port = self.socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            app, log_config=None, access_log=False, ws="none", lifespan="on", timeout_notify=5
+            app,
+            log_config=None,
+            access_log=False,
+            ws="websockets-sansio",  # the WebSocket player (tests/browser/test_websocket.py)
+            lifespan="on",
+            timeout_notify=5,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(

@@ -182,3 +182,65 @@ def test_hurl_syntax_the_kb_does_not_run_is_a_problem_at_its_line(
     [problem] = [p for p in found.problems if p.code == "KB301"]
     assert problem.line == 15  # the [Options] line of the file
     assert problem.message.startswith("[Options] is Hurl syntax the KB does not run yet; ")
+
+
+def append_to_greeting(settings: Settings, markdown: str) -> int:
+    """Append ``markdown`` to the greeting entry; the file line where it starts."""
+    path = settings.content_dir / "greeting.md"
+    text = path.read_text()
+    path.write_text(text + "\n" + markdown)
+    return len(text.splitlines()) + 2
+
+
+async def test_websocket_blocks_run_in_order_with_the_try_blocks(site_settings: Settings) -> None:
+    # Between a login's capture and the block that uses it, and between the session's
+    # cookie and the block that sends it: both carry over.
+    path = site_settings.content_dir / "greeting.md"
+    socket = (
+        '```websocket\nWS /ws/echo?token=t-alice\n> hi\n< *\njsonpath "$.from" == "alice"\n```\n\n'
+    )
+    text = path.read_text()
+    for later in ("```hurl\nGET /me", "```hurl\nGET /whoami"):
+        assert later in text
+        text = text.replace(later, socket + later)
+    path.write_text(text)
+    assert await check(site_settings) == []
+
+
+async def test_a_websocket_block_that_no_longer_holds_is_reported_at_its_step(
+    site_settings: Settings,
+) -> None:
+    start = append_to_greeting(
+        site_settings,
+        "```websocket\n"
+        "WS /ws/echo?token=t-alice\n"
+        "> hi\n"
+        '< {"from": "bob", "text": "hi", "count": 1}\n'
+        "> bye\n"
+        "close 1008\n"
+        "```\n",
+    )
+    problems = await check(site_settings)
+    assert [(p.line, p.code, p.message) for p in problems] == [
+        (
+            start + 3,
+            "KB602",
+            'WebSocket block 1 (WS /ws/echo?token=t-alice): expected {"from": "bob", '
+            '"text": "hi", "count": 1}, got \'{"from":"alice","text":"hi","count":1}\'',
+        ),
+        (
+            start + 5,
+            "KB602",
+            "WebSocket block 1 (WS /ws/echo?token=t-alice): expected close 1008: "
+            "the example closed the connection with 1000 (see you)",
+        ),
+    ]
+
+
+async def test_a_websocket_block_that_does_not_parse_is_reported_at_its_line(
+    site_settings: Settings,
+) -> None:
+    start = append_to_greeting(site_settings, "```websocket\nWS /ws/echo\n> hi\nnonsense\n```\n")
+    [problem] = await check(site_settings)
+    assert (problem.line, problem.code) == (start + 3, "KB302")
+    assert "expected '> message' (send)" in problem.message

@@ -82,6 +82,19 @@ def test_a_try_block_becomes_a_console_part() -> None:
     assert rendered.try_blocks[0].line == 2
 
 
+def test_a_websocket_block_is_kept_for_the_checks_and_shown_for_the_player() -> None:
+    rendered = render_fixture(FIXTURES / "render" / "websocket.md")
+    assert [(p.code, p.line) for p in rendered.problems] == [("KB302", 17)]
+    [block] = rendered.websocket_blocks
+    assert (block.path, block.line, len(block.steps)) == ("/ws/echo?token=t-alice", 2, 4)
+    assert rendered.try_blocks == []
+    # The player's data is escaped into an attribute: the message's markup stays text.
+    assert 'data-ws="{&quot;path&quot;' in rendered.html
+    assert "<b>" not in rendered.html
+    # Its source is searchable like any other code.
+    assert "WS /ws/echo?token=t-alice" in rendered.sections[0].code
+
+
 @pytest.mark.parametrize(
     ("markdown", "code", "message", "line"),
     [
@@ -95,6 +108,7 @@ def test_a_try_block_becomes_a_console_part() -> None:
         ('```python include="sample.py"\nx = 1\n```', "KB201", "must be empty", 0),
         ("text\n\n```hurl\nGET nowhere\nHTTP 200\n```", "KB301", "single '/'", 3),
         ("```hurl\nGET /x\nHTTP 200\n[Asserts]\nbad\n```", "KB301", "an assertion", 4),
+        ("x\n\n```websocket\nWS /ws\n> hi\nbogus\n```", "KB302", "expected '> message'", 5),
     ],
 )
 def test_problems_are_reported_with_their_line(

@@ -4,8 +4,10 @@ and out, whichever way it is answered."""
 from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response, WebSocket
 from fastapi.testclient import TestClient
+from starlette.testclient import WebSocketDenialResponse
+from starlette.types import Message, Receive, Scope, Send
 
 from kb.middleware.frontdoor import Cached, FrontDoor, Guards
 from kb.middleware.observability import Metrics
@@ -153,3 +155,106 @@ def test_request_ids_from_the_client_are_kept_when_sane(front_client: TestClient
     assert kept.headers["x-request-id"] == "abc-123"
     replaced = front_client.get("/reader", headers={"x-request-id": "<script>"})
     assert replaced.headers["x-request-id"] != "<script>"
+
+
+@pytest.fixture
+def socket_client(metrics: Metrics) -> Iterator[TestClient]:
+    """A small app with a WebSocket behind the front door: 2 handshakes a minute."""
+    app = FastAPI()
+
+    @app.get("/reader")
+    async def reader(request: Request) -> dict:
+        return {"reader": readers.reader_of(request.scope)}
+
+    @app.websocket("/examples/socket")
+    async def socket(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_json({"reader": readers.reader_of(websocket.scope)})
+        await websocket.close()
+
+    guards = Guards(
+        hosts=TrustedHosts(["testserver"]),
+        limiter=RateLimiter([Rule.per_minute("examples", "/examples/", 2)]),
+        body_limit=BodyLimit(100, prefixes=("/examples/",)),
+        secret=SECRET,
+    )
+    app.add_middleware(
+        FrontDoor, guards=guards, cached=Cached(PageCache(), PageCache(), ()), metrics=metrics
+    )
+    with TestClient(app) as client:
+        yield client
+
+
+def test_a_websocket_knows_its_reader_by_the_cookie(socket_client: TestClient) -> None:
+    with socket_client.websocket_connect("/examples/socket") as websocket:
+        assert websocket.receive_json() == {"reader": readers.PUBLIC}
+    reader = socket_client.get("/reader").headers["set-cookie"]  # a page gives the cookie
+    assert reader.startswith(f"{readers.COOKIE}=")
+    known = socket_client.get("/reader").json()["reader"]
+    with socket_client.websocket_connect("/examples/socket") as websocket:
+        assert websocket.receive_json() == {"reader": known}
+
+
+def test_a_websocket_handshake_is_refused_as_a_request_is(
+    socket_client: TestClient, metrics: Metrics
+) -> None:
+    with (
+        pytest.raises(WebSocketDenialResponse) as wrong_host,
+        socket_client.websocket_connect("/examples/socket", headers={"host": "evil.example"}),
+    ):
+        pass
+    assert (wrong_host.value.status_code, wrong_host.value.text) == (400, "Invalid host header")
+    assert_guarded(wrong_host.value)  # type: ignore[arg-type]
+    for _ in range(2):
+        with socket_client.websocket_connect("/examples/socket") as websocket:
+            websocket.receive_json()
+    with (
+        pytest.raises(WebSocketDenialResponse) as limited,
+        socket_client.websocket_connect("/examples/socket"),
+    ):
+        pass
+    assert limited.value.status_code == 429
+    assert int(limited.value.headers["retry-after"]) >= 1
+    assert limited.value.text.startswith("Too many requests: at most 2 per minute.")
+    text = metrics.render().decode()
+    # Refused before routing: labelled by the mount the path is under.
+    assert 'kb_requests_total{method="WEBSOCKET",route="/examples",status="429"} 1.0' in text
+    assert 'kb_requests_total{method="WEBSOCKET",route="/examples",status="400"} 1.0' in text
+    route = 'method="WEBSOCKET",route="/examples/socket"'
+    assert f'kb_requests_total{{{route},status="101"}} 2.0' in text
+    assert "kb_request_duration_seconds_count{" not in text  # a connection has no latency
+
+
+@pytest.mark.anyio
+async def test_without_the_denial_extension_a_refusal_closes_with_a_code(
+    metrics: Metrics,
+) -> None:
+    async def never(scope: Scope, receive: Receive, send: Send) -> None:
+        raise AssertionError("refused handshakes never reach the app")
+
+    guards = Guards(
+        hosts=TrustedHosts(["testserver"]),
+        limiter=RateLimiter([Rule.per_minute("examples", "/examples/", 1)]),
+        body_limit=BodyLimit(0, prefixes=()),
+        secret=SECRET,
+    )
+    door = FrontDoor(never, guards, Cached(PageCache(), PageCache(), ()), metrics)
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "websocket.connect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    def scope(host: bytes) -> Scope:
+        return {"type": "websocket", "path": "/examples/x", "headers": [(b"host", host)]}
+
+    await door(scope(b"evil.example"), receive, send)
+    with pytest.raises(AssertionError, match="never reach"):
+        await door(scope(b"testserver"), receive, send)  # the first one passes
+    await door(scope(b"testserver"), receive, send)
+    assert [(m["type"], m["code"]) for m in sent] == [
+        ("websocket.close", 1008),
+        ("websocket.close", 1013),
+    ]

@@ -1,13 +1,23 @@
+import json
 import re
+import socket
+import threading
+import time
 from pathlib import Path
 
+import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+from websockets.exceptions import ConnectionClosedError, InvalidStatus
+from websockets.sync.client import connect
 
 from kb.app import create_app
 from kb.middleware.security import CONTENT_SECURITY_POLICY
+from kb.sandbox import mount
 from kb.sandbox.mount import EXAMPLE_CONTENT_SECURITY_POLICY, find_docs
 from kb.settings import Settings
 
@@ -217,3 +227,165 @@ def test_no_one_else_gets_cors(pages_client: TestClient, path: str, origin: str 
         path, headers={**headers, "access-control-request-method": "POST"}
     )
     assert "access-control-allow-origin" not in preflight.headers
+
+
+# --- WebSockets ------------------------------------------------------------------------
+
+
+def test_a_websocket_reaches_the_example_under_its_mount(site_client: TestClient) -> None:
+    with site_client.websocket_connect("/examples/greeting/ws/echo?token=t-ann") as websocket:
+        websocket.send_text("hi")
+        assert websocket.receive_json() == {"from": "ann", "text": "hi", "count": 1}
+        websocket.send_text("bye")
+        with pytest.raises(WebSocketDisconnect) as closed:
+            websocket.receive_text()
+    assert (closed.value.code, closed.value.reason) == (1000, "see you")
+
+
+def test_a_websocket_reaches_the_readers_own_sandbox(site_client: TestClient) -> None:
+    site_client.post("/examples/greeting/names", json={"name": "ann"})
+    with site_client.websocket_connect("/examples/greeting/ws/echo?token=t-ann") as websocket:
+        websocket.send_text("names")
+        assert websocket.receive_json() == ["ann"]
+    # Another reader (no cookie: the public sandbox) sees none of it.
+    with (
+        TestClient(site_client.app) as other,
+        other.websocket_connect("/examples/greeting/ws/echo?token=t-bob") as websocket,
+    ):
+        websocket.send_text("names")
+        assert websocket.receive_json() == []
+
+
+def test_the_examples_own_refusal_keeps_its_code(site_client: TestClient) -> None:
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        site_client.websocket_connect("/examples/greeting/ws/echo?token=nope"),
+    ):
+        pass
+    assert (refused.value.code, refused.value.reason) == (1008, "invalid token")
+
+
+def test_a_websocket_to_no_example_is_closed_with_4404(site_client: TestClient) -> None:
+    for path in ("/examples/nothing-here/ws", "/examples/farewell/ws"):  # farewell: no example
+        with (
+            site_client.websocket_connect(path) as websocket,
+            pytest.raises(WebSocketDisconnect) as closed,
+        ):
+            websocket.receive_text()
+        assert closed.value.code == 4404
+        assert closed.value.reason == f"No example is running at {path.removesuffix('/ws')}."
+
+
+def test_an_example_that_raises_in_a_websocket_closes_it_with_1011(
+    site_client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with site_client.websocket_connect("/examples/greeting/ws/echo?token=t-a") as websocket:
+        websocket.send_text("boom")
+        with pytest.raises(WebSocketDisconnect) as closed:
+            websocket.receive_text()
+    assert closed.value.code == 1011
+    [record] = [r for r in caplog.records if "raised in the WebSocket" in r.getMessage()]
+    assert record.getMessage() == "example greeting raised in the WebSocket /greeting/ws/echo"
+    assert "the socket broke" in str(record.exc_info[1] if record.exc_info else "")
+
+
+def test_open_websockets_per_client_are_bounded(
+    site_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(mount, "MAX_SOCKETS_PER_CLIENT", 1)
+    with site_client.websocket_connect("/examples/greeting/ws/echo?token=t-a") as first:
+        with (
+            site_client.websocket_connect("/examples/greeting/ws/echo?token=t-a") as second,
+            pytest.raises(WebSocketDisconnect) as closed,
+        ):
+            second.receive_text()
+        assert closed.value.code == 1013
+        first.send_text("still here")
+        assert first.receive_json()["text"] == "still here"
+    # Closed ones no longer count.
+    with site_client.websocket_connect("/examples/greeting/ws/echo?token=t-a") as again:
+        again.send_text("hi")
+        assert again.receive_json()["count"] == 1
+
+
+def test_cookies_the_example_sets_on_accepting_are_scoped_to_its_mount() -> None:
+    message = {
+        "type": "websocket.accept",
+        "headers": [(b"set-cookie", b"seen=1; Path=/"), (b"x-other", b"1")],
+    }
+    mount._scope_cookies(message, "/examples/greeting")
+    assert message["headers"] == [
+        (b"x-other", b"1"),
+        (b"set-cookie", b"seen=1; Path=/examples/greeting/"),
+    ]
+
+
+class Server:
+    """The KB served by uvicorn with WebSockets on, on a free 127.0.0.1 port."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.socket = socket.socket()
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        config = uvicorn.Config(
+            create_app(settings), ws="websockets-sansio", log_config=None, lifespan="on"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
+        )
+
+    def __enter__(self) -> "Server":
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=30)  # examples started
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+        self.socket.close()
+
+
+def test_a_real_client_round_trip_through_uvicorn(site_settings: Settings) -> None:
+    with Server(site_settings) as server:
+        base = f"127.0.0.1:{server.port}"
+        with httpx.Client(base_url=f"http://{base}") as http:
+            http.get("/")  # the reader cookie, as a browser gets it
+            http.post("/examples/greeting/names", json={"name": "ann"})
+            cookie = f"kb_reader={http.cookies['kb_reader']}"
+        url = f"ws://{base}/examples/greeting/ws/echo"
+        with connect(f"{url}?token=t-ann", additional_headers={"Cookie": cookie}) as websocket:
+            websocket.send("hi")
+            assert json.loads(websocket.recv(timeout=5)) == {
+                "from": "ann",
+                "text": "hi",
+                "count": 1,
+            }
+            websocket.send("names")  # the reader's own sandbox
+            assert json.loads(websocket.recv(timeout=5)) == ["ann"]
+        # Refusals as real clients see them: the example's own, before accepting, is an
+        # HTTP 403; the mount's, after accepting, keep their code and reason.
+        with pytest.raises(InvalidStatus) as refused, connect(f"{url}?token=nope"):
+            pass
+        assert refused.value.response.status_code == 403
+        with (
+            connect(f"ws://{base}/examples/nothing/ws") as websocket,
+            pytest.raises(ConnectionClosedError) as closed,
+        ):
+            websocket.recv(timeout=5)
+        assert closed.value.rcvd is not None
+        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
+            4404,
+            "No example is running at /examples/nothing.",
+        )
+        with (
+            pytest.raises(InvalidStatus) as wrong_host,
+            connect(url, additional_headers={"Host": "evil.example"}),
+        ):
+            pass
+        assert wrong_host.value.response.status_code == 400
+        assert wrong_host.value.response.body == b"Invalid host header"

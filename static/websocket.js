@@ -1,0 +1,352 @@
+// The WebSocket player: turns each ```websocket block of an entry (a section.ws-console,
+// rendered by kb/content/render.py with its steps in data-ws) into a live conversation
+// with the reader's own sandbox of the example, at ws(s)://<this host><mount><path>.
+// The browser sends the reader cookie with the handshake, which is what picks the sandbox.
+// Loaded only by entries that have such a block; without JavaScript the block stays code.
+(() => {
+  "use strict";
+  const script = document.currentScript;
+  const mount = script ? script.dataset.mount : "";
+  if (!mount || !("WebSocket" in window)) return;
+  const WAIT_MS = 5000; // how long a step waits for the example, as kb check does
+  // What a browser reports for a handshake the server turned down: never the app's code.
+  const REFUSED = 1006;
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === false || value === null || value === undefined) continue;
+      if (name === "text") node.textContent = value;
+      else node.setAttribute(name, value === true ? "" : value);
+    }
+    for (const child of children) node.append(child);
+    return node;
+  }
+
+  function sameJson(a, b) {
+    if (a === b) return true;
+    if (Array.isArray(a) || Array.isArray(b)) {
+      return Array.isArray(a) && Array.isArray(b) && a.length === b.length &&
+        a.every((item, i) => sameJson(item, b[i]));
+    }
+    if (a && b && typeof a === "object" && typeof b === "object") {
+      const keys = Object.keys(a);
+      return keys.length === Object.keys(b).length &&
+        keys.every((key) => Object.hasOwn(b, key) && sameJson(a[key], b[key]));
+    }
+    return false;
+  }
+
+  function parsed(text) {
+    try {
+      return { ok: true, value: JSON.parse(text) };
+    } catch {
+      return { ok: false };
+    }
+  }
+
+  function find(document, path) {
+    let value = document;
+    for (const step of path) {
+      if (typeof step === "number" && Array.isArray(value)) {
+        const index = step < 0 ? value.length + step : step;
+        if (index < 0 || index >= value.length) return { found: false };
+        value = value[index];
+      } else if (typeof step === "string" && value && typeof value === "object" &&
+                 !Array.isArray(value) && Object.hasOwn(value, step)) {
+        value = value[step];
+      } else {
+        return { found: false };
+      }
+    }
+    return { found: true, value };
+  }
+
+  // Why a received message is not the one a step expects, or "" when it is (the same
+  // rules as kb.content.wsblocks.Expect.mismatch).
+  function mismatch(step, text) {
+    const got = parsed(text);
+    if (step.expect !== "*") {
+      if (step.json) {
+        if (!got.ok || !sameJson(got.value, JSON.parse(step.expect))) return `expected ${step.expect}`;
+      } else if (text !== step.expect) {
+        return `expected ${step.expect}`;
+      }
+    }
+    if (step.asserts.length && !got.ok) return "the assertions need a JSON message";
+    for (const check of step.asserts) {
+      const at = find(got.value, check.path);
+      if (!at.found) return `${check.text}: nothing there`;
+      if (check.op === "==" && !sameJson(at.value, check.value)) return `${check.text}: got ${JSON.stringify(at.value)}`;
+      if (check.op === "!=" && sameJson(at.value, check.value)) return `${check.text}: got ${JSON.stringify(at.value)}`;
+    }
+    return "";
+  }
+
+  // Events from the socket, in order, for the steps to take one at a time.
+  function inbox() {
+    const items = [];
+    let waiting = null;
+    let taking = true;
+    return {
+      stop() {
+        taking = false;
+        items.length = 0;
+      },
+      push(item) {
+        if (!taking) return;
+        if (waiting) {
+          const resolve = waiting;
+          waiting = null;
+          resolve(item);
+        } else {
+          items.push(item);
+        }
+      },
+      next(ms) {
+        if (items.length) return Promise.resolve(items.shift());
+        return new Promise((resolve) => {
+          const timer = setTimeout(() => {
+            waiting = null;
+            resolve({ kind: "timeout" });
+          }, ms);
+          waiting = (item) => {
+            clearTimeout(timer);
+            resolve(item);
+          };
+        });
+      },
+    };
+  }
+
+  function clock() {
+    const now = new Date();
+    const pad = (n, width = 2) => String(n).padStart(width, "0");
+    const shown = `${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}.${pad(now.getMilliseconds(), 3)}`;
+    return el("time", { datetime: now.toISOString(), text: shown });
+  }
+
+  function closeText(code, reason) {
+    return reason ? `${code} ${JSON.stringify(reason)}` : String(code);
+  }
+
+  function setUp(section, data) {
+    const id = section.id;
+    const scripted = data.headers.length === 0;
+    const path = el("input", {
+      id: `${id}-path`, class: "path", value: data.path, spellcheck: "false", autocomplete: "off",
+    });
+    const play = el("button", { type: "button", class: "send ws-play", text: scripted ? "Play" : "Connect" });
+    const close = el("button", { type: "button", class: "ws-close", text: "Close", disabled: true });
+    const request = el("div", { class: "ws-request" },
+      el("span", { class: "mount", title: "Where this example is mounted", text: mount }),
+      el("label", { class: "visually-hidden", for: path.id, text: "WebSocket path" }),
+      path, play, close);
+
+    const steps = el("ol", { class: "ws-steps", "aria-label": "The conversation" });
+    const inputs = [];
+    data.steps.forEach((step, index) => {
+      const item = el("li", { class: "ws-step" });
+      if ("send" in step) {
+        const input = el("input", {
+          id: `${id}-step-${index + 1}`, value: step.send, spellcheck: "false", autocomplete: "off",
+        });
+        inputs[index] = input;
+        item.classList.add("ws-step-send");
+        item.append(el("label", { for: input.id, text: "Send" }), input);
+      } else if ("expect" in step) {
+        item.classList.add("ws-step-expect");
+        const what = step.expect === "*" ? "any message" : step.expect;
+        item.append(el("span", { class: "ws-step-kind", text: "Expect" }), el("code", { text: what }));
+        for (const check of step.asserts) item.append(el("code", { class: "ws-assert", text: check.text }));
+      } else {
+        item.classList.add("ws-step-close");
+        item.append(el("span", { class: "ws-step-kind", text: "Expect close" }),
+          el("code", { text: closeText(step.close, step.reason) }));
+      }
+      steps.append(item);
+    });
+
+    const status = el("p", { class: "ws-status", role: "status" });
+    const transcript = el("ol", {
+      class: "ws-transcript", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "Transcript",
+    });
+    const message = el("input", { id: `${id}-message`, spellcheck: "false", autocomplete: "off", disabled: true });
+    const sendMore = el("button", { type: "submit", text: "Send", disabled: true });
+    const compose = el("form", { class: "ws-compose" },
+      el("label", { for: message.id, text: "Message" }), message, sendMore);
+    const notes = [];
+    if (!scripted) {
+      const names = data.headers.map((header) => header[0]).join(", ");
+      notes.push(el("p", {
+        class: "ws-note ws-headers-note muted",
+        text: `This conversation sets headers a browser cannot set on a WebSocket (${names}), ` +
+          "so kb check plays it; here, Connect opens the socket with your browser's own headers.",
+      }));
+    }
+    const player = el("div", { class: "ws-player" }, request, steps, ...notes, status, transcript, compose);
+    // The player shows the steps: the source (and the Copy button site.js gives it) goes.
+    section.querySelector(".ws-source")?.setAttribute("hidden", "");
+    section.querySelector(".ws-nojs")?.remove();
+    section.append(player);
+
+    let socket = null;
+
+    function line(kind, text, extra) {
+      const arrows = { sent: "→", received: "←" };
+      const item = el("li", { class: `ws-line ws-${kind}` }, clock(), " ");
+      if (arrows[kind]) {
+        item.append(el("span", { class: "ws-dir", "aria-label": kind, text: arrows[kind] }), " ",
+          el("code", { class: "ws-message", text }));
+      } else {
+        item.append(el("span", { class: "ws-event-text", text }));
+      }
+      if (extra) item.append(" ", extra);
+      transcript.append(item);
+      item.scrollIntoView({ block: "nearest" });
+      return item;
+    }
+
+    function verdict(item, why) {
+      item.append(" ", why
+        ? el("span", { class: "ws-verdict differs", text: `✗ ${why}` })
+        : el("span", { class: "ws-verdict ok", text: "✓ as expected" }));
+      return !why;
+    }
+
+    function connected(on) {
+      play.disabled = on;
+      close.disabled = !on;
+      message.disabled = !on;
+      sendMore.disabled = !on;
+    }
+
+    function open() {
+      const target = path.value.trim();
+      if (!target.startsWith("/") || target.startsWith("//")) {
+        status.textContent = "The path must start with a single “/”.";
+        return null;
+      }
+      const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+      const url = `${scheme}//${location.host}${mount}${target}`;
+      transcript.replaceChildren();
+      status.textContent = `Connecting to ${mount}${target}…`;
+      const events = inbox();
+      const ws = new WebSocket(url);
+      let opened = false;
+      ws.addEventListener("open", () => {
+        opened = true;
+        connected(true);
+        line("event", "connected");
+        events.push({ kind: "open" });
+      });
+      ws.addEventListener("message", (event) => {
+        if (socket !== ws) return; // played again since: this socket is on its way out
+        const text = typeof event.data === "string" ? event.data : `(binary, ${event.data.size} bytes)`;
+        events.push({ kind: "message", text, item: line("received", text) });
+      });
+      ws.addEventListener("close", (event) => {
+        if (socket !== ws) return;
+        socket = null;
+        connected(false);
+        const refused = !opened;
+        const shown = refused
+          ? "refused: the example turned the handshake down (browsers see code 1006 for that, never the app's own code)"
+          : `closed ${closeText(event.code, event.reason)}`;
+        events.push({ kind: "close", code: event.code, reason: event.reason, refused, item: line("event", shown) });
+      });
+      socket = ws;
+      return { ws, events };
+    }
+
+    async function run() {
+      if (socket) socket.close(1000);
+      const connection = open();
+      if (!connection) return;
+      const { ws, events } = connection;
+      const first = await events.next(WAIT_MS);
+      if (first.kind === "timeout") {
+        status.textContent = `No answer within ${WAIT_MS / 1000} s.`;
+        ws.close();
+        return;
+      }
+      if (!scripted) {
+        status.textContent = first.kind === "open"
+          ? "Connected: type a message below."
+          : "The connection was refused.";
+        events.stop();
+        return;
+      }
+      let state = first.kind === "open" ? "open" : "closed";
+      let last = first;
+      let good = 0;
+      let total = 0;
+      for (const [index, step] of data.steps.entries()) {
+        if ("send" in step) {
+          if (state !== "open") {
+            verdict(last.item, "the conversation could not go on: the connection is closed");
+            break;
+          }
+          const text = inputs[index].value;
+          ws.send(text);
+          line("sent", text);
+          continue;
+        }
+        total += 1;
+        if ("expect" in step) {
+          if (state !== "open") {
+            verdict(last.item, `expected ${step.expect}, but the connection is closed`);
+            break;
+          }
+          const event = await events.next(WAIT_MS);
+          if (event.kind === "message") {
+            good += verdict(event.item, mismatch(step, event.text)) ? 1 : 0;
+            continue;
+          }
+          if (event.kind === "timeout") {
+            verdict(line("event", "waiting"), `expected ${step.expect}, nothing came within ${WAIT_MS / 1000} s`);
+          } else {
+            verdict(event.item, `expected ${step.expect}`);
+          }
+          break;
+        }
+        let ending = last;
+        if (state === "open") ending = await events.next(WAIT_MS);
+        if (ending.kind === "close" && ending.refused) {
+          // A refused handshake is the close a block expects before accepting; its code
+          // reaches kb check, not a browser.
+          good += verdict(ending.item, "") ? 1 : 0;
+        } else if (ending.kind === "close") {
+          const same = ending.code === step.close && (step.reason === null || step.reason === ending.reason);
+          good += verdict(ending.item, same ? "" : `expected close ${closeText(step.close, step.reason)}`) ? 1 : 0;
+        } else if (ending.kind === "message") {
+          verdict(ending.item, `expected close ${closeText(step.close, step.reason)}`);
+        } else {
+          verdict(line("event", "waiting"), `expected close ${step.close}, the connection stayed open`);
+        }
+        state = "closed";
+        break;
+      }
+      status.textContent = total
+        ? `Played: ${good} of ${total} expected ${total === 1 ? "answer" : "answers"} as written.` +
+          (state === "open" && ws.readyState === WebSocket.OPEN ? " Still connected: send more below." : "")
+        : "Played.";
+      // Messages from now on are the reader's own conversation: shown, not checked.
+      events.stop();
+    }
+
+    play.addEventListener("click", run);
+    close.addEventListener("click", () => socket && socket.close(1000, "closed by the reader"));
+    compose.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!socket || socket.readyState !== WebSocket.OPEN || !message.value) return;
+      socket.send(message.value);
+      line("sent", message.value);
+      message.value = "";
+    });
+  }
+
+  for (const section of document.querySelectorAll("section.ws-console[data-ws]")) {
+    setUp(section, JSON.parse(section.dataset.ws));
+  }
+})();

@@ -1,0 +1,121 @@
+"""The WebSocket player: a conversation played live against the reader's own sandbox."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import Pages
+from tests.browser.support import axe_violations, describe, send
+
+pytestmark = pytest.mark.browser
+
+ENTRY = "/patterns/websockets"
+# Chromium logs a refused handshake as a console error, whatever the page does with it.
+REFUSED_HANDSHAKE = r"WebSocket connection to .* failed"
+
+
+def test_play_the_conversation_then_keep_talking(pages: Pages) -> None:
+    page = pages.open()
+    page.goto(ENTRY)
+    player = page.locator("#ws-1")
+    # The block's source gives way to the player: path, steps, and the sent ones editable.
+    expect(player.locator(".ws-source")).to_be_hidden()
+    expect(player.get_by_role("button", name="Copy code")).to_be_hidden()
+    expect(player.get_by_label("WebSocket path")).to_have_value("/ws/lobby?token=ann-token")
+    expect(player.locator(".ws-step-send input")).to_have_count(2)
+
+    player.get_by_role("button", name="Play").click()
+    status = player.locator(".ws-status")
+    expect(status).to_have_text(
+        "Played: 3 of 3 expected answers as written. Still connected: send more below."
+    )
+    transcript = player.get_by_role("list", name="Transcript")
+    expect(transcript).to_have_attribute("aria-live", "polite")
+    received = transcript.locator(".ws-received")
+    expect(received).to_have_count(3)
+    expect(received.nth(0)).to_contain_text('{"type":"joined","user":"ann","members":["ann"]}')
+    expect(received.nth(1)).to_contain_text('"text":"Hello, lobby!"')
+    expect(transcript.locator(".ws-verdict.ok")).to_have_count(3)
+    expect(transcript.locator(".ws-sent")).to_have_count(2)
+    stamp = transcript.locator("time").first
+    expect(stamp).to_have_text(re.compile(r"^\d\d:\d\d:\d\d\.\d{3}$"))
+    expect(stamp).to_have_attribute("datetime", re.compile(r"^\d{4}-\d\d-\d\dT"))
+
+    # The reader types more, from the keyboard: Enter sends.
+    message = player.get_by_label("Message")
+    message.fill('{"text": "typed by hand"}')
+    message.press("Enter")
+    expect(received).to_have_count(4)
+    expect(received.nth(3)).to_contain_text('"text":"typed by hand"')
+    expect(message).to_have_value("")
+
+    # The socket reached this reader's own sandbox: its HTTP console sees ann in the room.
+    assert send(page, 1).startswith("200 OK")
+    expect(page.locator("#try-1-result .response-body")).to_contain_text('"ann"')
+
+    player.get_by_role("button", name="Close").click()
+    closed = transcript.locator(".ws-event .ws-event-text").last
+    expect(closed).to_have_text('closed 1000 "closed by the reader"')
+    expect(player.get_by_role("button", name="Play")).to_be_enabled()
+    expect(message).to_be_disabled()
+
+
+def test_an_edited_message_that_gets_another_answer_is_marked(pages: Pages) -> None:
+    page = pages.open()
+    page.goto(ENTRY)
+    player = page.locator("#ws-1")
+    player.locator(".ws-step-send input").first.fill('{"text": "Changed my mind"}')
+    play = player.get_by_role("button", name="Play")
+    play.focus()
+    page.keyboard.press("Enter")
+    expect(player.locator(".ws-status")).to_have_text(re.compile(r"^Played: 2 of 3 expected"))
+    differs = player.locator(".ws-verdict.differs")
+    expect(differs).to_have_count(1)
+    expect(differs).to_contain_text('expected {"type": "message", "from": "ann"')
+    expect(player.locator(".ws-sent").first).to_contain_text("Changed my mind")
+
+
+def test_a_refused_token_and_a_block_only_kb_check_can_play(pages: Pages) -> None:
+    page = pages.open()
+    pages.watch(page).allow_console_error(REFUSED_HANDSHAKE)
+    page.goto(ENTRY)
+    refused = page.locator("#ws-2")
+    refused.get_by_role("button", name="Play").click()
+    expect(refused.locator(".ws-status")).to_have_text("Played: 1 of 1 expected answer as written.")
+    expect(refused.locator(".ws-event .ws-event-text")).to_have_text(re.compile(r"^refused: "))
+    expect(refused.locator(".ws-event .ws-verdict.ok")).to_be_visible()
+    # The cross-origin block sets an Origin header no browser lets a page choose.
+    origin = page.locator("#ws-3")
+    expect(origin.locator(".ws-headers-note")).to_contain_text(
+        "a browser cannot set on a WebSocket"
+    )
+    origin.get_by_role("button", name="Connect").click()
+    expect(origin.locator(".ws-status")).to_have_text("Connected: type a message below.")
+    expect(origin.locator(".ws-received")).to_contain_text('"type":"joined"')
+
+
+def test_without_javascript_the_block_is_code_with_a_note(pages: Pages) -> None:
+    page = pages.open(java_script_enabled=False)
+    page.goto(ENTRY)
+    block = page.locator("#ws-1")
+    expect(block.locator(".highlight")).to_contain_text('> {"text": "Hello, lobby!"}')
+    expect(block.locator(".ws-nojs")).to_contain_text("With JavaScript on")
+    expect(block.locator(".ws-player")).to_have_count(0)
+
+
+def test_entries_without_websocket_blocks_do_not_load_the_player(page: Page) -> None:
+    page.goto("/patterns/query-parameters")
+    expect(page.locator('script[src*="websocket"]')).to_have_count(0)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_played_conversation_passes_axe(pages: Pages, theme: str) -> None:
+    page = pages.open(color_scheme=theme, bypass_csp=True)
+    page.goto(ENTRY)
+    page.locator("#ws-1").get_by_role("button", name="Play").click()
+    expect(page.locator("#ws-1 .ws-status")).to_contain_text("Played")
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
