@@ -44,10 +44,10 @@ async def test_try_blocks_answer_as_the_entry_says(project_catalogue: Catalogue,
     assert entry.meta.example, "an entry with try blocks names its example"
     app = examples.build(project_catalogue.examples_dir, entry.meta.example)
     running = examples.RunningApps()
-    await running.start(entry.slug, app)
+    started = await running.start(entry.slug, app)  # its lifespan state and .env, as served
     try:
         outcomes = await console.run_blocks(
-            app, entry.mount, entry.rendered.try_blocks, files_dir=entry.files_dir
+            started, entry.mount, entry.rendered.try_blocks, files_dir=entry.files_dir
         )
     finally:
         await running.aclose()

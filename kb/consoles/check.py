@@ -122,15 +122,14 @@ async def check_example(
     except examples.ExampleError as exc:
         return [Problem(path, _example_line(entry), 1, "KB503", str(exc))]
     try:
-        return await _run_in_order(app, started, entry, timeout)
+        return await _run_in_order(started, entry, timeout)
     finally:
         await running.aclose()
 
 
-async def _run_in_order(
-    app: ASGIApp, running: ASGIApp, entry: Entry, timeout: float
-) -> list[Problem]:
-    """The entry's try blocks and WebSocket blocks, top to bottom, against one instance.
+async def _run_in_order(running: ASGIApp, entry: Entry, timeout: float) -> list[Problem]:
+    """The entry's try blocks and WebSocket blocks, top to bottom, against one started
+    instance: its lifespan state and its .env apply to both, as under uvicorn.
 
     Try blocks between two WebSocket blocks run together, as one run of the console's
     harness; captured values carry over from one run to the next.
@@ -166,7 +165,7 @@ async def _run_in_order(
             continue
         http = [block for block in group if isinstance(block, tryblocks.TryBlock)]
         outcomes = await console.run_blocks(
-            app,
+            running,
             entry.mount,
             http,
             timeout=timeout,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from starlette.types import ASGIApp, Message, Scope
+from starlette.websockets import WebSocketDisconnect
 
 from kb.consoles import inprocess
 from kb.content.wsblocks import Close, Expect, Send, Step, WebSocketBlock
@@ -112,6 +113,11 @@ async def converse(
     async def run() -> None:
         try:
             await app(build_scope(block, mount, origin=origin), to_app.get, from_app.put)
+        except WebSocketDisconnect as exc:
+            # An endpoint that reads in a loop, as FastAPI's tutorial writes one, hears the
+            # client leave as this exception: after the client left, that is no failure.
+            if not ending.client_left:
+                conversation.failure = inprocess.Failure.of(exc, after_response=False)
         except Exception as exc:
             conversation.failure = inprocess.Failure.of(exc, after_response=False)
         finally:
@@ -136,6 +142,7 @@ async def converse(
         ending.took(message)
         record("closed" if ending.state == "closed" else "refused", ending.reason, ending.code)
         # An app that reads on after closing hears that the client has gone.
+        ending.client_left = True
         to_app.put_nowait({"type": "websocket.disconnect", "code": ending.code})
 
     task = loop.create_task(run())
@@ -176,6 +183,7 @@ async def converse(
     finally:
         if ending.state == "open" and not task.done():
             # The client leaves, as a browser leaving the page does ("going away").
+            ending.client_left = True
             await to_app.put({"type": "websocket.disconnect", "code": 1001})
         await _wind_down(task)
     if conversation.failure is not None:
@@ -196,6 +204,7 @@ class _Ending:
     state: Literal["open", "refused", "denied", "closed"] = "open"
     code: int = 0  # the close code, or the HTTP status of a denied handshake
     reason: str = ""
+    client_left: bool = False  # the client said websocket.disconnect to the app
 
     def took(self, message: Message) -> None:
         if message["type"] == "websocket.http.response.start":

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from kb.consoles import check as check_module
@@ -244,3 +246,13 @@ async def test_a_websocket_block_that_does_not_parse_is_reported_at_its_line(
     [problem] = await check(site_settings)
     assert (problem.line, problem.code) == (start + 3, "KB302")
     assert "expected '> message' (send)" in problem.message
+
+
+@pytest.mark.anyio
+async def test_apps_written_as_fastapis_tutorials_write_them_pass_unchanged() -> None:
+    """Module-level apps with module-level state, a settings package with a .env, a
+    lifespan that yields state, a mounted sub-application, uploads, cookies, background
+    tasks, a WebSocket read in a loop and a deliberate 500: kb check passes them all."""
+    root = Path(__file__).parents[1] / "fixtures" / "tutorials"
+    settings = Settings(content_dir=root / "content", examples_dir=root / "examples")
+    assert await check(settings) == []
