@@ -62,6 +62,9 @@ FIRST = [
     ("content security policy", "security-headers"),
     ("api versioning", "api-versioning"),
     ("deprecation header", "api-versioning"),
+    ("opentelemetry", "opentelemetry"),
+    ("distributed tracing", "opentelemetry"),
+    ("trace id", "opentelemetry"),
 ]
 
 # A finished word (a space after it): while the reader is still typing, the last word is
