@@ -65,6 +65,9 @@ FIRST = [
     ("opentelemetry", "opentelemetry"),
     ("distributed tracing", "opentelemetry"),
     ("trace id", "opentelemetry"),
+    ("circuit breaker", "outbound-http"),
+    ("httpx client", "outbound-http"),
+    ("retry backoff", "outbound-http"),
 ]
 
 # A finished word (a space after it): while the reader is still typing, the last word is
