@@ -68,6 +68,9 @@ FIRST = [
     ("circuit breaker", "outbound-http"),
     ("httpx client", "outbound-http"),
     ("retry backoff", "outbound-http"),
+    ("jwks", "external-idp-tokens"),
+    ("identity provider", "external-idp-tokens"),
+    ("oidc", "external-idp-tokens"),
 ]
 
 # A finished word (a space after it): while the reader is still typing, the last word is
