@@ -163,7 +163,7 @@ def test_the_sandbox_url_keeps_the_servers_own_options() -> None:
 
 def test_the_database_entries_declare_database_url(project_catalogue: Catalogue) -> None:
     """The Database Integration section, and the entries elsewhere on a database."""
-    elsewhere = {"database-optimization", "test-database", "opentelemetry"}
+    elsewhere = {"database-optimization", "test-database", "multi-tenancy", "opentelemetry"}
     wanted = {
         e.slug
         for e in project_catalogue.entries.values()

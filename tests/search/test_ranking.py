@@ -71,6 +71,9 @@ FIRST = [
     ("jwks", "external-idp-tokens"),
     ("identity provider", "external-idp-tokens"),
     ("oidc", "external-idp-tokens"),
+    ("multi tenant", "multi-tenancy"),
+    ("tenant", "multi-tenancy"),
+    ("with_loader_criteria", "multi-tenancy"),
 ]
 
 # A finished word (a space after it): while the reader is still typing, the last word is
