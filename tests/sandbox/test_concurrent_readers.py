@@ -59,7 +59,9 @@ async def hammer_get_blocks(entry: catalogue_module.Entry) -> list[str]:
     assert entry.meta.example
     app = examples.build(CATALOGUE.examples_dir, entry.meta.example)
     running = examples.RunningApps()
-    await running.start(entry.slug, app)
+    # Requests go through the started app, as a reader's do: each gets the state its
+    # lifespan yielded (request.state) and the example's .env.
+    started = await running.start(entry.slug, app)
     failures: list[str] = []
     variables: dict[str, str] = {}
     try:
@@ -71,11 +73,11 @@ async def hammer_get_blocks(entry: catalogue_module.Entry) -> list[str]:
                 failures.append(f"{where}: {{{{{exc.name}}}}} was not captured")
                 continue
             if block.method != "GET":
-                result = await console.send(app, entry.mount, request, timeout=TIMEOUT)
+                result = await console.send(started, entry.mount, request, timeout=TIMEOUT)
             else:
                 results = await asyncio.gather(
                     *(
-                        console.send(app, entry.mount, request, timeout=TIMEOUT)
+                        console.send(started, entry.mount, request, timeout=TIMEOUT)
                         for _ in range(READERS)
                     )
                 )

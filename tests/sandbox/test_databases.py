@@ -162,12 +162,13 @@ def test_the_sandbox_url_keeps_the_servers_own_options() -> None:
 
 
 def test_the_database_entries_declare_database_url(project_catalogue: Catalogue) -> None:
-    """The Database Integration section, and the two entries elsewhere on a database."""
+    """The Database Integration section, and the entries elsewhere on a database."""
+    elsewhere = {"database-optimization", "test-database", "multi-tenancy", "opentelemetry"}
     wanted = {
         e.slug
         for e in project_catalogue.entries.values()
         if e.meta.section == "Database Integration"
-    } | {"database-optimization", "test-database"}
+    } | elsewhere
     declaring = set()
     for entry in project_catalogue.entries.values():
         source = sources.find(project_catalogue.examples_dir, entry.meta.example or "")

@@ -62,6 +62,18 @@ FIRST = [
     ("content security policy", "security-headers"),
     ("api versioning", "api-versioning"),
     ("deprecation header", "api-versioning"),
+    ("opentelemetry", "opentelemetry"),
+    ("distributed tracing", "opentelemetry"),
+    ("trace id", "opentelemetry"),
+    ("circuit breaker", "outbound-http"),
+    ("httpx client", "outbound-http"),
+    ("retry backoff", "outbound-http"),
+    ("jwks", "external-idp-tokens"),
+    ("identity provider", "external-idp-tokens"),
+    ("oidc", "external-idp-tokens"),
+    ("multi tenant", "multi-tenancy"),
+    ("tenant", "multi-tenancy"),
+    ("with_loader_criteria", "multi-tenancy"),
 ]
 
 # A finished word (a space after it): while the reader is still typing, the last word is
