@@ -39,9 +39,9 @@ async def test_try_blocks_answer_as_the_entry_says(project_catalogue: Catalogue,
     assert entry.meta.example, "an entry with try blocks names its example"
     app = examples.build(project_catalogue.examples_dir, entry.meta.example)
     running = examples.RunningApps()
-    await running.start(entry.slug, app)
+    started = await running.start(entry.slug, app)  # with its lifespan state and .env
     try:
-        outcomes = await console.run_blocks(app, entry.mount, entry.rendered.try_blocks)
+        outcomes = await console.run_blocks(started, entry.mount, entry.rendered.try_blocks)
     finally:
         await running.aclose()
     failures = [

@@ -102,12 +102,14 @@ async def check_example(catalogue: Catalogue, entry: Entry, timeout: float) -> l
         return [Problem(path, _example_line(entry), 1, "KB502", f"OpenAPI does not build: {exc!r}")]
     running = examples.RunningApps()
     try:
-        await running.start(entry.slug, app)
+        # Requests go through the started app, as a reader's do: it hands each one the
+        # state the lifespan yielded and the example's .env.
+        started = await running.start(entry.slug, app)
     except examples.ExampleError as exc:
         return [Problem(path, _example_line(entry), 1, "KB503", str(exc))]
     try:
         outcomes = await console.run_blocks(
-            app, entry.mount, entry.rendered.try_blocks, timeout=timeout
+            started, entry.mount, entry.rendered.try_blocks, timeout=timeout
         )
     finally:
         await running.aclose()
