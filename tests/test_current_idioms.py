@@ -97,3 +97,44 @@ def test_a_repeated_response_model_is_recognised() -> None:
         "@app.get('/b', response_model=ItemOut)\nasync def b() -> Item: ...\n"
     )
     assert repeated_response_models(source) == ["a: response_model=list[Item]"]
+
+
+def environment_reads(source: str) -> list[str]:
+    """Direct reads of the process environment: ``os.environ``, ``os.getenv``, and the same
+    names imported from ``os``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+            and node.attr in {"environ", "getenv", "environb", "getenvb"}
+        ):
+            found.append(f"os.{node.attr} line {node.lineno}")
+        if isinstance(node, ast.ImportFrom) and node.module == "os":
+            found += [
+                f"from os import {alias.name} line {node.lineno}"
+                for alias in node.names
+                if alias.name in {"environ", "getenv", "environb", "getenvb"}
+            ]
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in EXAMPLE_FILES if not p.name.startswith("test_")],
+    ids=lambda p: str(p.relative_to(PROJECT_DIR)),
+)
+def test_examples_read_configuration_through_pydantic_settings(path: Path) -> None:
+    """settings.md: one typed, validated settings object, never a bare os.environ read.
+    (Tests may still set variables, or pass the environment on to a subprocess.)"""
+    assert environment_reads(path.read_text(encoding="utf-8")) == []
+
+
+def test_a_direct_environment_read_is_recognised() -> None:
+    source = (
+        "import os\nfrom os import getenv\n"
+        "a = os.environ.get('A')\nb = os.getenv('B')\nc = os.environ['C']\n"
+    )
+    assert len(environment_reads(source)) == 4
+    assert environment_reads("from pydantic_settings import BaseSettings\n") == []

@@ -6,7 +6,9 @@ fails here and names the entry to revise, instead of leaving the entry wrong.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, TypedDict
 
 import pytest
 from fastapi import (
@@ -14,12 +16,14 @@ from fastapi import (
     FastAPI,
     HTTPException,
     Query,
+    Request,
     Response,
     WebSocket,
     WebSocketDisconnect,
     WebSocketException,
     status,
 )
+from fastapi.exceptions import FastAPIError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, field_validator
@@ -184,3 +188,65 @@ def test_websockets_cors_middleware_does_not_guard_a_websocket() -> None:
         ) as websocket,
     ):
         assert websocket.receive_text() == "https://evil.example"
+
+
+class LifespanState(TypedDict):
+    visits: list[str]
+
+
+@asynccontextmanager
+async def state_lifespan(app: FastAPI) -> AsyncIterator[LifespanState]:
+    yield {"visits": []}
+
+
+def test_lifespan_fastapi_cannot_take_request_of_state_as_a_parameter() -> None:
+    """lifespan.md: Starlette types ``Request[State]``, but FastAPI refuses the annotation,
+    so the example hands each resource over through a dependency typed by its return."""
+    app = FastAPI(lifespan=state_lifespan)
+    with pytest.raises(FastAPIError, match=r"Request\[.*LifespanState\]"):
+
+        @app.get("/typed")
+        async def typed(request: Request[LifespanState]) -> int:
+            return len(request.state["visits"])
+
+
+def test_lifespan_each_request_gets_a_shallow_copy_of_the_state() -> None:
+    """lifespan.md: rebinding a name on request.state stays in that request; mutating the
+    object the lifespan yielded is seen by every later request."""
+    app = FastAPI(lifespan=state_lifespan)
+
+    @app.post("/visit/{name}")
+    async def visit(name: str, request: Request) -> list[str]:
+        request.state.visits.append(name)  # the shared list
+        request.state.note = name  # this request's copy only
+        return list(request.state.visits)
+
+    @app.get("/note")
+    async def note(request: Request) -> bool:
+        return hasattr(request.state, "note")
+
+    with TestClient(app) as client:
+        client.post("/visit/a")
+        assert client.post("/visit/b").json() == ["a", "b"]
+        assert client.get("/note").json() is False
+
+
+def test_lifespan_on_event_is_deprecated_and_ignored_beside_a_lifespan() -> None:
+    """lifespan.md: once an app has a lifespan, its startup handlers are silently skipped."""
+    calls: list[str] = []
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        calls.append("lifespan")
+        yield
+
+    app = FastAPI(lifespan=lifespan)
+    with pytest.warns(DeprecationWarning, match="on_event is deprecated"):
+
+        @app.on_event("startup")
+        async def startup() -> None:
+            calls.append("startup")
+
+    with TestClient(app):
+        pass
+    assert calls == ["lifespan"]

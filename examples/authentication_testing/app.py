@@ -1,6 +1,5 @@
 """A small JWT-protected API: the app under test in test_app.py."""
 
-import os
 import secrets
 import uuid
 from collections.abc import AsyncIterator
@@ -12,7 +11,8 @@ import jwt
 from fastapi import Depends, FastAPI, HTTPException, Request, Security, status
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm, SecurityScopes
 from pwdlib import PasswordHash
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ALGORITHM = "HS256"
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=5)
@@ -62,11 +62,26 @@ class Token(BaseModel):
     expires_in: int
 
 
+class Settings(BaseSettings):
+    """What this example reads from the environment: typed, checked, never printed."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, hide_input_in_errors=True)
+
+    # Unset: a random key for this process only, so that a restart logs everyone out.
+    jwt_secret: SecretStr | None = Field(default=None, validation_alias=SECRET_ENV)
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def long_enough_for_hs256(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is not None and len(key.get_secret_value().encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"must be at least {MIN_SECRET_BYTES} bytes for HS256")
+        return key
+
+
 def signing_key() -> str:
-    key = os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32)
-    if len(key.encode()) < MIN_SECRET_BYTES:
-        raise RuntimeError(f"{SECRET_ENV} must be at least {MIN_SECRET_BYTES} bytes for HS256")
-    return key
+    """The HMAC key: $JWT_SECRET if set, else a random key for this process only."""
+    configured = Settings().jwt_secret
+    return configured.get_secret_value() if configured else secrets.token_urlsafe(32)
 
 
 def create_access_token(user_id: str, scopes: list[str], key: str) -> str:

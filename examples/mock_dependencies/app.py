@@ -1,13 +1,13 @@
 """An order API that charges cards through a payment gateway reached as a dependency."""
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 from uuid import uuid4
 
 from fastapi import Depends, FastAPI, HTTPException, Request, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PRODUCTS = {"mug": 1250, "poster": 2000, "tote": 1800}  # cents
 
@@ -73,6 +73,14 @@ class StoredOrder(Order):
     payment_key: str  # the gateway's Idempotency-Key for this order's charge, and no other
 
 
+class Settings(BaseSettings):
+    """What the app reads from the environment: typed, checked, never printed."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, hide_input_in_errors=True)
+
+    payments_api_key: SecretStr | None = None  # PAYMENTS_API_KEY; unset, the gateway refuses
+
+
 def get_gateway(request: Request) -> PaymentGateway:
     return request.app.state.gateway
 
@@ -82,7 +90,8 @@ Gateway = Annotated[PaymentGateway, Depends(get_gateway)]
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    app.state.gateway = PaymentGateway(api_key=os.environ.get("PAYMENTS_API_KEY"))
+    key = Settings().payments_api_key
+    app.state.gateway = PaymentGateway(api_key=key.get_secret_value() if key else None)
     app.state.orders = {}
     yield
 

@@ -256,3 +256,58 @@ async def test_apps_written_as_fastapis_tutorials_write_them_pass_unchanged() ->
     root = Path(__file__).parents[1] / "fixtures" / "tutorials"
     settings = Settings(content_dir=root / "content", examples_dir=root / "examples")
     assert await check(settings) == []
+
+
+STATEFUL_ENTRY = """---
+title: Lifespan State
+summary: A fixture entry whose example yields lifespan state and keeps a .env file.
+section: Core Patterns
+group: Route Organization
+tags: [fixture]
+example: stateful
+related: [greeting]
+updated: 2026-11-30
+---
+
+```hurl
+GET /state
+HTTP 200
+[Asserts]
+jsonpath "$.from_lifespan" == "opened at startup"
+jsonpath "$.from_env" == "from the example's .env"
+```
+"""
+
+STATEFUL_EXAMPLE = """
+import os
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+
+
+@asynccontextmanager
+async def lifespan(app):
+    yield {"resource": "opened at startup"}
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/state")
+async def state(request: Request) -> dict[str, str | None]:
+    return {"from_lifespan": request.state.resource, "from_env": os.getenv("STATEFUL_NOTE")}
+"""
+
+
+async def test_try_blocks_see_the_lifespan_state_and_the_examples_env(
+    site_settings: Settings,
+) -> None:
+    """As in a reader's sandbox and under uvicorn: what the lifespan yields reaches
+    request.state, and the example's .env is in the environment of its requests."""
+    (site_settings.content_dir / "stateful.md").write_text(STATEFUL_ENTRY)
+    (site_settings.examples_dir / "stateful.py").write_text(STATEFUL_EXAMPLE)
+    (site_settings.examples_dir / "stateful.env").write_text(
+        'STATEFUL_NOTE="from the example\'s .env"\n'
+    )
+
+    assert await check(site_settings, [site_settings.content_dir / "stateful.md"]) == []

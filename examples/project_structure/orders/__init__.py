@@ -1,0 +1,1 @@
+"""Orders: placing and cancelling them. Uses the items domain through its service."""
