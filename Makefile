@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)  ## create .venv with the KB and its development tools
 
 run: install  ## serve the knowledge base on http://127.0.0.1:8000
-	KB_CACHE_DIR=$${KB_CACHE_DIR:-.cache} $(BIN)/kb serve
+	$(BIN)/kb serve
 
 test: install lint typecheck  ## lint, type-check, then run the whole test suite
 	$(BIN)/python -m pytest
