@@ -33,7 +33,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 import postgres  # deploy/postgres.py, beside this script: the throwaway PostgreSQL server
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import connect
@@ -66,9 +66,9 @@ def wait_for(url: str, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if httpx.get(url, timeout=5).status_code < 500:
+            if httpx2.get(url, timeout=5).status_code < 500:
                 return
-        except httpx.TransportError:
+        except httpx2.TransportError:
             pass
         time.sleep(0.2)
     raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
@@ -145,7 +145,7 @@ def check(url: str, deployment: Deployment, readers: int = 24) -> bool:
     inconsistent = 0
     proposals = 0
     for reader in range(readers):
-        with httpx.Client(base_url=url) as client:
+        with httpx2.Client(base_url=url) as client:
             client.get("/")
             for number in range(5):
                 created = client.post(
@@ -186,7 +186,7 @@ def check_websockets(url: str, readers: int = 8) -> bool:
     address = url.removeprefix("http://")
     failed = 0
     for reader in range(readers):
-        with httpx.Client(base_url=url) as client:
+        with httpx2.Client(base_url=url) as client:
             client.get("/")
             cookie = f"kb_reader={client.cookies['kb_reader']}"
             room = f"/examples/websockets/ws/room-{reader}?token=ann-token"
