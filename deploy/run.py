@@ -12,7 +12,8 @@ nginx sends each reader to one process by consistent hashing on the `kb_reader`
 cookie (deploy/nginx.conf.template), so that a reader's sandboxes, which live in one
 process's memory, see the reader's POST and then the GET after it, and their WebSockets.
 Every process shares KB_SECRET_KEY (cookies and CSRF tokens verify anywhere) and the
-proposals database.
+proposals database, whose schema `kb db upgrade` migrates once, before the processes start
+(they only check that it is current).
 """
 
 from __future__ import annotations
@@ -101,6 +102,11 @@ class Deployment:
             "KB_PROPOSALS_RATE": "1000/minute",
         }
 
+    def migrate(self) -> None:
+        """Bring the shared database's schema up to date, once, as a deployment does."""
+        upgraded = kb("db", "upgrade", env=self.env(0))
+        print(upgraded.stdout.strip())
+
     def start_kb(self, processes: int) -> None:
         for number in range(processes):
             port = free_port()
@@ -166,17 +172,25 @@ def check(url: str, deployment: Deployment, readers: int = 24) -> bool:
                 },
             )
             proposals += response.status_code < 400
-    listed = subprocess.run(
-        [str(ROOT / ".venv/bin/kb"), "proposals", "list"],
-        env=deployment.env(0),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    listed = kb("proposals", "list", env=deployment.env(0)).stdout
     stored = len(re.findall(r"proposal-\d+", listed))
+    current = subprocess.run(
+        [str(ROOT / ".venv/bin/kb"), "db", "status"], env=deployment.env(0), capture_output=True
+    )
     print(f"{readers} readers × 5 POST-then-GET through nginx: {inconsistent} inconsistent")
     print(f"{proposals} proposals accepted over HTTP, {stored} in the shared database")
-    return inconsistent == 0 and proposals == readers == stored
+    print(f"the shared database's schema is {'current' if current.returncode == 0 else 'BEHIND'}")
+    return inconsistent == 0 and proposals == readers == stored and current.returncode == 0
+
+
+def kb(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The ``kb`` command, as an operator runs it; its error ends the run."""
+    result = subprocess.run(
+        [str(ROOT / ".venv/bin/kb"), *arguments], env=env, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"kb {' '.join(arguments)} failed: {result.stderr.strip()}")
+    return result
 
 
 def check_websockets(url: str, readers: int = 8) -> bool:
@@ -271,6 +285,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
             deployment = Deployment(stack, Path(tmp))
             deployment.start_postgres()
+            deployment.migrate()
             deployment.start_kb(processes)
             url = deployment.start_nginx()
             if args.check or not (args.bench or args.serve):
