@@ -8,7 +8,7 @@ LOWEST := .venv-lowest
 RUNTIME := .venv-runtime
 # The unit tests of the server's parts: with kb check, they prove kb/'s floors.
 LOWEST_TESTS := tests/web tests/search tests/middleware tests/sandbox tests/consoles tests/dev \
-	tests/test_app.py tests/test_cli.py tests/test_settings.py tests/test_knowledge.py
+	tests/test_app.py tests/cli tests/test_settings.py tests/test_knowledge.py
 # uv (from the dev extra) installs from PyPI only, and never downloads a Python of its own.
 export UV_PYTHON_DOWNLOADS := never
 
