@@ -59,12 +59,13 @@ def captured() -> Iterator[io.StringIO]:
 
 
 def try_blocks_run(entry: Entry, problems: Sequence[Problem]) -> int:
-    """The entry's try blocks that ran: none when its example is missing or did not start."""
+    """The entry's try blocks (WebSocket blocks too) that ran: none when its example is
+    missing or did not start."""
     if not entry.meta.example:
         return 0
     if any(p.code.startswith("KB5") or p.code == "KB402" for p in problems):
         return 0
-    return len(entry.rendered.try_blocks)
+    return len(entry.rendered.try_blocks) + len(entry.rendered.websocket_blocks)
 
 
 class Reporter(Watcher):

@@ -44,7 +44,7 @@ def test_check_passes_on_a_clean_site_with_a_summary(
     captured = capsys.readouterr()
     assert captured.out == ""
     [summary] = captured.err.splitlines()
-    assert summary.startswith("kb check: all 2 entries pass (4 try blocks run) in ")
+    assert summary.startswith("kb check: all 2 entries pass (7 try blocks run) in ")
     assert summary.endswith(" s")
 
 
@@ -60,7 +60,7 @@ def test_check_reports_file_line_col_code_message(
         "greeting.md:30:1: KB601 try block 2 (POST /names): expected HTTP 200, got 409: "
         '{"detail":"alice is already here"}'
     )
-    assert "kb check: 1 problem in 1 of 2 entries (4 try blocks run) in" in captured.err
+    assert "kb check: 1 problem in 1 of 2 entries (7 try blocks run) in" in captured.err
 
 
 def test_a_passing_entry_shows_nothing_of_what_its_example_wrote(
@@ -108,7 +108,7 @@ def test_check_json_format_has_problems_summary_and_output(
     }
     assert [p["code"] for p in report["problems"]] == ["KB102", "KB601"]
     summary = report["summary"]
-    assert (summary["entries"], summary["try_blocks"], summary["problems"]) == (2, 4, 2)
+    assert (summary["entries"], summary["try_blocks"], summary["problems"]) == (2, 7, 2)
     assert summary["seconds"] > 0
     [(path, output)] = report["output"].items()
     assert path == str(site_settings.content_dir / "greeting.md")

@@ -61,7 +61,7 @@ def test_only_entries_with_problems_show_their_output(site_catalogue: Catalogue)
         reporter.checked(entry, problems)
     assert reporter.failing_output() == {greeting.source.path: "output of greeting\n"}
     summary = reporter.summary([problem])
-    assert (summary["entries"], summary["try_blocks"], summary["problems"]) == (2, 4, 1)
+    assert (summary["entries"], summary["try_blocks"], summary["problems"]) == (2, 7, 1)
     assert "output captured while checking" in captured_text(reporter.failing_output())
 
 
@@ -69,7 +69,7 @@ def test_try_blocks_of_an_example_that_did_not_start_did_not_run(
     site_catalogue: Catalogue,
 ) -> None:
     greeting = site_catalogue.entries["greeting"]
-    assert try_blocks_run(greeting, []) == 4
+    assert try_blocks_run(greeting, []) == 7
     failed = Problem(Path("x.md"), 1, 1, "KB501", "does not import")
     assert try_blocks_run(greeting, [failed]) == 0
     assert try_blocks_run(site_catalogue.entries["farewell"], []) == 0
