@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from pydantic_settings import SettingsError
 
 from kb.content.catalogue import entry_paths
 from kb.settings import Settings
@@ -54,8 +53,9 @@ def load_settings(args: argparse.Namespace) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         raise UsageError(_invalid(exc, overrides)) from None
-    except SettingsError as exc:
-        # pydantic-settings could not even decode the value (JSON of a list setting).
+    except ValueError as exc:
+        # pydantic-settings could not even decode the value (JSON of a list setting): its
+        # SettingsError, a ValueError (importable from pydantic_settings only since 2.4).
         name = next((n for n in Settings.model_fields if f'"{n}"' in str(exc)), "")
         raise UsageError(_described(name, env_value(name), "")) from None
 
