@@ -8,7 +8,7 @@ LOWEST := .venv-lowest
 RUNTIME := .venv-runtime
 # The unit tests of the server's parts: with kb check, they prove kb/'s floors.
 LOWEST_TESTS := tests/web tests/search tests/middleware tests/sandbox tests/consoles tests/dev \
-	tests/test_app.py tests/test_cli.py tests/test_settings.py tests/test_knowledge.py
+	tests/test_app.py tests/cli tests/test_settings.py tests/test_knowledge.py
 # uv (from the dev extra) installs from PyPI only, and never downloads a Python of its own.
 export UV_PYTHON_DOWNLOADS := never
 
@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)  ## create .venv with the KB and its development tools
 
 run: install  ## serve the knowledge base on http://127.0.0.1:8000
-	KB_CACHE_DIR=$${KB_CACHE_DIR:-.cache} $(BIN)/kb serve
+	$(BIN)/kb serve
 
 test: install lint typecheck  ## lint, type-check, then run the whole test suite
 	$(BIN)/python -m pytest

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 
 ROOT = Path(__file__).resolve().parent.parent
 UVICORN = [str(ROOT / ".venv/bin/python"), "-m", "uvicorn"]
@@ -82,9 +82,9 @@ def wait_until_up(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            httpx.get(url, timeout=2)
+            httpx2.get(url, timeout=2)
             return
-        except httpx.TransportError:
+        except httpx2.TransportError:
             time.sleep(0.2)
     raise SystemExit(f"{url} did not answer")
 
@@ -178,7 +178,7 @@ def main() -> None:
         bare = None
         try:
             wait_until_up(f"{kb_url}/healthz")
-            with httpx.Client(base_url=kb_url) as client:
+            with httpx2.Client(base_url=kb_url) as client:
                 client.get("/")  # a reader, as a browser would be after its first page
                 cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
                 responses = {}

@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
+import httpx2
 
 ROOT = Path(__file__).resolve().parent.parent
 SEARCHES = [
@@ -69,12 +69,12 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
 
 async def wait_until_up(base: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient() as client:
+    async with httpx2.AsyncClient() as client:
         while time.monotonic() < deadline:
             try:
                 if (await client.get(f"{base}/healthz")).status_code == 200:
                     return
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 pass
             await asyncio.sleep(0.2)
     raise SystemExit("the server did not start")
@@ -82,7 +82,7 @@ async def wait_until_up(base: str, timeout: float = 60) -> None:
 
 async def plan(base: str) -> tuple[list[str], list[tuple[str, dict[str, str]]]]:
     """Entry URLs, and console forms of GET try blocks that need no captured value."""
-    async with httpx.AsyncClient(base_url=base) as client:
+    async with httpx2.AsyncClient(base_url=base) as client:
         patterns = (await client.get("/api/patterns")).json()
         forms = []
         for pattern in patterns:
@@ -110,7 +110,7 @@ async def reader(
     errors: list[str],
 ) -> None:
     rng = random.Random(seed)
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+    async with httpx2.AsyncClient(base_url=base, timeout=30) as client:
         while time.monotonic() < deadline:
             kind = rng.choices(["browse", "search", "try"], weights=[5, 3, 2])[0]
             started = time.perf_counter()
@@ -128,7 +128,7 @@ async def reader(
                     response = await client.post(url, data=form, headers={"HX-Request": "true"})
                 if response.status_code >= 400:
                     errors.append(f"{kind} {response.request.url.path} → {response.status_code}")
-            except httpx.HTTPError as exc:
+            except httpx2.HTTPError as exc:
                 errors.append(f"{kind}: {exc!r}")
             results[kind].append((time.perf_counter() - started) * 1000)
 

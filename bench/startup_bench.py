@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
+import httpx2
 
 ROOT = Path(__file__).resolve().parent.parent
 KB = ROOT / ".venv" / "bin" / "kb"
@@ -61,12 +61,12 @@ def one_start(cache_dir: Path, settle: float) -> tuple[float, float]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        with httpx.Client(timeout=30) as client:
+        with httpx2.Client(timeout=30) as client:
             while True:
                 try:
                     if client.get(f"{url}/").status_code == 200:
                         break
-                except httpx.TransportError:
+                except httpx2.TransportError:
                     pass
                 if server.poll() is not None:
                     raise SystemExit("kb serve exited before answering")

@@ -12,7 +12,8 @@ nginx sends each reader to one process by consistent hashing on the `kb_reader`
 cookie (deploy/nginx.conf.template), so that a reader's sandboxes, which live in one
 process's memory, see the reader's POST and then the GET after it, and their WebSockets.
 Every process shares KB_SECRET_KEY (cookies and CSRF tokens verify anywhere) and the
-proposals database.
+proposals database, whose schema `kb db upgrade` migrates once, before the processes start
+(they only check that it is current).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 import postgres  # deploy/postgres.py, beside this script: the throwaway PostgreSQL server
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import connect
@@ -66,9 +67,9 @@ def wait_for(url: str, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if httpx.get(url, timeout=5).status_code < 500:
+            if httpx2.get(url, timeout=5).status_code < 500:
                 return
-        except httpx.TransportError:
+        except httpx2.TransportError:
             pass
         time.sleep(0.2)
     raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
@@ -100,6 +101,11 @@ class Deployment:
             # Every test reader comes from 127.0.0.1: one client, as far as limits know.
             "KB_PROPOSALS_RATE": "1000/minute",
         }
+
+    def migrate(self) -> None:
+        """Bring the shared database's schema up to date, once, as a deployment does."""
+        upgraded = kb("db", "upgrade", env=self.env(0))
+        print(upgraded.stdout.strip())
 
     def start_kb(self, processes: int) -> None:
         for number in range(processes):
@@ -145,7 +151,7 @@ def check(url: str, deployment: Deployment, readers: int = 24) -> bool:
     inconsistent = 0
     proposals = 0
     for reader in range(readers):
-        with httpx.Client(base_url=url) as client:
+        with httpx2.Client(base_url=url) as client:
             client.get("/")
             for number in range(5):
                 created = client.post(
@@ -166,17 +172,25 @@ def check(url: str, deployment: Deployment, readers: int = 24) -> bool:
                 },
             )
             proposals += response.status_code < 400
-    listed = subprocess.run(
-        [str(ROOT / ".venv/bin/kb"), "proposals", "list"],
-        env=deployment.env(0),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    listed = kb("proposals", "list", env=deployment.env(0)).stdout
     stored = len(re.findall(r"proposal-\d+", listed))
+    current = subprocess.run(
+        [str(ROOT / ".venv/bin/kb"), "db", "status"], env=deployment.env(0), capture_output=True
+    )
     print(f"{readers} readers × 5 POST-then-GET through nginx: {inconsistent} inconsistent")
     print(f"{proposals} proposals accepted over HTTP, {stored} in the shared database")
-    return inconsistent == 0 and proposals == readers == stored
+    print(f"the shared database's schema is {'current' if current.returncode == 0 else 'BEHIND'}")
+    return inconsistent == 0 and proposals == readers == stored and current.returncode == 0
+
+
+def kb(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The ``kb`` command, as an operator runs it; its error ends the run."""
+    result = subprocess.run(
+        [str(ROOT / ".venv/bin/kb"), *arguments], env=env, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"kb {' '.join(arguments)} failed: {result.stderr.strip()}")
+    return result
 
 
 def check_websockets(url: str, readers: int = 8) -> bool:
@@ -186,7 +200,7 @@ def check_websockets(url: str, readers: int = 8) -> bool:
     address = url.removeprefix("http://")
     failed = 0
     for reader in range(readers):
-        with httpx.Client(base_url=url) as client:
+        with httpx2.Client(base_url=url) as client:
             client.get("/")
             cookie = f"kb_reader={client.cookies['kb_reader']}"
             room = f"/examples/websockets/ws/room-{reader}?token=ann-token"
@@ -271,6 +285,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
             deployment = Deployment(stack, Path(tmp))
             deployment.start_postgres()
+            deployment.migrate()
             deployment.start_kb(processes)
             url = deployment.start_nginx()
             if args.check or not (args.bench or args.serve):

@@ -16,6 +16,36 @@ TRUSTED_PROXIES = ["127.0.0.1"]
 ALLOWED_HOSTS = ["api.example.com", "localhost", "127.0.0.1"]
 # Two years, every subdomain: browsers use https:// for the host without asking first.
 HSTS = "max-age=63072000; includeSubDomains"
+# Answered over plain http too: the API's description, which carries no secret.
+PLAIN_HTTP_PATHS = frozenset({"/openapi.json"})
+
+
+class HTTPSRedirect(HTTPSRedirectMiddleware):
+    """Starlette's redirect to https, except for reading the paths in ``exempt``.
+
+    Tools read the schema from inside the network, often over plain http: a docs page,
+    a client generator in CI, a gateway. Only GET and HEAD pass, and only there.
+    """
+
+    def __init__(self, app: ASGIApp, exempt: frozenset[str] = PLAIN_HTTP_PATHS) -> None:
+        super().__init__(app)
+        self.exempt = exempt
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] in ("GET", "HEAD")
+            and route_path(scope) in self.exempt
+        ):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def route_path(scope: Scope) -> str:
+    """The path within the app, also when it is served under a prefix (``root_path``)."""
+    path, root = scope["path"], scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
 
 
 class HSTSMiddleware:
@@ -61,7 +91,7 @@ class ForwardedHostMiddleware:
 def add_https_middleware(app: FastAPI) -> None:
     """The last one added runs first: read proxy headers, check the host, then redirect."""
     app.add_middleware(HSTSMiddleware)
-    app.add_middleware(HTTPSRedirectMiddleware)
+    app.add_middleware(HTTPSRedirect)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=ALLOWED_HOSTS)
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=TRUSTED_PROXIES)
     app.add_middleware(ForwardedHostMiddleware, trusted_hosts=TRUSTED_PROXIES)

@@ -44,7 +44,8 @@ class Settings(BaseSettings):
     cache_dir: Path | None = Field(
         default=None,
         description="Folder for the search index and rendered entries, reused while content "
-        "is unchanged (unset: kept in memory only).",
+        "is unchanged (`kb serve` uses .cache/ beside the content folder when unset; empty: "
+        "kept in memory only).",
     )
     try_timeout: float = Field(
         default=5.0, ge=0, description="Seconds an example call may run (0: no limit)."
@@ -131,6 +132,12 @@ class Settings(BaseSettings):
     proposals_max_bytes: int = Field(
         default=64 * 1024, ge=1, description="Bytes of Markdown one proposal may have."
     )
+
+    @field_validator("cache_dir", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        # KB_CACHE_DIR= turns the cache off; as a path, "" would be the working folder.
+        return None if value == "" else value
 
     @field_validator("proposals_rate", "previews_rate")
     @classmethod

@@ -80,18 +80,60 @@
     button.className = "copy";
     button.textContent = "Copy";
     button.setAttribute("aria-label", "Copy code");
+
+    function say(label, aria, ms) {
+      button.textContent = label;
+      button.setAttribute("aria-label", aria);
+      setTimeout(function () {
+        button.textContent = "Copy";
+        button.setAttribute("aria-label", "Copy code");
+      }, ms);
+    }
+
+    // navigator.clipboard exists in secure contexts only: https, or http on localhost. On
+    // a LAN address or behind a proxy without TLS, copy from a hidden textarea instead.
+    function copyFromTextarea(text) {
+      var area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.setAttribute("aria-hidden", "true");
+      area.style.position = "fixed";
+      area.style.top = "0";
+      area.style.left = "-9999px";
+      document.body.appendChild(area);
+      area.select();
+      var copied = false;
+      try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
+      document.body.removeChild(area);
+      button.focus();
+      return copied;
+    }
+
+    // The last resort: the code is selected, and the reader copies it with the keyboard.
+    function selectForTheReader(code) {
+      var range = document.createRange();
+      range.selectNodeContents(code);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      var keys = /Mac|iPhone|iPad/.test(navigator.platform) ? "⌘C" : "Ctrl+C";
+      say("Press " + keys, "Selected: press " + keys + " to copy", 4000);
+    }
+
     button.addEventListener("click", function () {
       // Code only: not the line numbers (their own cell), not a shell's "$ " prompts.
       var code = block.querySelector("td.code pre") || block.querySelector("pre") || block;
       var text = code.textContent.replace(/^\$ /gm, "");
-      navigator.clipboard.writeText(text).then(function () {
-        button.textContent = "Copied";
-        button.setAttribute("aria-label", "Copied");
-        setTimeout(function () {
-          button.textContent = "Copy";
-          button.setAttribute("aria-label", "Copy code");
-        }, 1500);
-      });
+      var done = function () { say("Copied", "Copied", 1500); };
+      var fallBack = function () {
+        if (copyFromTextarea(text)) done();
+        else selectForTheReader(code);
+      };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(text).then(done, fallBack);
+      } else {
+        fallBack();
+      }
     });
     return button;
   }

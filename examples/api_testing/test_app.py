@@ -2,7 +2,7 @@
 
 from collections.abc import AsyncIterator, Iterator
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -104,17 +104,17 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-async def async_client() -> AsyncIterator[httpx.AsyncClient]:
+async def async_client() -> AsyncIterator[httpx2.AsyncClient]:
     app = create_app()
     # ASGITransport sends no lifespan events: enter the app's lifespan ourselves.
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
 
 
 @pytest.mark.anyio
-async def test_async_create_then_list(async_client: httpx.AsyncClient) -> None:
+async def test_async_create_then_list(async_client: httpx2.AsyncClient) -> None:
     created = await async_client.post("/bookmarks", json=DOCS)
     assert created.status_code == 201
     assert created.headers["location"] == "http://test/bookmarks/1"

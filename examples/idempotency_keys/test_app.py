@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -62,7 +62,7 @@ def client(app: FastAPI, clock: Clock) -> Iterator[TestClient]:
 
 def pay(
     client: TestClient, key: str = KEY, headers: dict[str, str] = SHOP_A, **changes: Any
-) -> httpx.Response:
+) -> httpx2.Response:
     return client.post(
         "/payments", json=PAYMENT | changes, headers=headers | {"Idempotency-Key": key}
     )
@@ -139,8 +139,8 @@ async def test_a_retry_while_the_first_is_in_flight_is_a_409(
     async with app.router.lifespan_context(app):
         app.state.idempotency = IdempotencyStore(ttl=KEY_TTL, lease=LEASE, clock=clock)
         app.state.provider = provider = GatedProvider()
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
             headers = SHOP_A | {"Idempotency-Key": KEY}
             first = asyncio.create_task(client.post("/payments", json=PAYMENT, headers=headers))
             await provider.charged.wait()  # the first request is at the provider now
@@ -164,8 +164,8 @@ async def test_a_crash_after_the_charge_never_charges_twice(
     async with app.router.lifespan_context(app):
         app.state.idempotency = IdempotencyStore(ttl=KEY_TTL, lease=LEASE, clock=clock)
         app.state.provider = provider = GatedProvider()
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
             headers = SHOP_A | {"Idempotency-Key": KEY}
             doomed = asyncio.create_task(client.post("/payments", json=PAYMENT, headers=headers))
             await provider.charged.wait()

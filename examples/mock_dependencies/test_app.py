@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from typing import Any
 from unittest.mock import ANY, AsyncMock, Mock
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -114,8 +114,8 @@ async def test_concurrent_orders_get_their_own_ids_and_keys(
     gateway.charge.side_effect = slow_charge
     app.dependency_overrides[get_gateway] = lambda: gateway
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
             responses = await asyncio.gather(*(client.post("/orders", json=ORDER) for _ in "ab"))
             orders = (await client.get("/orders")).json()
 

@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 from fastapi import FastAPI
 
 
@@ -45,7 +45,7 @@ def percentile(sorted_values: list[float], pct: float) -> float:
 
 
 async def run_load(
-    client: httpx.AsyncClient, method: str, url: str, *, requests: int, concurrency: int
+    client: httpx2.AsyncClient, method: str, url: str, *, requests: int, concurrency: int
 ) -> LoadReport:
     """Send ``requests`` requests with at most ``concurrency`` in flight; time each one."""
     gate = asyncio.Semaphore(concurrency)
@@ -77,8 +77,8 @@ async def benchmark(
 ) -> LoadReport:
     """Run the app's lifespan, warm up once, then load it in-process."""
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://bench") as client:
             await client.request(method, url)  # warm-up: imports, first cache fill
             return await run_load(client, method, url, requests=requests, concurrency=concurrency)
 

@@ -5,7 +5,7 @@ import os
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -19,11 +19,11 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
+async def client() -> AsyncIterator[httpx2.AsyncClient]:
     app = create_app()
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
 
 
@@ -39,7 +39,7 @@ def test_percentile_is_nearest_rank(pct: float, expected: float) -> None:
 
 
 @pytest.mark.anyio
-async def test_every_concurrent_request_succeeds(client: httpx.AsyncClient) -> None:
+async def test_every_concurrent_request_succeeds(client: httpx2.AsyncClient) -> None:
     report = await run_load(client, "GET", "/primes/20000/cached", requests=100, concurrency=20)
 
     assert report.statuses == {200: 100}
@@ -48,7 +48,7 @@ async def test_every_concurrent_request_succeeds(client: httpx.AsyncClient) -> N
 
 
 @pytest.mark.anyio
-async def test_no_lost_updates_under_concurrency(client: httpx.AsyncClient) -> None:
+async def test_no_lost_updates_under_concurrency(client: httpx2.AsyncClient) -> None:
     report = await run_load(client, "POST", "/hits", requests=200, concurrency=50)
 
     assert report.statuses == {200: 200}
@@ -56,7 +56,7 @@ async def test_no_lost_updates_under_concurrency(client: httpx.AsyncClient) -> N
 
 
 @pytest.mark.anyio
-async def test_cached_and_uncached_agree(client: httpx.AsyncClient) -> None:
+async def test_cached_and_uncached_agree(client: httpx2.AsyncClient) -> None:
     plain = (await client.get("/primes/50000")).json()
     first = (await client.get("/primes/50000/cached")).json()
     second = (await client.get("/primes/50000/cached")).json()
@@ -103,8 +103,8 @@ async def test_misses_are_counted_in_the_process_pool(monkeypatch: pytest.Monkey
             return submit(fn, *args)
 
         monkeypatch.setattr(pool, "submit", recording_submit)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
             for url in ("/primes/30000", "/primes/30000/cached", "/primes/30000/cached"):
                 assert (await client.get(url)).json()["count"] == 3245
 

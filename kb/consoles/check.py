@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from starlette.types import ASGIApp
@@ -21,19 +22,47 @@ from kb.sandbox.databases import ExampleDatabases
 from kb.settings import Settings
 
 
-async def check(settings: Settings, paths: Iterable[Path] = ()) -> list[Problem]:
+class Watcher:
+    """Told what :func:`check` is doing, for a progress line and the examples' captured
+    output (``kb check``); this one does nothing."""
+
+    def loading(self, done: int, total: int) -> None:
+        """``done`` of ``total`` entry files have been read."""
+
+    def selected(self, entries: Sequence[Entry]) -> None:
+        """The entries that will be checked, in order."""
+
+    @contextlib.contextmanager
+    def checking(self, entry: Entry, number: int) -> Iterator[None]:
+        """Around running entry ``number`` (from 1): its example and its try blocks."""
+        yield
+
+    def checked(self, entry: Entry, problems: list[Problem]) -> None:
+        """The entry's problems, found."""
+
+
+async def check(
+    settings: Settings, paths: Iterable[Path] = (), watcher: Watcher | None = None
+) -> list[Problem]:
     """Problems in the entries named by ``paths`` (all entries when empty)."""
-    catalogue = catalogue_module.load(settings.content_dir, settings.examples_dir)
+    watcher = watcher or Watcher()
+    catalogue = catalogue_module.load(
+        settings.content_dir, settings.examples_dir, progress=watcher.loading
+    )
     wanted = [p.resolve() for p in paths]
     selected = _select(catalogue, wanted)
+    watcher.selected(selected)
     problems = [p for p in catalogue.broken if _wanted(p.path, wanted)]
     url = settings.examples_database_url
     databases = ExampleDatabases(url) if url else None
-    for entry in selected:
-        problems.extend(entry.problems)
-        problems.extend(
-            await check_example(catalogue, entry, settings.try_timeout, databases=databases)
-        )
+    for number, entry in enumerate(selected, start=1):
+        found = list(entry.problems)
+        with watcher.checking(entry, number):
+            found.extend(
+                await check_example(catalogue, entry, settings.try_timeout, databases=databases)
+            )
+        watcher.checked(entry, sorted(set(found)))
+        problems.extend(found)
     return sorted(set(problems))
 
 

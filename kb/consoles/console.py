@@ -39,7 +39,7 @@ async def send(
     """
     headers, body = request.encode()
     if not any(name.lower() == "accept" for name, _ in headers):
-        headers.append(("accept", "*/*"))  # as curl and httpx send
+        headers.append(("accept", "*/*"))  # as curl and httpx2 send
     scope = inprocess.build_scope(
         request.method, f"{mount}{request.path}", headers, body, origin=origin, root_path=mount
     )

@@ -1,7 +1,7 @@
 """One HTTP request to an ASGI app in this process: a scope in, status, headers and body out.
 
 The console calls the example apps this way. Nothing is sent over a socket, so a
-console request cannot reach any other host. It is what httpx's ``ASGITransport`` does,
+console request cannot reach any other host. It is what httpx2's ``ASGITransport`` does,
 without building a client, a URL object and request/response models for every call:
 on the console's path those cost more than the example app itself.
 """
@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Scope
 
 from kb.content.sources import PACKAGE
 
-# Characters left as they are in a path and a query string: what browsers and httpx
+# Characters left as they are in a path and a query string: what browsers and httpx2
 # leave alone, "%" included so that an escape the reader typed is not escaped twice.
 _PATH_SAFE = "/!$&'()*+,;=:@%~-._"
 _QUERY_SAFE = _PATH_SAFE + "?"

@@ -117,9 +117,9 @@ class ConsoleRequest:
         return [*headers, ("Content-Type", content_type)], body
 
     def _multipart(self) -> tuple[str, bytes]:
-        # httpx (a dependency) builds the multipart body and its boundary. Imported here:
+        # httpx2 (a dependency) builds the multipart body and its boundary. Imported here:
         # only an upload needs it, and importing it costs start-up time.
-        import httpx
+        import httpx2
 
         chosen = {upload.name: upload for upload in self.uploads}
         fields: dict[str, list[str]] = {}
@@ -133,7 +133,7 @@ class ConsoleRequest:
             else:
                 data = self.read_file(part.file)
                 files.append((part.name, (PurePosixPath(part.file).name, data, part.media_type)))
-        built = httpx.Request("POST", "http://example/", data=fields, files=files)
+        built = httpx2.Request("POST", "http://example/", data=fields, files=files)
         return built.headers["content-type"], built.read()
 
     def curl(self, origin: str, mount: str, cookie: str = "") -> str:

@@ -169,11 +169,7 @@ def load(
     content_dir, examples_dir = content_dir.resolve(), examples_dir.resolve()
     entries: dict[str, Entry] = {}
     broken: list[Problem] = []
-    paths = [
-        path
-        for path in sorted(content_dir.glob("*.md"))
-        if not path.name.startswith("_") and path.name.upper() != path.name
-    ]
+    paths = entry_paths(content_dir)
     for done, path in enumerate(paths, start=1):
         if progress is not None:
             progress(done, len(paths))
@@ -194,6 +190,16 @@ def load(
     catalogue = Catalogue(content_dir, examples_dir, _ordered(sections, entries), sections, broken)
     _check_references(catalogue)
     return catalogue
+
+
+def entry_paths(content_dir: Path) -> list[Path]:
+    """The entry files of a content folder: not ``_sections.yaml`` and the like, not
+    ``README.md`` and other upper-case files."""
+    return [
+        path
+        for path in sorted(content_dir.glob("*.md"))
+        if not path.name.startswith("_") and not path.stem.isupper()
+    ]
 
 
 def make_entry(

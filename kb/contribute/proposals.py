@@ -12,7 +12,7 @@ import re
 import tempfile
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import DateTime, Engine, String, Text, create_engine, event, select, update
 from sqlalchemy.engine import CursorResult, make_url
@@ -22,9 +22,16 @@ from sqlalchemy.pool import StaticPool
 
 from kb.content.entries import SLUG_RE
 
+if TYPE_CHECKING:
+    from kb.contribute import schema
+
 
 class ProposalError(Exception):
     """A proposal that cannot be stored, found, accepted or rejected; the message says why."""
+
+
+class SchemaOutdated(ProposalError):
+    """The shared database's schema is older than this KB's: ``kb db upgrade`` migrates it."""
 
 
 class Status(StrEnum):
@@ -65,16 +72,39 @@ class ProposalStore:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._tables = False
 
-    def create_tables(self) -> None:
+    @property
+    def migrates_itself(self) -> bool:
+        """SQLite (one KB's own file) is migrated on start-up; a shared database is
+        migrated by ``kb db upgrade``, once, not by every process that starts."""
+        return self.url.get_backend_name() == "sqlite"
+
+    def upgrade(self) -> schema.Status:
+        """Migrate the schema to the newest revision; the status it had before."""
+        from kb.contribute import schema  # alembic: loaded with the store, not before
+
         database = self.url.database
-        if self.url.get_backend_name() == "sqlite" and database and database != ":memory:":
+        if self.migrates_itself and database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        Base.metadata.create_all(self.engine)
+        return schema.upgrade(self.engine)
+
+    def prepare(self) -> None:
+        """Make the schema current (SQLite), or make sure it is (a shared database)."""
+        from kb.contribute import schema
+
+        if self.migrates_itself:
+            self.upgrade()
+        else:
+            found = schema.status(self.engine)
+            if not found.up_to_date:
+                raise SchemaOutdated(
+                    f"the proposals database is at revision {found.current or '(none)'}, "
+                    f"this KB needs {found.head}: run `kb db upgrade`"
+                )
         self._tables = True
 
     def _ready(self) -> None:
         if not self._tables:
-            self.create_tables()
+            self.prepare()
 
     def add(
         self, slug: str, title: str, markdown: str, author: str = "", note: str = ""

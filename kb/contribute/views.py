@@ -80,14 +80,17 @@ class Contributions:
             return self._store
 
     def start(self) -> None:
-        """Create the tables; a database that is down is logged, and proposals say so.
+        """Migrate (or check) the schema; a database that is down or out of date is
+        logged, and proposals say so.
 
         Blocking: the app runs it in a worker thread once it serves."""
         from sqlalchemy.exc import SQLAlchemyError
 
+        from kb.contribute.proposals import SchemaOutdated
+
         try:
-            self.store.create_tables()
-        except SQLAlchemyError as exc:
+            self.store.prepare()
+        except (SQLAlchemyError, SchemaOutdated) as exc:
             log.error("proposals database %s is unavailable: %s", self.store.url, exc)
 
     def close(self) -> None:
@@ -217,7 +220,7 @@ async def propose(request: Request, kb: KB, templates: Templates, htmx: Htmx) ->
     entry = checked.entry
     from sqlalchemy.exc import SQLAlchemyError  # loaded with the store, on first use
 
-    from kb.contribute.proposals import ProposalError
+    from kb.contribute.proposals import ProposalError, SchemaOutdated
 
     try:
         proposal = await run_in_threadpool(
@@ -228,10 +231,7 @@ async def propose(request: Request, kb: KB, templates: Templates, htmx: Htmx) ->
             draft.author,
             draft.note,
         )
-    except ProposalError as exc:
-        outcome = Outcome(False, f"Not proposed: {exc}.")
-        return _respond(request, kb, templates, htmx, draft, 422, outcome, checked=checked)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, SchemaOutdated) as exc:
         log.error("a proposal for %r was not saved: %s", draft.slug, exc)
         outcome = Outcome(
             False,
@@ -240,6 +240,9 @@ async def propose(request: Request, kb: KB, templates: Templates, htmx: Htmx) ->
             "safe and try again later.",
         )
         return _respond(request, kb, templates, htmx, draft, 503, outcome, checked=checked)
+    except ProposalError as exc:
+        outcome = Outcome(False, f"Not proposed: {exc}.")
+        return _respond(request, kb, templates, htmx, draft, 422, outcome, checked=checked)
     log.info("proposal #%d for %r stored", proposal.id, draft.slug)
     exists = draft.slug in kb.catalogue.entries
     outcome = Outcome(

@@ -8,13 +8,16 @@ exposes requests and latency by route, sandboxes alive and rate-limit rejections
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import itertools
 import json
 import logging
+import logging.config
 import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -76,12 +79,18 @@ class Metrics:
         return generate_latest(self.registry)
 
 
+def utc_time(record: logging.LogRecord) -> str:
+    """The record's time in UTC, ISO 8601 with milliseconds: ``2026-11-26T09:15:02.041Z``."""
+    moment = dt.datetime.fromtimestamp(record.created, dt.UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, with the request id of the request being handled."""
 
     def format(self, record: logging.LogRecord) -> str:
         data = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "time": utc_time(record),
             "level": record.levelname.lower(),
             "logger": record.name,
             "request_id": request_id.get(),
@@ -93,14 +102,68 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    """Structured logs on stderr for the KB's loggers (``kb serve`` calls this)."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
-    logger = logging.getLogger("kb")
-    logger.handlers[:] = [handler]
-    logger.setLevel(level)
-    logger.propagate = False
+class TextFormatter(logging.Formatter):
+    """One line for a person at a terminal: local time, level, logger and message, the
+    request's id and duration when there is a request."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        moment = dt.datetime.fromtimestamp(record.created)
+        line = f"{moment:%H:%M:%S}.{moment.microsecond // 1000:03d} {record.levelname:<7} "
+        line += f"{record.name}: {record.getMessage()}"
+        fields = getattr(record, "fields", {})
+        if "duration_ms" in fields:
+            line += f" {fields['duration_ms']} ms"
+        if request_id.get() != "-":
+            line += f" [{request_id.get()}]"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+def logging_config(*, json_lines: bool, level: str = "info") -> dict[str, Any]:
+    """One format for every line the server writes, uvicorn's too: a ``logging.config``
+    dictionary, given to uvicorn as its ``log_config`` (it applies it in reload workers too).
+
+    JSON lines (:class:`JsonFormatter`) for machines, or :class:`TextFormatter` for a
+    terminal. ``level`` is the KB's, uvicorn's and the examples'; other libraries log
+    warnings and worse.
+    """
+    formatter = JsonFormatter if json_lines else TextFormatter
+    chosen = level.upper()
+    quieter = max(logging.getLevelNamesMapping()[chosen], logging.WARNING)
+
+    def own() -> dict[str, Any]:
+        return {"handlers": ["stderr"], "level": chosen, "propagate": False}
+
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"kb": {"()": f"{__name__}.{formatter.__name__}"}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "kb",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {
+            "kb": own(),
+            "uvicorn": own(),
+            "uvicorn.error": {"level": chosen},  # through "uvicorn"'s handler
+            "uvicorn.access": own(),
+            # Examples log below kb_examples (each is imported as kb_examples.s<n>.<name>).
+            "kb_examples": {"level": chosen},
+        },
+        "root": {"handlers": ["stderr"], "level": logging.getLevelName(quieter)},
+    }
+
+
+def configure_logging(*, json_lines: bool = True, level: str = "info") -> None:
+    """Apply :func:`logging_config` to this process."""
+    logging.config.dictConfig(logging_config(json_lines=json_lines, level=level))
 
 
 # A random prefix per process and a counter: unique like a uuid4, without asking the

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
@@ -87,9 +87,9 @@ class LiveServer:
                 raise RuntimeError("the KB server stopped while starting; see the log above")
             if self.server.started:
                 try:
-                    if httpx.get(f"{self.url}/healthz", timeout=2).status_code < 500:
+                    if httpx2.get(f"{self.url}/healthz", timeout=2).status_code < 500:
                         return
-                except httpx.TransportError:
+                except httpx2.TransportError:
                     pass
             time.sleep(0.05)
         raise RuntimeError(f"the KB server did not answer on {self.url} within {timeout:.0f} s")

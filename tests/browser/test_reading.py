@@ -113,6 +113,47 @@ def test_copy_buttons_copy_the_code_only(open_page) -> None:
     assert copied == "pip install fastapi\nfastapi dev app.py"
 
 
+# What a page on a plain-http origin other than localhost has: no Clipboard API (it is
+# for secure contexts only). The spy records what document.execCommand("copy") copies.
+WITHOUT_CLIPBOARD = """
+Object.defineProperty(Navigator.prototype, "clipboard", {get: () => undefined});
+window.copiedByCommand = [];
+const execCommand = Document.prototype.execCommand;
+Document.prototype.execCommand = function (command, ...rest) {
+  const active = document.activeElement;
+  window.copiedByCommand.push([command, active && active.value]);
+  return window.commandFails ? false : execCommand.call(this, command, ...rest);
+};
+"""
+
+
+def test_copy_works_without_the_clipboard_api(page: Page) -> None:
+    page.add_init_script(WITHOUT_CLIPBOARD)
+    page.goto(JWT_ENTRY)
+    assert page.evaluate("navigator.clipboard") is None
+    included = page.locator("figure.include").first
+    button = included.locator(".copy")
+    button.click()
+    expect(button).to_have_text("Copied")
+    code = included.locator("td.code pre").text_content()
+    assert page.evaluate("window.copiedByCommand") == [["copy", code]]
+    expect(button).to_be_focused()  # the hidden textarea is gone, focus is back
+    assert page.locator("textarea[aria-hidden=true]").count() == 0
+
+
+def test_copy_selects_the_code_when_nothing_can_copy_it(page: Page) -> None:
+    page.add_init_script(WITHOUT_CLIPBOARD + "window.commandFails = true;")
+    page.goto(JWT_ENTRY)
+    included = page.locator("figure.include").first
+    button = included.locator(".copy")
+    button.click()
+    expect(button).to_have_text(re.compile(r"^Press (Ctrl\+C|⌘C)$"))
+    expect(button).to_have_attribute("aria-label", re.compile(r"^Selected: press "))
+    code = included.locator("td.code pre").text_content() or ""
+    # The selection is the code (a browser leaves out the last line's newline).
+    assert page.evaluate("window.getSelection().toString()") == code.rstrip("\n")
+
+
 def test_copy_button_stays_put_when_code_scrolls(page: Page) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(JWT_ENTRY)

@@ -311,3 +311,46 @@ async def test_try_blocks_see_the_lifespan_state_and_the_examples_env(
     )
 
     assert await check(site_settings, [site_settings.content_dir / "stateful.md"]) == []
+
+
+async def test_a_watcher_is_told_of_loading_and_of_each_entry_in_turn(
+    site_settings: Settings,
+) -> None:
+    import contextlib
+    from collections.abc import Iterator, Sequence
+
+    from kb.consoles.check import Watcher
+    from kb.content.catalogue import Entry
+
+    told: list[tuple[object, ...]] = []
+
+    class Recorder(Watcher):
+        def loading(self, done: int, total: int) -> None:
+            told.append(("loading", done, total))
+
+        def selected(self, entries: Sequence[Entry]) -> None:
+            told.append(("selected", [entry.slug for entry in entries]))
+
+        @contextlib.contextmanager
+        def checking(self, entry: Entry, number: int) -> Iterator[None]:
+            told.append(("checking", entry.slug, number))
+            yield
+            told.append(("ran", entry.slug))
+
+        def checked(self, entry: Entry, problems: list[Problem]) -> None:
+            told.append(("checked", entry.slug, [p.code for p in problems]))
+
+    break_second_block(site_settings)
+    problems = await check(site_settings, watcher=Recorder())
+    assert told == [
+        ("loading", 1, 2),
+        ("loading", 2, 2),
+        ("selected", ["greeting", "farewell"]),
+        ("checking", "greeting", 1),
+        ("ran", "greeting"),
+        ("checked", "greeting", ["KB601"]),
+        ("checking", "farewell", 2),
+        ("ran", "farewell"),
+        ("checked", "farewell", []),
+    ]
+    assert [p.code for p in problems] == ["KB601"]

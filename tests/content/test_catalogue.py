@@ -98,3 +98,9 @@ def test_a_file_that_is_not_beside_the_example_is_a_problem_at_its_line(
     [problem] = load(site_settings).problems()
     assert (problem.path, problem.line, problem.code) == (path, number, "KB405")
     assert problem.message == "try block 5: there is no file 'goodbye.txt' beside the example"
+
+
+def test_entry_paths_are_the_entries_not_the_outline_or_upper_case_files(tmp_path: Path) -> None:
+    for name in ("b.md", "a.md", "404.md", "README.md", "_draft.md", "_sections.yaml", "x.txt"):
+        (tmp_path / name).write_text("")
+    assert [p.name for p in catalogue.entry_paths(tmp_path)] == ["404.md", "a.md", "b.md"]

@@ -14,7 +14,7 @@ TEXT = "---\ntitle: A proposal\n---\nbody\n"
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[ProposalStore]:
     store = ProposalStore(f"sqlite:///{tmp_path / '.cache' / 'proposals.db'}")
-    store.create_tables()
+    store.prepare()
     yield store
     store.dispose()
 
@@ -121,4 +121,32 @@ def test_an_unreachable_database_raises_on_use(tmp_path: Path) -> None:
     store = ProposalStore(f"sqlite:///{tmp_path / 'a-folder'}")
     with pytest.raises(Exception, match="unable to open database"):
         store.add("one", "One", TEXT)
+    store.dispose()
+
+
+def test_sqlite_is_migrated_as_it_is_first_used(tmp_path: Path) -> None:
+    from kb.contribute import schema
+
+    store = ProposalStore(f"sqlite:///{tmp_path / 'new' / 'proposals.db'}")
+    store.add("one", "One", TEXT)
+    assert schema.status(store.engine).up_to_date
+    store.dispose()
+
+
+def test_a_shared_database_is_checked_not_migrated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kb.contribute import schema
+    from kb.contribute.proposals import SchemaOutdated
+
+    monkeypatch.setattr(ProposalStore, "migrates_itself", property(lambda self: False))
+    store = ProposalStore(f"sqlite:///{tmp_path / 'shared.db'}")
+    with pytest.raises(
+        SchemaOutdated, match=r"at revision \(none\), this KB needs 0001: run `kb db upgrade`"
+    ):
+        store.add("one", "One", TEXT)
+    assert not inspect(store.engine).has_table("kb_proposals")  # nothing was created
+    store.upgrade()  # what `kb db upgrade` does
+    store.add("one", "One", TEXT)
+    assert schema.status(store.engine).up_to_date
     store.dispose()

@@ -259,6 +259,21 @@ def test_a_failed_write_says_so_and_keeps_the_text(site_settings: Settings, tmp_
     assert "Retry a failed call with backoff" in response.text  # still in the editor
 
 
+def test_a_shared_database_that_needs_an_upgrade_refuses_proposals_with_a_503(
+    site_settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # As PostgreSQL is: migrated by `kb db upgrade`, never by the KB as it starts.
+    monkeypatch.setattr(ProposalStore, "migrates_itself", property(lambda self: False))
+    settings = site_settings.model_copy(
+        update={"proposals_url": f"sqlite:///{site_settings.content_dir / 'shared.db'}"}
+    )
+    with TestClient(create_app(settings)) as client:
+        response = propose(client, htmx=False)
+    assert response.status_code == 503
+    assert "Your proposal was NOT saved" in response.text
+    assert "run `kb db upgrade`" in caplog.text
+
+
 @pytest.mark.anyio
 async def test_concurrent_proposals_over_http_are_all_stored(site_settings: Settings) -> None:
     settings = site_settings.model_copy(update={"proposals_rate": "1000/minute"})

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
+import httpx2
 import pytest
 
 from examples.caching import Product, TTLCache, create_app
@@ -131,8 +131,8 @@ async def test_48_concurrent_first_readers_of_a_product_render_it_once() -> None
     async with app.router.lifespan_context(app):
         products = SlowProducts(app.state.products)
         app.state.products = products
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
             responses = await asyncio.gather(*(client.get("/products/1") for _ in range(48)))
             stats = (await client.get("/cache/stats")).json()
     assert {response.status_code for response in responses} == {200}

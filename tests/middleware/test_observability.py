@@ -1,10 +1,18 @@
 import json
 import logging
+import logging.config
+import re
 
 import pytest
 from fastapi.testclient import TestClient
 
-from kb.middleware.observability import JsonFormatter, request_id
+from kb.middleware.observability import (
+    JsonFormatter,
+    TextFormatter,
+    configure_logging,
+    logging_config,
+    request_id,
+)
 
 
 def test_every_response_has_a_request_id(site_client: TestClient) -> None:
@@ -70,3 +78,51 @@ def test_the_console_is_counted_under_its_route(site_client: TestClient) -> None
     text = site_client.get("/metrics").text
     assert 'kb_requests_total{method="POST",route="/try/{slug}",status="200"} 1.0' in text
     assert 'route="unmatched"' not in text
+
+
+def record_at(created: float, message: str = "hello") -> logging.LogRecord:
+    record = logging.LogRecord("kb", logging.INFO, __file__, 1, message, (), None)
+    record.created = created
+    record.msecs = (created % 1) * 1000
+    return record
+
+
+def test_json_times_are_utc_iso_8601_with_milliseconds() -> None:
+    line = json.loads(JsonFormatter().format(record_at(1_796_000_000.0421)))
+    assert line["time"] == "2026-11-30T00:53:20.042Z"
+
+
+def test_text_lines_are_for_a_person_with_the_request_and_its_duration() -> None:
+    record = record_at(1_796_000_000.5, "GET / 200")
+    record.fields = {"duration_ms": 3.25}
+    token = request_id.set("r-9")
+    try:
+        line = TextFormatter().format(record)
+    finally:
+        request_id.reset(token)
+    assert re.fullmatch(r"\d\d:\d\d:\d\d\.500 INFO    kb: GET / 200 3\.25 ms \[r-9\]", line)
+    plain = TextFormatter().format(record_at(1_796_000_000.0))
+    assert plain.endswith("INFO    kb: hello")
+
+
+@pytest.mark.parametrize(
+    ("level", "root"), [("debug", "WARNING"), ("info", "WARNING"), ("error", "ERROR")]
+)
+def test_the_logging_config_covers_uvicorn_the_kb_and_the_examples(level: str, root: str) -> None:
+    config = logging_config(json_lines=True, level=level)
+    assert config["formatters"]["kb"]["()"] == "kb.middleware.observability.JsonFormatter"
+    loggers = config["loggers"]
+    for name in ("kb", "uvicorn", "uvicorn.access"):
+        assert loggers[name] == {"handlers": ["stderr"], "level": level.upper(), "propagate": False}
+    assert loggers["kb_examples"]["level"] == level.upper()  # to the root's handler
+    # Other libraries: warnings and worse, whatever the KB's level.
+    assert config["root"] == {"handlers": ["stderr"], "level": root}
+    text = logging_config(json_lines=False)
+    assert text["formatters"]["kb"]["()"] == "kb.middleware.observability.TextFormatter"
+
+
+def test_configure_logging_applies_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    applied: list[dict[str, object]] = []
+    monkeypatch.setattr(logging.config, "dictConfig", applied.append)
+    configure_logging(json_lines=False, level="warning")
+    assert applied == [logging_config(json_lines=False, level="warning")]

@@ -45,7 +45,7 @@ def test_small_pages_are_not_compressed() -> None:
 def test_pages_are_served_from_memory_with_etags(site_client: TestClient) -> None:
     first = site_client.get("/patterns/greeting")
     etag = first.headers["etag"]
-    assert first.headers["content-encoding"] == "gzip"  # httpx asks for gzip
+    assert first.headers["content-encoding"] == "gzip"  # httpx2 asks for gzip
     assert site_client.get("/patterns/greeting").text == first.text
     again = site_client.get("/patterns/greeting", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b""

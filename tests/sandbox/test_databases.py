@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
@@ -83,8 +83,8 @@ def write_example(root: Path, declared: str | None = "DATABASE_URL=\n") -> None:
 
 
 async def urls(app: examples.RunningApp) -> dict[str, str | None]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://x") as client:
         answer: dict[str, str | None] = (await client.get("/url")).json()
     return answer
 

@@ -4,7 +4,7 @@ import asyncio
 import os
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from kb.sandbox import environment, examples
@@ -57,8 +57,8 @@ def write_example(root: Path, email: str) -> None:
 
 
 async def get(app: examples.RunningApp, path: str) -> dict[str, object]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://x") as client:
         response = await client.get(path)
     assert response.status_code == 200, response.text
     data: dict[str, object] = response.json()

@@ -5,7 +5,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI
 
@@ -190,8 +190,8 @@ async def greeting(request: Request) -> dict[str, object]:
 
 
 async def call(app: object, method: str, path: str) -> tuple[int, object]:
-    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
+    transport = httpx2.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx2.AsyncClient(transport=transport, base_url="http://x") as client:
         response = await client.request(method, path)
     return response.status_code, response.json()
 

@@ -5,7 +5,7 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -341,7 +341,7 @@ class Server:
         deadline = time.monotonic() + 30
         while not self.server.started and time.monotonic() < deadline:
             time.sleep(0.02)
-        httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=30)  # examples started
+        httpx2.get(f"http://127.0.0.1:{self.port}/healthz", timeout=30)  # examples started
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -353,7 +353,7 @@ class Server:
 def test_a_real_client_round_trip_through_uvicorn(site_settings: Settings) -> None:
     with Server(site_settings) as server:
         base = f"127.0.0.1:{server.port}"
-        with httpx.Client(base_url=f"http://{base}") as http:
+        with httpx2.Client(base_url=f"http://{base}") as http:
             http.get("/")  # the reader cookie, as a browser gets it
             http.post("/examples/greeting/names", json={"name": "ann"})
             cookie = f"kb_reader={http.cookies['kb_reader']}"

@@ -1,0 +1,1 @@
+"""Alembic migrations of the proposals database (run by :mod:`kb.contribute.schema`)."""

@@ -1,0 +1,1 @@
+"""One module per revision, oldest first; alembic finds them by their ``revision``."""
