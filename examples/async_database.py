@@ -1,6 +1,5 @@
 """Async SQLAlchemy with aiosqlite: AsyncSession per request, eager loading, clean shutdown."""
 
-import os
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +9,7 @@ from typing import Annotated
 import fastapi
 from fastapi import Depends, FastAPI, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
@@ -70,12 +70,21 @@ class AuthorOut(BaseModel):
 SEED = (("Ursula K. Le Guin", ("A Wizard of Earthsea", "The Dispossessed")),)
 
 
+class DatabaseSettings(BaseSettings):
+    """Where the data lives: DATABASE_URL when set (the KB sets it to a PostgreSQL schema of
+    this sandbox's own when it has a server), else this example's SQLite default."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, hide_input_in_errors=True)
+
+    database_url: str | None = None
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     with tempfile.TemporaryDirectory() as directory:
         # The database DATABASE_URL names (see async_database.env), else a SQLite file.
         default = f"sqlite+aiosqlite:///{Path(directory) / 'library.db'}"
-        engine = create_async_engine(os.environ.get("DATABASE_URL") or default)
+        engine = create_async_engine(DatabaseSettings().database_url or default)
         try:
             # DDL is sync-only in SQLAlchemy: run_sync hands it a sync view of the connection.
             async with engine.begin() as connection:

@@ -1,6 +1,5 @@
 """A real QueuePool: sized, recycled, pre-pinged, observed, and mapped to 503 when exhausted."""
 
-import os
 import tempfile
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -10,6 +9,7 @@ from typing import Annotated, Any, cast
 from fastapi import FastAPI, Query, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.pool import QueuePool
@@ -71,11 +71,20 @@ def watch_pool(engine: Engine, events: Counter[str]) -> None:
         events["checkin"] += 1
 
 
+class DatabaseSettings(BaseSettings):
+    """Where the data lives: DATABASE_URL when set (the KB sets it to a PostgreSQL schema of
+    this sandbox's own when it has a server), else this example's SQLite default."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, hide_input_in_errors=True)
+
+    database_url: str | None = None
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     with tempfile.TemporaryDirectory() as directory:
         # The database DATABASE_URL names (see connection_pooling.env), else a SQLite file.
-        engine = build_engine(os.environ.get("DATABASE_URL") or f"sqlite:///{directory}/app.db")
+        engine = build_engine(DatabaseSettings().database_url or f"sqlite:///{directory}/app.db")
         app.state.pool_events = Counter()
         watch_pool(engine, app.state.pool_events)
         app.state.engine = engine

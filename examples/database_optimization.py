@@ -1,6 +1,5 @@
 """Query tuning, SQLite or PostgreSQL: plans before and after an index, lean selects, keysets."""
 
-import os
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -9,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import (
     Connection,
     Engine,
@@ -229,9 +229,18 @@ def explain_postgresql(connection: Connection, name: ExplainedQuery, sql: str) -
     )
 
 
+class DatabaseSettings(BaseSettings):
+    """Where the data lives: DATABASE_URL when set (the KB sets it to a PostgreSQL schema of
+    this sandbox's own when it has a server), else this example's SQLite default."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, hide_input_in_errors=True)
+
+    database_url: str | None = None
+
+
 def make_engine() -> Engine:
     """The database DATABASE_URL names (see database_optimization.env), else SQLite in memory."""
-    if url := os.environ.get("DATABASE_URL"):
+    if url := DatabaseSettings().database_url:
         return create_engine(url)
     # One in-memory database, reached by every worker thread through one connection.
     return create_engine(

@@ -1,12 +1,12 @@
 """Session-per-request: one SQLAlchemy Session per request, from a yield dependency."""
 
-import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine, String, create_engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -44,9 +44,18 @@ SEED = (
 )
 
 
+class DatabaseSettings(BaseSettings):
+    """Where the data lives: DATABASE_URL when set (the KB sets it to a PostgreSQL schema of
+    this sandbox's own when it has a server), else this example's SQLite default."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, hide_input_in_errors=True)
+
+    database_url: str | None = None
+
+
 def make_engine() -> Engine:
     """The database DATABASE_URL names (see database_sessions.env), else SQLite in memory."""
-    if url := os.environ.get("DATABASE_URL"):
+    if url := DatabaseSettings().database_url:
         return create_engine(url)
     # One in-memory database, reached by every worker thread through one connection.
     return create_engine(

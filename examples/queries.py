@@ -1,6 +1,5 @@
 """Efficient queries with select(): filters, joins, aggregates, and N+1 made visible."""
 
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -9,6 +8,7 @@ from typing import Annotated, Any, Self
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine, ForeignKey, String, create_engine, event, func, select
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -150,9 +150,18 @@ class BookFilter(BaseModel):
         return self
 
 
+class DatabaseSettings(BaseSettings):
+    """Where the data lives: DATABASE_URL when set (the KB sets it to a PostgreSQL schema of
+    this sandbox's own when it has a server), else this example's SQLite default."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, hide_input_in_errors=True)
+
+    database_url: str | None = None
+
+
 def make_engine() -> Engine:
     """The database DATABASE_URL names (see queries.env), else SQLite in memory."""
-    if url := os.environ.get("DATABASE_URL"):
+    if url := DatabaseSettings().database_url:
         return create_engine(url)
     # One in-memory database, reached by every worker thread through one connection.
     return create_engine(

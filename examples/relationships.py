@@ -1,12 +1,12 @@
 """One-to-many and many-to-many relationships, loaded eagerly into nested Pydantic responses."""
 
-import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Column, Engine, ForeignKey, String, Table, create_engine, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import (
@@ -131,9 +131,18 @@ def enable_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class DatabaseSettings(BaseSettings):
+    """Where the data lives: DATABASE_URL when set (the KB sets it to a PostgreSQL schema of
+    this sandbox's own when it has a server), else this example's SQLite default."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, hide_input_in_errors=True)
+
+    database_url: str | None = None
+
+
 def make_engine() -> Engine:
     """The database DATABASE_URL names (see relationships.env), else SQLite in memory."""
-    if url := os.environ.get("DATABASE_URL"):
+    if url := DatabaseSettings().database_url:
         return create_engine(url)  # PostgreSQL enforces foreign keys on every connection
     engine = create_engine(
         "sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool

@@ -1,6 +1,5 @@
 """Atomic money transfers: session.begin() blocks, a CHECK constraint, row locks and savepoints."""
 
-import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from tempfile import TemporaryDirectory
@@ -8,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import CheckConstraint, Engine, ForeignKey, String, create_engine, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import (
@@ -111,6 +111,15 @@ def use_real_sqlite_transactions(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+class DatabaseSettings(BaseSettings):
+    """Where the data lives: DATABASE_URL when set (the KB sets it to a PostgreSQL schema of
+    this sandbox's own when it has a server), else this example's SQLite default."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, hide_input_in_errors=True)
+
+    database_url: str | None = None
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # A database file, not ":memory:": each session then checks out its own connection
@@ -119,7 +128,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # second request's BEGIN would fail.
     with TemporaryDirectory() as directory:
         # The database DATABASE_URL names (see transactions.env), else a SQLite file.
-        engine = create_engine(os.environ.get("DATABASE_URL") or f"sqlite:///{directory}/bank.db")
+        engine = create_engine(DatabaseSettings().database_url or f"sqlite:///{directory}/bank.db")
         if engine.dialect.name == "sqlite":
             use_real_sqlite_transactions(engine)
         Base.metadata.create_all(engine)

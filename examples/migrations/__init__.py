@@ -1,6 +1,5 @@
 """Alembic migrations run in code at startup, against a database the app then uses."""
 
-import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -14,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import Depends, FastAPI, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine, create_engine, inspect, select
 from sqlalchemy.orm import Session
 
@@ -54,12 +54,21 @@ class TaskRead(BaseModel):
     priority: int
 
 
+class DatabaseSettings(BaseSettings):
+    """Where the data lives: DATABASE_URL when set (the KB sets it to a PostgreSQL schema of
+    this sandbox's own when it has a server), else this example's SQLite default."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, hide_input_in_errors=True)
+
+    database_url: str | None = None
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     with tempfile.TemporaryDirectory() as directory:
         # The database DATABASE_URL names (see .env), else a fresh SQLite file.
         default = f"sqlite:///{Path(directory) / 'tasks.db'}"
-        engine = create_engine(os.environ.get("DATABASE_URL") or default)
+        engine = create_engine(DatabaseSettings().database_url or default)
         config = alembic_config()
         upgrade_to_head(engine, config)
         app.state.engine = engine

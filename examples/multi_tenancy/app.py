@@ -1,7 +1,6 @@
 """Multi-tenancy on one database: the tenant comes from the token, and the session scopes
 every query to it, so no route can read or change another tenant's rows."""
 
-import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -10,6 +9,7 @@ from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response, st
 from fastapi.security import OAuth2PasswordRequestForm
 from pwdlib import PasswordHash
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -70,9 +70,18 @@ class NotePage(BaseModel):
     items: list[NoteOut]
 
 
+class DatabaseSettings(BaseSettings):
+    """Where the data lives: DATABASE_URL when set (the KB sets it to a PostgreSQL schema of
+    this sandbox's own when it has a server), else this example's SQLite default."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, hide_input_in_errors=True)
+
+    database_url: str | None = None
+
+
 def make_engine() -> Engine:
     """The database DATABASE_URL names (see .env), else SQLite in memory."""
-    if url := os.environ.get("DATABASE_URL"):
+    if url := DatabaseSettings().database_url:
         return create_engine(url)
     return create_engine(
         "sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool

@@ -1,6 +1,5 @@
 """Who is calling, and for which tenant: both come from the verified token."""
 
-import os
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -9,7 +8,8 @@ from typing import Annotated
 import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ALGORITHM = "HS256"
 ISSUER = "https://auth.fastapi-patterns.example/multi-tenancy"
@@ -19,6 +19,16 @@ ACCESS_TOKEN_LIFETIME = timedelta(minutes=15)
 LEEWAY = timedelta(seconds=30)
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "iss", "aud", "jti", "tid"]
 SECRET_ENV = "JWT_SECRET"
+
+
+class SecretSettings(BaseSettings):
+    """The signing key, from JWT_SECRET: typed, checked, never printed."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, hide_input_in_errors=True)
+
+    jwt_secret: SecretStr | None = Field(default=None, validation_alias=SECRET_ENV)
+
+
 MIN_SECRET_BYTES = 32
 # Tenants are also reachable at <slug>.notes.example; a request there must carry a token
 # of that tenant.
@@ -39,7 +49,8 @@ class Claims(BaseModel):
 
 
 def signing_key() -> str:
-    key = os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32)
+    secret = SecretSettings().jwt_secret
+    key = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
     if len(key.encode()) < MIN_SECRET_BYTES:
         raise RuntimeError(f"{SECRET_ENV} must be at least {MIN_SECRET_BYTES} bytes for HS256")
     return key

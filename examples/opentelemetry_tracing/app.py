@@ -2,7 +2,6 @@
 service it calls, with the trace id in every log line and error response."""
 
 import logging
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from http import HTTPStatus
@@ -16,6 +15,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pydantic import BaseModel
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -88,9 +88,18 @@ async def http_problem(request: Request, exc: StarletteHTTPException) -> JSONRes
     return problem(request, exc.status_code, str(exc.detail))
 
 
+class DatabaseSettings(BaseSettings):
+    """Where the data lives: DATABASE_URL when set (the KB sets it to a PostgreSQL schema of
+    this sandbox's own when it has a server), else this example's SQLite default."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, hide_input_in_errors=True)
+
+    database_url: str | None = None
+
+
 def make_engine_url() -> tuple[str, dict[str, Any]]:
     """The database DATABASE_URL names (see .env), else SQLite in memory."""
-    if url := os.environ.get("DATABASE_URL"):
+    if url := DatabaseSettings().database_url:
         return url, {}
     return "sqlite+aiosqlite://", {"poolclass": StaticPool}
 

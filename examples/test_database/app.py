@@ -1,6 +1,5 @@
 """A task list on SQLAlchemy 2.0; the database is created in the lifespan."""
 
-import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -10,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import String, create_engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -52,12 +52,21 @@ SessionDep = Annotated[Session, Depends(get_session)]
 TaskId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 
 
+class DatabaseSettings(BaseSettings):
+    """Where the data lives: DATABASE_URL when set (the KB sets it to a PostgreSQL schema of
+    this sandbox's own when it has a server), else this example's SQLite default."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, hide_input_in_errors=True)
+
+    database_url: str | None = None
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     with tempfile.TemporaryDirectory() as folder:
         # The database DATABASE_URL names (see .env), else a SQLite file.
         default = f"sqlite:///{Path(folder) / 'tasks.db'}"
-        engine = create_engine(os.environ.get("DATABASE_URL") or default)
+        engine = create_engine(DatabaseSettings().database_url or default)
         Base.metadata.create_all(engine)
         app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
         with app.state.sessionmaker.begin() as session:
