@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, TypedDict
 
-import httpx
+import httpx2
 from fastapi import FastAPI, Request
 from pydantic import BaseModel
 
@@ -37,8 +37,8 @@ class KeyCacheStatus(BaseModel):
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[State]:
     # The provider is reached in process (no network); in production, drop `transport`.
-    transport = httpx.ASGITransport(app=app.state.provider.app)
-    async with httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(5.0)) as client:
+    transport = httpx2.ASGITransport(app=app.state.provider.app)
+    async with httpx2.AsyncClient(transport=transport, timeout=httpx2.Timeout(5.0)) as client:
         # OpenID Connect discovery: where the keys are. The document must name the very
         # issuer we trust, or it is someone else's.
         config = (await client.get(f"{ISSUER}/.well-known/openid-configuration")).json()

@@ -1,4 +1,4 @@
-"""The identity provider's public keys, fetched with httpx, cached, refreshed on rotation."""
+"""The identity provider's public keys, fetched with httpx2, cached, refreshed on rotation."""
 
 import asyncio
 import logging
@@ -6,7 +6,7 @@ import re
 import time
 from collections.abc import Callable
 
-import httpx
+import httpx2
 import jwt
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ class JWKSCache:
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        client: httpx2.AsyncClient,
         jwks_uri: str,
         *,
         default_ttl: float = 600,
@@ -61,7 +61,7 @@ class JWKSCache:
                 response = await self.client.get(self.jwks_uri)
                 response.raise_for_status()
                 key_set = jwt.PyJWKSet.from_dict(response.json())
-            except (httpx.HTTPError, ValueError, jwt.PyJWKSetError) as exc:
+            except (httpx2.HTTPError, ValueError, jwt.PyJWKSetError) as exc:
                 if not self.keys:
                     raise KeysUnavailable(str(exc)) from exc
                 # Keep the keys we have: a provider's blip must not log everyone out.

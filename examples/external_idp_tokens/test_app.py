@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
+import httpx2
 import jwt
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -40,7 +40,7 @@ def token(client: TestClient, **form: str) -> str:
     return str(response.json()["access_token"])
 
 
-def reports(client: TestClient, access_token: str) -> httpx.Response:
+def reports(client: TestClient, access_token: str) -> httpx2.Response:
     return client.get("/reports", headers={"Authorization": f"Bearer {access_token}"})
 
 
@@ -172,7 +172,7 @@ class Clock:
 @pytest.mark.anyio
 async def test_the_key_set_expires_with_the_providers_max_age() -> None:
     idp, clock = FakeIdentityProvider(), Clock()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=idp.app)) as http:
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=idp.app)) as http:
         keys = JWKSCache(http, f"{ISSUER}/.well-known/jwks.json", clock=clock)
         assert await keys.key_for("key-1") is not None
         clock.now += 299
@@ -188,14 +188,14 @@ async def test_a_provider_outage_keeps_the_cached_keys_and_without_them_is_a_503
     idp, clock = FakeIdentityProvider(), Clock()
     up = True
 
-    async def handler(request: httpx.Request) -> httpx.Response:
+    async def handler(request: httpx2.Request) -> httpx2.Response:
         if not up:
-            return httpx.Response(503)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=idp.app)) as real:
+            return httpx2.Response(503)
+        async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=idp.app)) as real:
             reply = await real.get(str(request.url))
-            return httpx.Response(reply.status_code, headers=reply.headers, content=reply.content)
+            return httpx2.Response(reply.status_code, headers=reply.headers, content=reply.content)
 
-    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+    async with httpx2.AsyncClient(transport=httpx2.MockTransport(handler)) as http:
         keys = JWKSCache(http, f"{ISSUER}/.well-known/jwks.json", clock=clock)
         assert await keys.key_for("key-1") is not None
         up = False

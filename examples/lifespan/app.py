@@ -10,7 +10,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, TypedDict
 
-import httpx
+import httpx2
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -78,21 +78,21 @@ class State(TypedDict):
     """What the lifespan yields: every request finds it in ``request.state``."""
 
     engine: AsyncEngine
-    http: httpx.AsyncClient
+    http: httpx2.AsyncClient
     rates: RateBook
 
 
 SEED = (("Kettle", "49.00"), ("Teapot", "32.50"), ("Mug", "9.90"))
 
 
-async def keep_rates_fresh(http: httpx.AsyncClient, book: RateBook, settings: Settings) -> None:
+async def keep_rates_fresh(http: httpx2.AsyncClient, book: RateBook, settings: Settings) -> None:
     """Refresh the rates until cancelled; a failed refresh keeps the last good rates."""
     while True:
         try:
             response = await http.get("/v1/rates")
             response.raise_for_status()
             book.rates = RatesReply.model_validate_json(response.content).rates
-        except (httpx.HTTPError, ValidationError) as exc:
+        except (httpx2.HTTPError, ValidationError) as exc:
             logger.warning("exchange rates not refreshed: %s", exc)
         loaded = book.rates is not None
         await asyncio.sleep(
@@ -125,10 +125,10 @@ async def resources(settings: Settings) -> AsyncIterator[State]:
 
         remote = create_rates_service(warmup=settings.fake_rates_warmup)
         http = await stack.enter_async_context(
-            httpx.AsyncClient(
+            httpx2.AsyncClient(
                 base_url=settings.rates_url,
-                transport=httpx.ASGITransport(app=remote),  # in-process: no network
-                timeout=httpx.Timeout(5.0),
+                transport=httpx2.ASGITransport(app=remote),  # in-process: no network
+                timeout=httpx2.Timeout(5.0),
             )
         )
         book = RateBook()

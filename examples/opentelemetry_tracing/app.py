@@ -7,12 +7,12 @@ from contextlib import asynccontextmanager
 from http import HTTPStatus
 from typing import Annotated, Any, TypedDict
 
-import httpx
+import httpx2
 from fastapi import FastAPI, HTTPException, Path, Request, Response, status
 from fastapi.responses import JSONResponse
 from opentelemetry import trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.instrumentation.httpx import HTTPX2ClientInstrumentor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -62,7 +62,7 @@ class Order(BaseModel):
 
 class State(TypedDict):
     sessions: async_sessionmaker[AsyncSession]
-    inventory: httpx.AsyncClient
+    inventory: httpx2.AsyncClient
 
 
 def current_trace_id() -> str | None:
@@ -122,12 +122,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[State]:
     app.state.recent_logs = recent
 
     # raise_app_exceptions=False: the inventory's crash reaches us as the 500 it sends.
-    transport = httpx.ASGITransport(app=app.state.inventory, raise_app_exceptions=False)
-    timeout = httpx.Timeout(2.0)
-    async with httpx.AsyncClient(
+    transport = httpx2.ASGITransport(app=app.state.inventory, raise_app_exceptions=False)
+    timeout = httpx2.Timeout(2.0)
+    async with httpx2.AsyncClient(
         transport=transport, base_url="http://inventory.internal", timeout=timeout
     ) as inventory:
-        HTTPXClientInstrumentor.instrument_client(
+        HTTPX2ClientInstrumentor.instrument_client(
             inventory, tracer_provider=provider, meter_provider=NO_METRICS
         )
         try:

@@ -1,7 +1,7 @@
 """The inventory service this API calls: another FastAPI app, reached in process.
 
 In production it runs in another process on another host; here it is mounted behind an
-``httpx.ASGITransport`` so the example needs no network. It has its own tracer provider
+``httpx2.ASGITransport`` so the example needs no network. It has its own tracer provider
 (its own ``service.name``) and shares only the exporter, as two services share a backend.
 """
 

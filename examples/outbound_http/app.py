@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, TypedDict
 
-import httpx
+import httpx2
 from fastapi import Depends, FastAPI, HTTPException, Path, Request, status
 from pydantic import BaseModel
 
@@ -48,7 +48,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[State]:
     remote = Remote()  # in production: nothing here, the remote runs elsewhere
     # One client for the app's whole life: it keeps connections open and reuses them
     # (keep-alive, TLS sessions) across requests; `async with` closes them at shutdown.
-    async with httpx.AsyncClient(
+    async with httpx2.AsyncClient(
         base_url="https://rates.example",
         timeout=TIMEOUT,
         transport=TimedASGITransport(app=remote.app),  # in production: leave it out

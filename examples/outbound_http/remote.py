@@ -1,7 +1,7 @@
 """The shipping-rates service this API calls, in process, with a switch to break it.
 
 In production it is another company's API on the internet. Here it is a FastAPI app
-behind an ``httpx.ASGITransport``, so the example needs no network, and ``Remote.mode``
+behind an ``httpx2.ASGITransport``, so the example needs no network, and ``Remote.mode``
 makes it slow or failing on demand so that the timeouts, retries and the circuit
 breaker can be seen working.
 """
@@ -10,7 +10,7 @@ import asyncio
 import itertools
 from enum import StrEnum
 
-import httpx
+import httpx2
 from fastapi import FastAPI, HTTPException, status
 from pydantic import BaseModel
 
@@ -80,17 +80,17 @@ class Remote:
         return app
 
 
-class TimedASGITransport(httpx.ASGITransport):
-    """ASGITransport with httpx's read timeout enforced, as a socket would enforce it.
+class TimedASGITransport(httpx2.ASGITransport):
+    """ASGITransport with httpx2's read timeout enforced, as a socket would enforce it.
 
-    httpx applies ``Timeout`` in its network layer, which an in-process transport
+    httpx2 applies ``Timeout`` in its network layer, which an in-process transport
     bypasses: without this, a slow in-process app would be awaited for ever.
     """
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         read_timeout = request.extensions.get("timeout", {}).get("read")
         try:
             async with asyncio.timeout(read_timeout):
                 return await super().handle_async_request(request)
         except TimeoutError:
-            raise httpx.ReadTimeout("the remote did not answer in time", request=request) from None
+            raise httpx2.ReadTimeout("the remote did not answer in time", request=request) from None

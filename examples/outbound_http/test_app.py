@@ -1,9 +1,9 @@
-"""The outbound client under test: the remote replaced by httpx.MockTransport, time by fakes."""
+"""The outbound client under test: the remote replaced by httpx2.MockTransport, time by fakes."""
 
 import random
 from collections.abc import Callable, Iterator
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -18,7 +18,7 @@ from .upstream import (
     UpstreamTimeout,
 )
 
-Handler = Callable[[httpx.Request], httpx.Response]
+Handler = Callable[[httpx2.Request], httpx2.Response]
 
 
 class FakeClock:
@@ -39,17 +39,17 @@ class Sleeps:
         self.waits.append(seconds)
 
 
-def replies(*answers: int | Exception) -> tuple[Handler, list[httpx.Request]]:
+def replies(*answers: int | Exception) -> tuple[Handler, list[httpx2.Request]]:
     """A MockTransport handler that gives these answers in turn, and the requests it saw."""
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
     pending = list(answers)
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
         answer = pending.pop(0)
         if isinstance(answer, Exception):
             raise answer
-        return httpx.Response(answer, json={"country": "FR", "cents": 1250})
+        return httpx2.Response(answer, json={"country": "FR", "cents": 1250})
 
     return handler, seen
 
@@ -57,7 +57,7 @@ def replies(*answers: int | Exception) -> tuple[Handler, list[httpx.Request]]:
 def upstream(
     handler: Handler, sleeps: Sleeps | None = None, clock: FakeClock | None = None
 ) -> Upstream:
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url="https://rates")
+    client = httpx2.AsyncClient(transport=httpx2.MockTransport(handler), base_url="https://rates")
     retry = Retry(attempts=3, sleep=sleeps or Sleeps(), rng=random.Random(7))
     return Upstream(
         client, retry, CircuitBreaker(threshold=3, cooldown=30, clock=clock or FakeClock())
@@ -77,7 +77,7 @@ async def test_a_get_is_retried_with_growing_jittered_waits_until_it_succeeds() 
 
 @pytest.mark.anyio
 async def test_a_timeout_is_retried_and_reported_as_a_timeout() -> None:
-    timeout = httpx.ReadTimeout("slow")
+    timeout = httpx2.ReadTimeout("slow")
     handler, seen = replies(timeout, timeout, timeout)
     with pytest.raises(UpstreamTimeout):
         await upstream(handler).request("GET", "/rates/FR")

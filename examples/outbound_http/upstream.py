@@ -6,11 +6,11 @@ import time
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 
-import httpx
+import httpx2
 
-# Each phase of a call has its own limit. httpx's default is 5 s for each; pick yours
+# Each phase of a call has its own limit. httpx2's default is 5 s for each; pick yours
 # from the remote's latency (its p99, with room) and from your own callers' patience.
-TIMEOUT = httpx.Timeout(connect=1.0, read=0.3, write=1.0, pool=1.0)
+TIMEOUT = httpx2.Timeout(connect=1.0, read=0.3, write=1.0, pool=1.0)
 # Only failures that another attempt might not meet: the remote overloaded or restarting.
 RETRY_STATUSES = frozenset({502, 503, 504})
 # Methods that mean the same thing sent twice (RFC 9110 §9.2.2); POST and PATCH do not.
@@ -57,21 +57,21 @@ class Retry:
     def backoff(self, retry: int) -> float:
         return self.rng.uniform(0, min(self.cap, self.base * 2**retry))
 
-    def attempts_for(self, request: httpx.Request) -> int:
+    def attempts_for(self, request: httpx2.Request) -> int:
         # A POST that timed out may have been applied: sending it again could charge twice.
         # With an Idempotency-Key the server recognises the repeat, so it is safe again.
         safe = request.method in IDEMPOTENT_METHODS or "Idempotency-Key" in request.headers
         return self.attempts if safe else 1
 
-    async def send(self, client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    async def send(self, client: httpx2.AsyncClient, request: httpx2.Request) -> httpx2.Response:
         attempts = self.attempts_for(request)
         for attempt in range(attempts):
             failure: UpstreamError
             try:
                 response = await client.send(request)
-            except httpx.TimeoutException:
+            except httpx2.TimeoutException:
                 failure = UpstreamTimeout(f"{request.method} {request.url.path} timed out")
-            except httpx.TransportError as exc:
+            except httpx2.TransportError as exc:
                 failure = UpstreamFailed(f"{request.method} {request.url.path}: {exc!r}")
             else:
                 if response.status_code not in RETRY_STATUSES:
@@ -135,14 +135,14 @@ class CircuitBreaker:
 
 
 class Upstream:
-    """The one way this app calls the remote: breaker around retries around httpx."""
+    """The one way this app calls the remote: breaker around retries around httpx2."""
 
-    def __init__(self, client: httpx.AsyncClient, retry: Retry, breaker: CircuitBreaker) -> None:
+    def __init__(self, client: httpx2.AsyncClient, retry: Retry, breaker: CircuitBreaker) -> None:
         self.client = client
         self.retry = retry
         self.breaker = breaker
 
-    async def request(self, method: str, url: str, **kwargs: object) -> httpx.Response:
+    async def request(self, method: str, url: str, **kwargs: object) -> httpx2.Response:
         self.breaker.before_call()
         request = self.client.build_request(method, url, **kwargs)  # type: ignore[arg-type]
         try:

@@ -66,7 +66,7 @@ FIRST = [
     ("distributed tracing", "opentelemetry"),
     ("trace id", "opentelemetry"),
     ("circuit breaker", "outbound-http"),
-    ("httpx client", "outbound-http"),
+    ("httpx2 client", "outbound-http"),
     ("retry backoff", "outbound-http"),
     ("jwks", "external-idp-tokens"),
     ("identity provider", "external-idp-tokens"),
