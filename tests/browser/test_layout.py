@@ -113,12 +113,16 @@ def test_a_wide_screen(open_page) -> None:
     expect(page.locator(".toc details")).to_have_attribute("open", "")
     # On a wide screen the sidebar has no fold to open: the sections are simply there.
     expect(page.locator(".sidebar-fold > summary")).to_be_hidden()
-    expect(page.get_by_role("navigation", name="Sections").locator("a[aria-current=page]")).to_be_visible()
+    expect(
+        page.get_by_role("navigation", name="Sections").locator("a[aria-current=page]")
+    ).to_be_visible()
     page.mouse.wheel(0, 3000)
     expect(page.locator(".toc")).to_be_in_viewport()
 
 
-@pytest.mark.parametrize("viewport", [PHONE, {"width": 1366, "height": 900}], ids=["phone", "desktop"])
+@pytest.mark.parametrize(
+    "viewport", [PHONE, {"width": 1366, "height": 900}], ids=["phone", "desktop"]
+)
 @pytest.mark.parametrize("how", ["link", "toc", "search"])
 def test_a_heading_reached_by_anchor_is_below_the_sticky_header(
     open_page, viewport: dict[str, int], how: str
