@@ -8,7 +8,14 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.support import DESKTOP, PHONE, horizontal_overflow, shoot
+from tests.browser.support import (
+    DESKTOP,
+    PHONE,
+    axe_violations,
+    describe,
+    horizontal_overflow,
+    shoot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -50,18 +57,18 @@ def test_a_front_matter_error_keeps_the_last_good_preview(page: Page) -> None:
     expect(status.locator(".stale-note")).to_be_visible()
     expect(article.locator(".preview-title")).to_have_text("Retry Budgets")
     expect(article).to_be_visible()
-    # The problems come above the preview, and the preview is dimmed, not gone.
+    # The problems come above the preview, which is marked as out of date, not gone.
     problems_box, article_box = problems.bounding_box(), article.bounding_box()
     assert problems_box is not None and article_box is not None
     assert problems_box["y"] < article_box["y"]
-    assert float(page.locator("#preview-article").evaluate("e => getComputedStyle(e).opacity")) < 1
+    expect(page.locator("#preview-article")).to_have_css("border-left-style", "dashed")
     shoot(page, "contribute-stale-preview-light-desktop", full_page=False)
 
     # Fixed: the preview is up to date again and the note goes.
     replace_text(page, "upd: ", "updated: ")
     expect(status.locator(".check-problems")).to_have_count(0)
     expect(status.locator(".stale-note")).to_have_count(0)
-    assert float(page.locator("#preview-article").evaluate("e => getComputedStyle(e).opacity")) == 1
+    expect(page.locator("#preview-article")).to_have_css("border-left-style", "solid")
 
 
 def test_an_edited_scaffold_turns_placeholders_into_problems(page: Page) -> None:
@@ -144,3 +151,13 @@ def test_without_javascript_the_phone_shows_both(browser, live_server) -> None:
         expect(page.locator("#preview-article .preview-title")).to_have_text("My new pattern")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_editor_has_no_serious_accessibility_problems(open_page, viewport) -> None:
+    page: Page = open_page(viewport=viewport, bypass_csp=True)
+    page.goto("/contribute")
+    replace_text(page, "updated: ", "upd: ")
+    expect(page.locator("#preview-status .check-problems")).to_be_attached()
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
