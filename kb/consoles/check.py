@@ -15,7 +15,7 @@ from kb.consoles import console, cookies, websocket
 from kb.content import catalogue as catalogue_module
 from kb.content import render, sources, tryblocks, wsblocks
 from kb.content.catalogue import Catalogue, Entry
-from kb.content.entries import SLUG_RE, parse_entry
+from kb.content.entries import SLUG_HINT, SLUG_RE, parse_entry
 from kb.content.problems import EntryError, Problem
 from kb.sandbox import examples
 from kb.sandbox.databases import ExampleDatabases
@@ -83,7 +83,7 @@ def check_text(catalogue: Catalogue, slug: str, text: str) -> TextCheck:
     if not re.match(SLUG_RE, slug):
         where = catalogue.content_dir / "new-entry.md"
         return TextCheck(
-            None, [Problem(where, 1, 1, "KB100", f"{slug!r} is not a slug (a-z, 0-9, -)")]
+            None, [Problem(where, 1, 1, "KB100", f"The name {slug!r} is not a slug: {SLUG_HINT}.")]
         )
     path = catalogue.content_dir / f"{slug}.md"
     try:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from kb.content import render, sources
+from kb.content import render, scaffolds, sources
 from kb.content.entries import SECTIONS, EntryMeta, EntrySource, read_entry
 from kb.content.problems import EntryError, Problem, did_you_mean
 from kb.content.rendercache import RenderCache
@@ -214,6 +214,7 @@ def make_entry(
         Problem(source.path, source.line_of(p.line), 1, p.code, p.message)
         for p in rendered.problems
     ]
+    problems += scaffolds.problems(source)
     name = source.meta.example
     found = sources.find(examples_dir, name) if examples_dir and name else None
     if examples_dir is None or found is None:
@@ -271,8 +272,8 @@ def reference_problems(
                     meta_line(source, "related"),
                     1,
                     "KB401",
-                    f"related entry {slug!r} does not exist"
-                    f"{did_you_mean(slug, list(catalogue.entries))}",
+                    f"The related entry {slug!r} does not exist"
+                    f"{did_you_mean(slug, list(catalogue.entries))}.",
                 )
             )
     name = entry.meta.example
@@ -283,12 +284,20 @@ def reference_problems(
                 meta_line(source, "example"),
                 1,
                 "KB402",
-                f"example {name!r} does not exist in examples/{did_you_mean(name, example_names)}",
+                f"The example {name!r} does not exist in examples/"
+                f"{did_you_mean(name, example_names)}.",
             )
         )
     if (entry.rendered.try_blocks or entry.rendered.websocket_blocks) and not name:
         problems.append(
-            Problem(source.path, 1, 1, "KB403", "try blocks need an 'example' in front matter")
+            Problem(
+                source.path,
+                1,
+                1,
+                "KB403",
+                "Try blocks need an example app to call: name it in the front matter "
+                "with `example: <name>`.",
+            )
         )
     for number, block in enumerate(entry.rendered.try_blocks, start=1):
         for name, line in block.files:
@@ -317,15 +326,18 @@ def _check_link(catalogue: Catalogue, entry: Entry, href: str) -> str | None:
     elif parts.path.startswith("/patterns/"):
         slug = parts.path.removeprefix("/patterns/").strip("/")
         if slug not in catalogue.entries:
-            return f"link to unknown entry {slug!r}{did_you_mean(slug, list(catalogue.entries))}"
+            return (
+                f"The link goes to an entry {slug!r} that does not exist"
+                f"{did_you_mean(slug, list(catalogue.entries))}."
+            )
         target = catalogue.entries[slug]
     else:
         return None
     if parts.fragment and parts.fragment not in target.anchors:
         choices = sorted(target.anchors)
         return (
-            f"link to unknown anchor #{parts.fragment} in {target.slug!r}"
-            f"{did_you_mean(parts.fragment, choices)}"
+            f"The link goes to #{parts.fragment}, which is not a heading of {target.slug!r}"
+            f"{did_you_mean(parts.fragment, choices)}."
         )
     return None
 

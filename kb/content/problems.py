@@ -30,6 +30,14 @@ class Problem:
             path = path.relative_to(relative_to)
         return f"{path}:{self.line}:{self.col}: {self.code} {self.message}"
 
+    def plain(self) -> str:
+        """The message as a sentence with the code after it, for people rather than tools:
+        ``The front matter has no `updated` date. (KB104)``."""
+        message = self.message.strip()
+        if not message.endswith((".", "?", "!")):
+            message += "."
+        return f"{message[:1].upper()}{message[1:]} ({self.code})"
+
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         data["path"] = str(self.path)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from kb.content import scaffolds
 from kb.content.catalogue import OUTLINE_FILE, load_outline
 from kb.content.entries import EXAMPLE_RE, SECTIONS, SLUG_RE, parse_entry
 from kb.content.problems import EntryError, did_you_mean
@@ -78,7 +79,7 @@ def entry_markdown(
     updated: dt.date | None = None,
 ) -> str:
     """The text of a new entry: front matter, then the sections every entry has, to fill in."""
-    summary = summary or f"TODO: one sentence that says what “{title}” answers."
+    summary = summary or f"{scaffolds.TODO} one sentence that says what “{title}” answers."
     front = [
         "---",
         f"title: {_yaml_str(title)}",
@@ -91,13 +92,7 @@ def entry_markdown(
         f"updated: {(updated or dt.date.today()).isoformat()}",
         "---",
     ]
-    body = _BODY_HEAD
-    if example:
-        emphasis = f' highlight="{highlight}"' if highlight else ""
-        body += _BODY_PATTERN.format(example=example, highlight=emphasis) + _BODY_TRY
-    else:
-        body += _BODY_PATTERN_NO_EXAMPLE
-    return "\n".join(front) + "\n" + body + _BODY_TAIL
+    return "\n".join(front) + "\n" + scaffolds.body(example, highlight)
 
 
 def example_files(name: str, title: str, slug: str) -> dict[str, str]:
@@ -247,87 +242,6 @@ def _yaml_str(value: str) -> str:
             pass
     return json.dumps(value, ensure_ascii=False)
 
-
-_BODY_HEAD = """
-## The problem
-
-TODO: what goes wrong without this pattern: the bug, the leak or the slow endpoint a reader
-has run into. Write in the second person and the present tense; explain *why*, and let the
-included code show *what*.
-"""
-
-_BODY_PATTERN = """
-## The pattern
-
-TODO: the idea in a few sentences. The code below comes from the example app, so the page
-always shows the code the tests run; the highlighted line is the one to notice.
-
-```python include="{example}/app.py" symbol="create_app"{highlight}
-```
-"""
-
-_BODY_PATTERN_NO_EXAMPLE = """
-## The pattern
-
-TODO: the idea in a few sentences, with the code that shows it.
-"""
-
-_BODY_TRY = """
-## Try it
-
-Create an item; the response carries the id it was given:
-
-```hurl
-POST /items
-Content-Type: application/json
-
-{"name": "first"}
-HTTP 201
-[Captures]
-item_id: jsonpath "$.id"
-[Asserts]
-jsonpath "$.name" == "first"
-```
-
-Read it back with the captured id:
-
-```hurl
-GET /items/{{item_id}}
-HTTP 200
-[Asserts]
-jsonpath "$.name" == "first"
-```
-
-An item that does not exist is a 404 with a reason, not a 200 with `null`:
-
-```hurl
-GET /items/999
-HTTP 404
-[Asserts]
-jsonpath "$.detail" == "no item 999"
-```
-"""
-
-_BODY_TAIL = """
-## Pitfalls
-
-TODO: the anti-patterns, and how each one bites.
-
-## Libraries that do this
-
-TODO: the well-kept packages that do this job, each linked to its PyPI page
-(`[name](https://pypi.org/project/name/)`), and when to reach for one instead of the
-pattern; or what FastAPI and the standard library already give.
-
-## In production
-
-TODO: what changes under real load, with real data, behind a proxy.
-
-## Related
-
-TODO: link two or more related entries, as `[Title](/patterns/<slug>)`, and list their
-slugs under `related:` in the front matter.
-"""
 
 _APP = '''"""{docstring}"""
 

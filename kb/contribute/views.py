@@ -23,9 +23,10 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from kb.consoles.check import TextCheck, check_text
-from kb.content import render
+from kb.content import render, scaffolds
 from kb.content.catalogue import Entry
 from kb.content.highlight import highlight
+from kb.content.problems import Problem
 from kb.contribute import csrf, scaffold
 from kb.knowledge import KnowledgeBase
 from kb.middleware.ratelimit import RateLimiter, Rule
@@ -140,7 +141,7 @@ class Outcome:
     ok: bool
     message: str
     proposal_id: int | None = None
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 class FormTooLarge(Exception):
@@ -214,7 +215,7 @@ async def propose(request: Request, kb: KB, templates: Templates, htmx: Htmx) ->
         outcome = Outcome(
             False,
             "Not proposed yet: fix these problems first (the preview lists them too).",
-            problems=_formatted(kb, checked),
+            problems=checked.problems,
         )
         return _respond(request, kb, templates, htmx, draft, 422, outcome, checked=checked)
     entry = checked.entry
@@ -326,6 +327,7 @@ def _respond(
     if preview:
         context = _preview_context(kb, draft, checked, compute=status_code < 400)
         context["preview_error"] = outcome.message if outcome else ""
+        context["fragment"] = True
         return templates.TemplateResponse(
             request, "_contribute_preview.html", context, status_code=status_code
         )
@@ -367,17 +369,17 @@ def _preview_context(
     if checked is None and compute and draft.markdown.strip():
         checked = check_text(kb.catalogue, draft.slug or DEFAULT_SLUG, draft.markdown)
     entry = checked.entry if checked else None
+    problems = checked.problems if checked else []
+    # Placeholders already reported as problems (an edited scaffold) are not listed twice.
+    flagged = any(p.code == scaffolds.PLACEHOLDER_CODE for p in problems)
     return {
         "preview_entry": entry,
         "preview_parts": _parts(entry) if entry else [],
-        "problems": _formatted(kb, checked) if checked else [],
+        "problems": problems,
+        "placeholders": scaffolds.placeholders(entry.source) if entry and not flagged else [],
         "checked": checked is not None,
+        "fragment": False,  # True: the preview goes out of band (see _contribute_preview.html)
     }
-
-
-def _formatted(kb: KnowledgeBase, checked: TextCheck) -> list[str]:
-    root = kb.catalogue.content_dir.parent
-    return [problem.format(root) for problem in checked.problems]
 
 
 def _parts(entry: Entry) -> list[str]:

@@ -15,14 +15,16 @@ pytestmark = pytest.mark.browser
 def test_home_to_section_to_entry(page: Page) -> None:
     page.goto("/")
     expect(page.locator("h1")).to_have_text("FastAPI patterns you can run")
-    sections = page.get_by_role("navigation", name="Sections").get_by_role("link")
+    nav = page.get_by_role("navigation", name="Sections")
+    sections = nav.locator("details.sidebar-section > summary")
     expect(sections).to_have_count(6)
 
     sections.filter(has_text="Authentication & Security").click()
+    nav.get_by_role("link", name="All of Authentication & Security").click()
     expect(page).to_have_url(re.compile(r"/sections/authentication-security$"))
     expect(page.locator("h1")).to_have_text("Authentication & Security")
-    current = page.get_by_role("navigation", name="Sections").locator("[aria-current]")
-    expect(current).to_have_text("Authentication & Security")
+    current = nav.locator("[aria-current]")
+    expect(current).to_have_text("All of Authentication & Security")
     expect(page.get_by_role("navigation", name="Breadcrumbs")).to_contain_text("Home")
 
     page.locator(".entry-card a", has_text="Token Validation").click()

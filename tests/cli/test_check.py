@@ -104,7 +104,8 @@ def test_check_json_format_has_problems_summary_and_output(
         "line": 1,
         "col": 1,
         "code": "KB102",
-        "message": "missing front matter: start with '---'",
+        "message": "The entry has no front matter: start the file with a line of `---`, "
+        "then its fields (title, summary, section, group, updated), then another `---`.",
     }
     assert [p["code"] for p in report["problems"]] == ["KB102", "KB601"]
     summary = report["summary"]

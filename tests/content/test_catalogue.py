@@ -53,11 +53,11 @@ def test_references_are_checked_with_suggestions(site_settings: Settings) -> Non
     problems = {(p.code, p.message) for p in load(site_settings).problems()}
     assert (
         "KB401",
-        "related entry 'farewel' does not exist (did you mean 'farewell'?)",
+        "The related entry 'farewel' does not exist (did you mean 'farewell'?).",
     ) in problems
     assert (
         "KB402",
-        "example 'greeterr' does not exist in examples/ (did you mean 'greeter'?)",
+        "The example 'greeterr' does not exist in examples/ (did you mean 'greeter'?).",
     ) in problems
     assert any(code == "KB404" and "saying-hello" in message for code, message in problems)
 

@@ -43,10 +43,10 @@ def test_a_valid_entry_is_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "name", "line", "code", "message"),
     [
-        ("no front matter", "sample-entry.md", 1, "KB102", "missing front matter"),
+        ("no front matter", "sample-entry.md", 1, "KB102", "has no front matter"),
         ("---\ntitle: x\n", "sample-entry.md", 1, "KB102", "not closed"),
-        ("---\ntitle: [unclosed\n---\n", "sample-entry.md", 3, "KB103", "invalid YAML"),
-        ("---\n- a list\n---\n", "sample-entry.md", 2, "KB103", "must be a mapping"),
+        ("---\ntitle: [unclosed\n---\n", "sample-entry.md", 3, "KB103", "not valid YAML"),
+        ("---\n- a list\n---\n", "sample-entry.md", 2, "KB103", "must be fields"),
         (VALID.replace("Core Patterns", "Cooking"), "sample-entry.md", 4, "KB104", "section"),
         (
             VALID.replace("updated: 2026-11-26", "updated: soon"),
@@ -60,7 +60,7 @@ def test_a_valid_entry_is_read(tmp_path: Path) -> None:
             "sample-entry.md",
             6,
             "KB104",
-            "tags",
+            "The tag 'Not A Slug'",
         ),
         (VALID.replace("title: Sample entry\n", ""), "sample-entry.md", 1, "KB104", "title"),
         (VALID.replace("group:", "colour: red\ngroup:"), "sample-entry.md", 5, "KB104", "colour"),
@@ -93,7 +93,8 @@ def test_an_unknown_section_suggests_the_closest(tmp_path: Path) -> None:
     problem = info.value.problem
     assert (problem.line, problem.code) == (4, "KB104")
     assert problem.message.startswith(
-        "section: 'core pattern' is not a section (did you mean 'Core Patterns'?); use one of "
+        "The section 'core pattern' is not one of the six (did you mean 'Core Patterns'?); "
+        "use one of 'Core Patterns', "
     )
 
 
@@ -107,3 +108,47 @@ def test_text_is_parsed_as_if_it_were_the_file(tmp_path: Path) -> None:
     )
     assert source.field_lines["related"] == 8 and source.field_lines["example"] == 7
     assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("updated: 2026-11-26\n", ""),
+            "The front matter has no `updated` date: add the day of the last real change, "
+            "like `updated: 2026-11-30`.",
+        ),
+        (
+            ("updated: 2026-11-26", "updated: soon"),
+            "The `updated` date 'soon' is not a date: write the day of the last real change, "
+            "like `updated: 2026-11-30`.",
+        ),
+        (
+            ("group:", "colour: red\ngroup:"),
+            "The front matter has a field `colour` that entries do not have; the fields are "
+            "title, summary, section, group, tags, example, related, updated.",
+        ),
+        (
+            ("group:", "tag: [a]\ngroup:"),
+            "The front matter has a field `tag` that entries do not have (did you mean 'tags'?); "
+            "the fields are title, summary, section, group, tags, example, related, updated.",
+        ),
+        (
+            ("tags: [sample, testing]", "tags: [Not A Slug]"),
+            "The tag 'Not A Slug' is not a slug: use lower-case letters, digits and single "
+            "hyphens, like `error-handling`.",
+        ),
+        (("tags: [sample, testing]", "tags: sample"), "The `tags` must be a list: "),
+        (("title: Sample entry", "title: ab"), "The `title` is too short: the entry's title, 3"),
+        (("example: sample", "example: Sample"), "The `example` 'Sample' is not a module name"),
+    ],
+)
+def test_front_matter_problems_are_said_in_plain_words(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    with pytest.raises(EntryError) as info:
+        read_entry(write(tmp_path, VALID.replace(*change)))
+    problem = info.value.problem
+    assert problem.message.startswith(message)
+    assert "Field required" not in problem.message and "Input should" not in problem.message
+    assert problem.plain() == f"{problem.message} (KB104)"

@@ -72,3 +72,18 @@ def test_did_you_mean_names_the_closest_choice_only_when_close(
     word: str, choices: list[str], hint: str
 ) -> None:
     assert did_you_mean(word, choices) == hint
+
+
+@pytest.mark.parametrize(
+    ("message", "plain"),
+    [
+        (
+            "The front matter has no `updated` date.",
+            "The front matter has no `updated` date. (KB104)",
+        ),
+        ("try block 2: no request line", "Try block 2: no request line. (KB104)"),
+        ("Is this a question?", "Is this a question? (KB104)"),
+    ],
+)
+def test_plain_puts_the_code_after_a_sentence(message: str, plain: str) -> None:
+    assert Problem(ROOT / "a.md", 3, 1, "KB104", message).plain() == plain

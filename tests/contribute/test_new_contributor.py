@@ -82,6 +82,16 @@ def test_scaffold_edit_see_it_live_break_fix_propose_accept(
             lambda: "A client that retries at once" in client.get("/patterns/retry-after").text,
             "the edited entry on its page",
         )
+        # Once the scaffold is edited, its placeholders left in it are problems, each at
+        # its line; written over, the check passes.
+        capsys.readouterr()
+        assert kb(site_settings, "check", str(entry)) == 1
+        left = capsys.readouterr().out.splitlines()
+        assert left and all(
+            " KB701 The scaffold's placeholder is still here: “TODO: " in line for line in left
+        )
+        assert len(left) == entry.read_text().count("\nTODO: ")
+        entry.write_text(entry.read_text().replace("\nTODO: ", "\n"))
         assert kb(site_settings, "check", str(entry)) == 0
         capsys.readouterr()
 
@@ -103,7 +113,7 @@ def test_scaffold_edit_see_it_live_break_fix_propose_accept(
         edit(entry, "section: Best Practices", "section: Best Practise")
         assert kb(site_settings, "check", str(entry)) == 1
         assert (
-            f"{entry}:4:1: KB104 section: 'Best Practise' is not a section "
+            f"{entry}:4:1: KB104 The section 'Best Practise' is not one of the six "
             "(did you mean 'Best Practices'?)"
         ) in capsys.readouterr().out
 

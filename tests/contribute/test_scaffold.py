@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from kb.consoles.check import check
+from kb.content import scaffolds
 from kb.content.entries import read_entry
 from kb.contribute import scaffold
 from kb.settings import Settings
@@ -54,6 +55,21 @@ def test_an_entry_its_example_and_its_test_are_written(site_settings: Settings) 
 async def test_the_scaffold_passes_kb_check_as_generated(site_settings: Settings) -> None:
     plan = new(site_settings)
     assert await check(site_settings, [plan.entry]) == []
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("example", ["", None], ids=["with-example", "no-example"])
+async def test_the_scaffold_is_fresh_until_its_text_is_edited(
+    site_settings: Settings, example: str | None
+) -> None:
+    plan = new(site_settings, example=example)
+    source = read_entry(plan.entry)
+    assert scaffolds.is_fresh(source) and scaffolds.placeholders(source)
+    text = plan.entry.read_text()
+    plan.entry.write_text(text.replace("## Pitfalls\n", "## Pitfalls\n\nOne real sentence.\n"))
+    problems = await check(site_settings, [plan.entry])
+    assert problems and {p.code for p in problems} == {"KB701"}
+    assert len(problems) == len(scaffolds.placeholders(read_entry(plan.entry)))
 
 
 def test_the_slug_is_added_to_its_group_in_the_outline(site_settings: Settings) -> None:

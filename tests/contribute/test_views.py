@@ -74,7 +74,10 @@ def test_the_editor_starts_from_a_valid_entry_and_links_the_guide(site_client: T
     assert (
         'hx-post="/contribute/preview"' in text and 'hx-trigger="input changed delay:400ms"' in text
     )
-    assert "No problems found" in text
+    # The starter text is a fresh scaffold: no problems, but its placeholders are listed.
+    assert "No problems found" not in text and "problem to fix" not in text
+    assert "6 placeholders to fill in</h2>" in text
+    assert "Line 13:</span> TODO: what goes wrong without this pattern" in text
     assert "kb_csrf=" in page.headers["set-cookie"]
     assert (
         "HttpOnly" in page.headers["set-cookie"] and "SameSite=strict" in page.headers["set-cookie"]
@@ -116,24 +119,25 @@ def test_the_preview_renders_safely_and_lists_no_problems(site_client: TestClien
         (
             "section: Best Practices",
             "section: Best Practice",
-            "content/retrying.md:4:1: KB104 section: &#39;Best Practice&#39; is not a section "
-            "(did you mean &#39;Best Practices&#39;?)",
+            "Line 4:</span> The section &#39;Best Practice&#39; is not one of the six "
+            "(did you mean &#39;Best Practices&#39;?); use one of &#39;Core Patterns&#39;, ",
         ),
         (
             "related: [greeting, farewell]",
             "related: [greetings, farewell]",
-            "content/retrying.md:7:1: KB401 related entry &#39;greetings&#39; does not exist "
-            "(did you mean &#39;greeting&#39;?)",
+            "Line 7:</span> The related entry &#39;greetings&#39; does not exist "
+            "(did you mean &#39;greeting&#39;?). (KB401)",
         ),
         (
             "#adding-names",
             "#adding-name",
-            "content/retrying.md:13:1: KB404 link to unknown anchor #adding-name in &#39;greeting&#39;",
+            "Line 13:</span> The link goes to #adding-name, which is not a heading of "
+            "&#39;greeting&#39; (did you mean &#39;adding-names&#39;?). (KB404)",
         ),
         (
             "```python\n",
             '```python include="greeter.py" lines="1-999"\n',
-            "content/retrying.md:15:1: KB201 lines 1-999 out of range",
+            "Line 15:</span> Lines 1-999 out of range: examples/greeter.py has 138 lines. (KB201)",
         ),
         (
             "## Why retry",
@@ -155,7 +159,7 @@ def test_the_preview_lists_what_kb_check_would(
         headers=HTMX,
     )
     assert response.status_code == 200
-    assert "1 problem</h2>" in response.text
+    assert "1 problem to fix</h2>" in response.text
     assert expected in response.text
 
 
@@ -312,3 +316,43 @@ def test_a_slug_that_is_not_one_is_a_problem_not_a_path(site_client: TestClient,
     assert response.status_code == 422
     assert "KB100" in response.text and "is not a slug" in response.text
     assert store_of(site_client).proposals() == []
+
+
+def test_an_edited_scaffold_lists_its_placeholders_as_problems(site_client: TestClient) -> None:
+    token = form_token(site_client)
+    starter = starter_text(site_client.app.state.kb)  # type: ignore[attr-defined]
+    edited = starter.replace("TODO: the anti-patterns, and how each one bites.", "Too many.")
+    response = site_client.post(
+        "/contribute/preview",
+        data={"csrf_token": token, "slug": "retrying", "markdown": edited},
+        headers=HTMX,
+    )
+    assert "5 problems to fix</h2>" in response.text
+    assert response.text.count("(KB701)") == 5
+    assert "placeholders to fill in" not in response.text  # not listed twice
+    refused = propose(site_client, edited)
+    assert refused.status_code == 422 and "(KB701)" in refused.text
+
+
+def test_a_front_matter_error_keeps_the_last_good_preview(site_client: TestClient) -> None:
+    token = form_token(site_client)
+    broken = VALID.replace("updated: ", "changed: ")
+    response = site_client.post(
+        "/contribute/preview",
+        data={"csrf_token": token, "slug": "retrying", "markdown": broken},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    text = response.text
+    assert "Line " in text and "The front matter has no <code>updated</code> date" in text
+    assert "(KB104)" in text and "Field required" not in text
+    # No preview in the fragment: the one on the page stays, marked as the last good one.
+    assert 'id="preview-article"' not in text
+    assert "The preview below is the last one that could be shown" in text
+    good = site_client.post(
+        "/contribute/preview",
+        data={"csrf_token": token, "slug": "retrying", "markdown": VALID},
+        headers=HTMX,
+    )
+    assert '<div id="preview-article" hx-swap-oob="true">' in good.text
+    assert "Retrying Politely" in good.text

@@ -16,10 +16,33 @@ def test_home_lists_sections_and_entries(site_client: TestClient) -> None:
     assert "2 patterns" in response.text
 
 
+def main_of(page: str) -> str:
+    return page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
+
+
 def test_a_section_page_lists_its_groups(site_client: TestClient) -> None:
-    text = site_client.get("/sections/core-patterns").text
+    text = main_of(site_client.get("/sections/core-patterns").text)
     assert "Route Organization" in text and "Greeting People" in text
     assert "Saying Farewell" not in text
+
+
+def test_the_sidebar_opens_the_current_section_and_marks_the_page(
+    site_client: TestClient,
+) -> None:
+    text = site_client.get("/patterns/greeting").text
+    sidebar = text.split('<nav class="sidebar"', 1)[1].split("</nav>", 1)[0]
+    # Without JavaScript: every section a <details>, the current one open.
+    assert sidebar.count('<details class="sidebar-section"') == 6
+    assert sidebar.count('<details class="sidebar-section" open>') == 1
+    opened = sidebar.split('<details class="sidebar-section" open>', 1)[1].split("</details>")[0]
+    assert "<summary>Core Patterns</summary>" in opened
+    assert '<a href="/patterns/greeting" aria-current="page">Greeting People</a>' in opened
+    assert sidebar.count("aria-current") == 1
+    section = site_client.get("/sections/core-patterns").text
+    assert '<a href="/sections/core-patterns" aria-current="page">All of Core Patterns</a>' in (
+        section
+    )
+    assert '<details class="sidebar-section" open>' not in site_client.get("/").text
 
 
 def test_an_entry_page_has_everything_a_reader_needs(site_client: TestClient) -> None:
