@@ -56,6 +56,15 @@ class _Body:
     file: str = ""
 
 
+_NO_BODY = _Body("none")
+
+
+def _body_of(request: CodeRequest, body: _Body | None) -> _Body:
+    if body is not None:
+        return body
+    return _body(request) if not request.parts else _NO_BODY
+
+
 def _body(request: CodeRequest) -> _Body:
     if not request.body:
         return _Body("none")
@@ -87,11 +96,12 @@ def _body(request: CodeRequest) -> _Body:
 
 
 def snippets(request: CodeRequest) -> list[Snippet]:
+    body = _body(request) if not request.parts else _NO_BODY  # read once, for all four
     return [
-        Snippet("curl", "curl", curl(request)),
-        Snippet("httpie", "HTTPie", httpie(request)),
-        Snippet("python", "Python (httpx)", python(request)),
-        Snippet("javascript", "JavaScript (fetch)", javascript(request)),
+        Snippet("curl", "curl", curl(request, body)),
+        Snippet("httpie", "HTTPie", httpie(request, body)),
+        Snippet("python", "Python (httpx)", python(request, body)),
+        Snippet("javascript", "JavaScript (fetch)", javascript(request, body)),
     ]
 
 
@@ -109,7 +119,7 @@ def _file_name(name: str) -> str:
     return PurePosixPath(name).name
 
 
-def curl(request: CodeRequest) -> str:
+def curl(request: CodeRequest, body: _Body | None = None) -> str:
     if request.method == "HEAD":
         first = ["curl", "-I", request.url]
     elif request.method == "GET":
@@ -123,7 +133,7 @@ def curl(request: CodeRequest) -> str:
             lines.append(["-H", f"{name}: {value}" if value else f"{name};"])
     for part in request.parts:
         lines.append(_curl_part(part))
-    body = _body(request) if not request.parts else _Body("none")
+    body = _body_of(request, body)
     before = ""
     if body.kind == "file":
         lines.append(["--data-binary", f"@{body.file}"])
@@ -150,8 +160,8 @@ def _httpie_key(name: str) -> str:
     return _HTTPIE_SEPARATORS.sub(r"\\\1", name)
 
 
-def httpie(request: CodeRequest) -> str:
-    body = _body(request) if not request.parts else _Body("none")
+def httpie(request: CodeRequest, body: _Body | None = None) -> str:
+    body = _body_of(request, body)
     flags: list[str] = []
     items: list[str] = []
     before = after = ""
@@ -197,8 +207,13 @@ def _flat_object(value: Any) -> bool:
     )
 
 
+_PLAIN = re.compile(r'[^"\\\x00-\x1f\x7f\u2028\u2029]*')
+
+
 def _string(text: str) -> str:
     """A double-quoted string literal, as valid in Python as in JavaScript."""
+    if _PLAIN.fullmatch(text):  # most are: nothing to escape
+        return f'"{text}"'
     return json.dumps(text, ensure_ascii=False)
 
 
@@ -231,8 +246,8 @@ def _python_pairs(pairs: list[tuple[str, str]], indent: str) -> str:
     return _python_value(document, indent)
 
 
-def python(request: CodeRequest) -> str:
-    body = _body(request) if not request.parts else _Body("none")
+def python(request: CodeRequest, body: _Body | None = None) -> str:
+    body = _body_of(request, body)
     imports = ["import httpx"]
     arguments: list[str] = [_string(request.url)]
     dropped = ""  # a Content-Type httpx sets itself for json=, data= or files=
@@ -295,8 +310,8 @@ def python(request: CodeRequest) -> str:
     )
 
 
-def javascript(request: CodeRequest) -> str:
-    body = _body(request) if not request.parts else _Body("none")
+def javascript(request: CodeRequest, body: _Body | None = None) -> str:
+    body = _body_of(request, body)
     prelude: list[str] = []
     options: list[str] = []
     if request.method != "GET":
