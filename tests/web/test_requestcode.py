@@ -89,3 +89,13 @@ def test_the_result_shows_what_was_sent_with_values_filled_in(site_client: TestC
     assert f"-H 'Authorization: Bearer {token[1]}'" in codes["curl"]
     assert "What was sent, as code" in html
     assert f'"Authorization": "Bearer {token[1]}",' in codes["python"]
+
+
+def test_without_javascript_the_page_comes_back_with_both(site_client: TestClient) -> None:
+    form = {"block": "0", "method": "POST", "path": "/names", "body": '{"name": "bo"}'}
+    form["headers"] = "Content-Type: application/json"
+    html = site_client.post("/try/greeting", data=form).text  # a plain form post
+    before = panel_codes(html, "try-1-code")
+    after = panel_codes(html, "try-1-sent-code")
+    assert 'json={\n        "name": "alice",\n    },' in before["python"]  # as the entry has it
+    assert 'json={\n        "name": "bo",\n    },' in after["python"]  # as it was sent
