@@ -165,3 +165,21 @@ def test_swagger_and_redoc_follow_the_theme_chosen_on_the_site(open_page) -> Non
     expect(page.locator(".swagger-ui .info .title")).to_be_visible()
     assert background(page) == LIGHT_BG
     assert lightness(page, ".swagger-ui .info .title") < 80
+
+
+def test_the_code_names_the_host_the_page_was_reached_by(browser, live_server) -> None:
+    """Entry pages are rendered once: reached by another name, the code follows it. (Not
+    the ``pages`` fixture: it counts a request to another name as a leak.)"""
+    other = live_server.url.replace("127.0.0.1", "localhost")
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + PLAIN_ENTRY)  # rendered for 127.0.0.1, and kept
+        page.goto(other + PLAIN_ENTRY)
+        page.locator("#try-1-code summary").click()
+        for language in LANGUAGES:
+            text = page.locator(f"#try-1-code-{language} pre").text_content() or ""
+            assert f"{other}/examples/query-parameters/books?" in text, language
+            assert "127.0.0.1" not in text, language
+    finally:
+        context.close()
