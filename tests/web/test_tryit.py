@@ -250,7 +250,7 @@ def test_a_multipart_console_sends_the_default_file_beside_the_example(
     assert response.status_code == 200
     text = response.text
     assert "as expected" in text and "hello.txt" in text
-    # Copy as curl sends the same form with -F.
+    # What was sent, as curl: the same form with -F.
     assert "-F &#39;file=@hello.txt;type=text/plain&#39;" in text
     assert "-F &#39;note=a greeting&#39;" in text
 
