@@ -72,7 +72,7 @@
 
   // Code blocks: each gets a Copy button (outside the part that scrolls), and one that
   // scrolls sideways is made focusable so that the keyboard can scroll it too.
-  var CODE_BLOCKS = ".prose .highlight, .run-alone pre, .curl pre, .response-body .highlight, .response-binary .hexdump";
+  var CODE_BLOCKS = ".prose .highlight, .run-alone pre, .response-body .highlight, .response-binary .hexdump";
 
   function copyButton(block) {
     var button = document.createElement("button");
@@ -209,7 +209,7 @@
     note.textContent = message;
   });
 
-  // A block inside <details> (copy as curl) only has a width once it is open.
+  // A block inside <details> only has a width once it is open.
   document.addEventListener("toggle", function (event) { markScrollers(event.target); }, true);
 
   var resizing;

@@ -1,12 +1,9 @@
 """A console's request: what the reader (or the entry's try block) asks an example for,
-with its body encoded as it is sent, and as "copy as curl" shows it."""
+with its body encoded as it is sent."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import re
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -135,59 +132,3 @@ class ConsoleRequest:
                 files.append((part.name, (PurePosixPath(part.file).name, data, part.media_type)))
         built = httpx2.Request("POST", "http://example/", data=fields, files=files)
         return built.headers["content-type"], built.read()
-
-    def curl(self, origin: str, mount: str, cookie: str = "") -> str:
-        """The same request as a curl command; ``cookie`` is the reader's own, so that
-        it reaches the reader's sandbox."""
-        words = ["curl", "-i"]
-        if self.method != "GET":
-            words += ["-X", self.method]
-        words.append(f"{origin.rstrip('/')}{mount}{self.path}")
-        cookies = [cookie] if cookie else []
-        for name, value in self.headers:
-            if name.lower() == "cookie":
-                cookies.append(value)  # one Cookie header: curl would send two
-            elif not (self.parts and name.lower() == "content-type"):
-                words += ["-H", f"{name}: {value}"]
-        if cookies:
-            words += ["--cookie", "; ".join(cookies)]
-        chosen = {upload.name: upload for upload in self.uploads}
-        for part in self.parts:
-            words += _curl_part(part, chosen.get(part.name))
-        before = ""
-        if self.body and not self.parts:
-            before, data = _curl_body(self.body)
-            words += data
-        return before + " ".join(shlex.quote(word) for word in words)
-
-
-def _curl_body(body: str) -> tuple[str, list[str]]:
-    """What comes before curl (a pipe) and curl's data arguments, for the same bytes."""
-    name = tryblocks.body_file(body)
-    if name is not None:
-        return "", ["--data-binary", f"@{name}"]
-    try:
-        data = tryblocks.body_bytes(body, lambda name: b"")
-    except tryblocks.BodyError:
-        return "", ["--data-raw", body]
-    try:
-        text = data.decode()
-    except UnicodeDecodeError:
-        text = "\0"
-    if "\0" not in text and "\r" not in text:
-        return "", ["--data-raw", text]
-    # Bytes a shell argument cannot carry (NUL; CR that copying may lose): piped in.
-    encoded = base64.b64encode(data).decode("ascii")
-    return f"printf %s {encoded} | base64 -d | ", ["--data-binary", "@-"]
-
-
-def _curl_part(part: tryblocks.Part, upload: Upload | None) -> list[str]:
-    if not part.file:
-        # curl -F reads a value starting with @ or < as a file: --form-string never does.
-        flag = "--form-string" if part.value.startswith(("@", "<")) else "-F"
-        return [flag, f"{part.name}={part.value}"]
-    name = upload.filename if upload else part.file
-    kind = (upload.content_type if upload else part.content_type) or ""
-    if re.search(r'[;,"]', name):
-        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return ["-F", f"{part.name}=@{name}" + (f";type={kind}" if kind else "")]

@@ -15,13 +15,15 @@ from kb.contribute import views as contribute
 from kb.dev import reload as devreload
 from kb.knowledge import KnowledgeBase
 from kb.sandbox.mount import ExamplesMount
-from kb.web import api, docs, pages, tryit, trylive
+from kb.web import api, docs, exports, pages, tryit, trylive
 from kb.web.assets import Assets, HashedStaticFiles
 
 # Pages (HTML) for readers: none of them is part of the JSON API's schema.
 site = APIRouter(default_response_class=HTMLResponse)
 site.add_api_route("/", pages.home)
 site.add_api_route("/sections/{slug}", pages.section)
+# Before /patterns/{slug}, which would take "greeting.hurl" for a slug.
+site.add_api_route("/patterns/{slug}.hurl", exports.hurl, response_class=Response)
 site.add_api_route("/patterns/{slug}", pages.entry)
 site.add_api_route("/tags/{name}", pages.tag)
 site.add_api_route("/search", pages.search)

@@ -14,6 +14,7 @@ from jinja2 import (
 )
 
 from kb import __version__
+from kb.web import requestcode
 from kb.web.assets import Assets, stylesheet_url
 
 
@@ -47,6 +48,7 @@ def build_templates(
     # so that a saved stylesheet shows on the next refresh without a restart.
     env.globals["asset"] = assets.url if assets and not dev else (lambda name: f"/static/{name}")
     env.globals["highlight_css"] = stylesheet_url()
+    env.globals["code_of_block"] = requestcode.from_block
     return Jinja2Templates(env=env)
 
 

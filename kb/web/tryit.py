@@ -23,6 +23,7 @@ from kb.content.catalogue import Entry
 from kb.knowledge import KnowledgeBase
 from kb.middleware.observability import RouteLabel
 from kb.sandbox.readers import COOKIE, PUBLIC, reader_cookie_of, reader_of
+from kb.web import requestcode
 from kb.web.deps import KB, Htmx, Templates, wants_fragment
 from kb.web.pages import entry_context, not_found, page
 
@@ -230,11 +231,15 @@ async def _run(
                 fragment = kb.fragments.get(remember)
                 if fragment is not None:
                     return _timed(fragment, result)
-            curl = sent.curl(base_url, entry.mount, cookie)
+            sent_code = requestcode.from_sent(sent, base_url, entry.mount, cookie)
             failures, captured = console.check(blocks[index], result, variables)
             variables.update(captured)
             context.update(
-                result=result, captured=captured, failures=failures, curl=curl, error=result.error
+                result=result,
+                captured=captured,
+                failures=failures,
+                sent_code=sent_code,
+                error=result.error,
             )
             if result.error:
                 status_code = result.status
@@ -363,7 +368,7 @@ def _capturing_block(blocks: list[tryblocks.TryBlock], name: str) -> int | None:
 
 
 def _reader_cookie(scope: Scope) -> str:
-    """The reader's cookie, so that "copy as curl" reaches the reader's own sandbox."""
+    """The reader's cookie, so that the request as code reaches the reader's own sandbox."""
     value = reader_cookie_of(scope)
     return f"{COOKIE}={value}" if value else ""
 

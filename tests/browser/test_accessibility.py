@@ -22,7 +22,7 @@ def prepare(page: Page, name: str) -> None:
     if name == "console":
         send(page, 1)
         page.locator("#try-1-result details.response-headers summary").click()
-        page.locator("#try-1-result details.curl summary").click()
+        page.locator("#try-1-result details.request-code summary").click()
         send(page, 3)  # a 4xx, in the warning colour
     if name == "search":
         page.locator("#search-box").fill("pagination")

@@ -57,13 +57,13 @@ def test_send_a_request_and_read_the_response(open_page) -> None:
     assert json.loads(body)["total"] == 3
     expect(result.locator(".response-body .highlight .nt").first).to_be_visible()
 
-    # Copy as curl: the same request against this server.
-    curl = result.locator("details.curl")
-    curl.locator("summary").click()
+    # What was sent, as code: the same request against this server.
+    result.locator("details.request-code summary").click()
+    curl = result.locator("#try-1-sent-code-curl")
     command = curl.locator("pre").text_content() or ""
     origin = page.url.split("/patterns/")[0]
     assert command.startswith(f"curl -i '{origin}/examples/query-parameters/books?")
-    curl.locator(".copy").click()
+    curl.get_by_role("button", name="Copy the curl code").click()
     assert page.evaluate("navigator.clipboard.readText()") == command
 
     # The example's own API docs, served locally.
@@ -119,7 +119,7 @@ def test_the_jwt_flow(pages: Pages) -> None:
     assert send(page, 2).startswith("200 OK")
     orders = json.loads(page.locator("#try-2-result .response-body pre").text_content() or "")
     assert orders[0]["owner_id"] == "usr_3c9e1f70"  # alice's id: orders belong to the sub
-    curl = page.locator("#try-2-result details.curl pre").text_content() or ""
+    curl = page.locator("#try-2-sent-code-curl pre").text_content() or ""
     assert f"Authorization: Bearer {body['access_token']}" in curl  # the captured value
 
     # A forged token is refused; a valid one without the scope is forbidden.

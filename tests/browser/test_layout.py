@@ -225,7 +225,7 @@ def test_screenshots(open_page, name: str, theme: str, device: str) -> None:
     page.goto(SHOTS[name])
     if name == "console":
         send(page, 1)
-        page.locator("#try-1-result details.curl summary").click()
+        page.locator("#try-1-result details.request-code summary").click()
         page.locator("#try-1").scroll_into_view_if_needed()
     assert horizontal_overflow(page) == 0
     full_page = device == "desktop" and name != "console"

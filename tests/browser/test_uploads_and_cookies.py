@@ -52,7 +52,7 @@ def test_the_file_picker_uploads_the_readers_own_file(page: Page, tmp_path: Path
     expect(page.locator("#try-1-result .verdict")).to_have_text(
         "differs from the entry’s expectation"
     )
-    curl = page.locator("#try-1-result details.curl pre").text_content() or ""
+    curl = page.locator("#try-1-sent-code-curl pre").text_content() or ""
     assert "-F 'file=@my photo.png;type=image/png'" in curl
     assert "-F description=Mine" in curl
 

@@ -44,3 +44,26 @@ def test_swagger_settings_of_the_example_reach_its_page(pages_client: TestClient
     text = pages_client.get("/examples/pages/subapi/docs").text
     assert 'data-parameters="{&#34;defaultModelsExpandDepth&#34;: -1}"' in text
     assert "data-parameters" not in pages_client.get("/examples/pages/docs").text
+
+
+def test_an_examples_docs_pages_lead_back_to_the_pattern(site_client: TestClient) -> None:
+    for path, what in (("/docs", "API docs"), ("/redoc", "API reference")):
+        text = site_client.get(f"/examples/greeting{path}").text
+        assert '<a class="docs-back" href="/patterns/greeting">Greeting People</a>' in text
+        assert f"{what} of the pattern’s example" in text
+        assert re.search(r'<script src="/static/docs-theme\.[0-9a-f]{10}\.js"></script>', text)
+        assert re.search(r'href="/static/docs\.[0-9a-f]{10}\.css"', text)
+    redoc = site_client.get("/examples/greeting/redoc").text
+    # The theme is chosen after <redoc> is there and before ReDoc's script reads it.
+    order = [
+        redoc.index("<redoc "),
+        redoc.index("/static/redoc-theme."),
+        redoc.index("redoc.standalone"),
+    ]
+    assert order == sorted(order)
+
+
+def test_the_kbs_own_docs_page_leads_home(site_client: TestClient) -> None:
+    text = site_client.get("/docs").text
+    assert '<a class="docs-brand" href="/">' in text and "docs-back" not in text
+    assert '<span class="docs-what">JSON API</span>' in text

@@ -27,7 +27,7 @@ def test_send_shows_the_live_response(site_client: TestClient) -> None:
     assert "201 Created" in text and 'class="response s2xx"' in text
     assert " ms</span>" in text
     assert "as expected" in text
-    assert "curl -i -X POST" in text and "http://testserver/examples/greeting/names" in text
+    assert "curl -i -X POST http://testserver/examples/greeting/names" in text
     assert "content-type" in text  # response headers
 
 
@@ -250,7 +250,7 @@ def test_a_multipart_console_sends_the_default_file_beside_the_example(
     assert response.status_code == 200
     text = response.text
     assert "as expected" in text and "hello.txt" in text
-    # Copy as curl sends the same form with -F.
+    # What was sent, as curl: the same form with -F.
     assert "-F &#39;file=@hello.txt;type=text/plain&#39;" in text
     assert "-F &#39;note=a greeting&#39;" in text
 
@@ -356,7 +356,7 @@ def test_cookies_set_by_one_console_go_with_the_next_until_reset(site_client: Te
     me = site_client.post("/try/greeting", data=whoami, headers=HTMX)
     assert "200 OK" in me.text and "ann" in me.text
     assert "Sent the cookies <code>sid</code>, <code>theme</code>" in me.text
-    assert "--cookie &#39;kb_reader=" in me.text and "; sid=s-ann; theme=dark&#39;" in me.text
+    assert "-H &#39;Cookie: kb_reader=" in me.text and "; sid=s-ann; theme=dark&#39;" in me.text
     # Another reader has a jar of their own.
     with TestClient(site_client.app) as other:
         other.get("/")
