@@ -29,6 +29,7 @@ site.add_api_route("/tags/{name}", pages.tag)
 site.add_api_route("/search", pages.search)
 site.add_api_route("/highlight.css", pages.highlight_css, response_class=Response)
 site.add_api_route("/try/{slug}/reset", tryit.reset, methods=["POST"])
+site.add_api_route("/try/{slug}/values", tryit.captured_values, methods=["GET", "POST"])
 site.add_api_route("/docs", docs.swagger)
 # Contributing: the guide, and the editor that proposes entries (kb.contribute.views).
 site.add_api_route("/contributing", contribute.guide)

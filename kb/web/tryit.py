@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
@@ -16,10 +17,12 @@ from starlette.formparsers import MultiPartException
 from starlette.types import Receive, Scope, Send
 
 from kb.consoles import console
+from kb.consoles.cookies import Jar
 from kb.consoles.requests import ConsoleRequest, RequestError, Upload
 from kb.consoles.results import MAX_REMEMBERED, ConsoleResult
 from kb.content import tryblocks
 from kb.content.catalogue import Entry
+from kb.content.variables import names as variable_names
 from kb.knowledge import KnowledgeBase
 from kb.middleware.observability import RouteLabel
 from kb.sandbox.readers import COOKIE, PUBLIC, reader_cookie_of, reader_of
@@ -36,6 +39,63 @@ MAX_FILES = 20
 
 class ConsoleInputError(ValueError):
     """A console form that cannot be sent; the message is shown to the reader."""
+
+    def __init__(self, message: str, source: Step | None = None) -> None:
+        super().__init__(message)
+        self.source = source  # the console to send first, when that is the way out
+
+
+@dataclass(frozen=True)
+class Step:
+    """Another console of the page, as a result names it: "request 1 (POST /token)"."""
+
+    number: int  # from 1, as the console's anchor #try-N counts
+    method: str
+    path: str
+    name: str  # the {{name}} it captures
+
+    @property
+    def title(self) -> str:
+        return f"request {self.number} ({self.method} {self.path})"
+
+
+def _step(blocks: list[tryblocks.TryBlock], name: str) -> Step | None:
+    index = _capturing_block(blocks, name)
+    if index is None:
+        return None
+    block = blocks[index]
+    return Step(index + 1, block.method, block.path, name)
+
+
+def _sources(blocks: list[tryblocks.TryBlock], index: int, edited: ConsoleRequest) -> list[Step]:
+    """The earlier consoles whose captured values this failed request used: a one-time
+    token or a deleted id is spent by one send, and the way out is to send its maker again."""
+    if not edited.uses_variables:
+        return []
+    text = "\n".join(
+        [edited.path, *(value for _, value in edited.headers), edited.body]
+        + [f"{part.value} {part.file}" for part in edited.parts]
+    )
+    steps = [_step(blocks, name) for name in variable_names(text)]
+    return [step for step in steps if step is not None and step.number != index + 1]
+
+
+def _changed(edited: ConsoleRequest, block: tryblocks.TryBlock) -> bool:
+    """Whether the reader edited the request the entry's block makes."""
+    if edited.uploads:
+        return True
+    return (edited.method, edited.path, edited.headers, edited.body) != (
+        block.method,
+        block.path,
+        block.headers,
+        block.body,
+    ) or [part.text() for part in edited.parts] != [part.text() for part in block.parts]
+
+
+def _asserted_headers(block: tryblocks.TryBlock) -> frozenset[str]:
+    """The response headers the block checks (lower-cased): the result shows them open."""
+    queries = [a.query for a in block.asserts] + [c.query for c in block.captures]
+    return frozenset(query.argument.lower() for query in queries if query.kind == "header")
 
 
 def _parse_form(
@@ -192,17 +252,19 @@ async def _run(
             raise problem
         index, edited, variables = _parse_form(*form, entry)
         context["index"] = index
-        sent = _substituted(edited, variables, blocks)
         reader = reader_of(scope)
         app = await kb.example_app(entry.slug, reader)
+        # Readers without a cookie share one sandbox: they get no jar to share.
+        jar = None
+        if app is not None and reader != PUBLIC:
+            jar = kb.cookie_jars.of(reader, entry.slug, app)
+        sent = _substituted(edited, variables, blocks, jar)
         if app is None:
             status_code = 503
             context["error"] = "This entry's example app is not running; see /healthz."
         else:
             base_url = _base_url(scope, headers)
             origin = base_url.rstrip("/")
-            # Readers without a cookie share one sandbox: they get no jar to share.
-            jar = kb.cookie_jars.of(reader, entry.slug, app) if reader != PUBLIC else None
             if jar is not None and (cookies := jar.header(origin, sent.path)):
                 sent = sent.with_cookies(cookies)
                 context["sent_cookies"] = [pair.partition("=")[0] for pair in cookies.split("; ")]
@@ -220,32 +282,45 @@ async def _run(
             if jar is not None:
                 jar.keep(sent, result.headers, origin)
             cookie = _reader_cookie(scope)
+            block = blocks[index]
             plain = not result.error and result.failure is None and result.after_response is None
             # An upload's files and a stream's piece times are not in the key: render anew.
-            plain = plain and not sent.uploads and not result.streamed
+            # Nor is what a capture keeps for the page's next load: a capturing block's
+            # answer (a fresh token, a new id) seldom repeats anyway.
+            plain = plain and not sent.uploads and not result.streamed and not block.captures
             if htmx and plain and len(result.body) <= MAX_REMEMBERED:
                 # Everything the fragment shows but the time taken: the same response to
                 # the same request renders the same, so it is rendered once.
-                remember = (entry.slug, index, sent, tuple(variables.items()), base_url, cookie)
-                remember += (result.status, tuple(result.headers), result.body, result.truncated)
+                remember = (entry.slug, index, edited, sent, tuple(variables.items()), base_url)
+                remember += (cookie, result.status, tuple(result.headers), result.body)
+                remember += (result.truncated,)
                 fragment = kb.fragments.get(remember)
                 if fragment is not None:
                     return _timed(fragment, result)
             sent_code = requestcode.from_sent(sent, base_url, entry.mount, cookie)
-            failures, captured = console.check(blocks[index], result, variables)
-            variables.update(captured)
+            found = console.verdict(block, result, variables)
+            variables.update(found.captured)
+            if jar is not None and found.captured:
+                jar.captured.update(found.captured)
+            failed = any(not check.ok for check in found.checks)
             context.update(
                 result=result,
-                captured=captured,
-                failures=failures,
+                captured=found.captured,
+                checks=found.checks,
+                failures=found.failures,
                 sent_code=sent_code,
                 error=result.error,
+                changed=failed and _changed(edited, block),
+                sources=_sources(blocks, index, edited) if failed else [],
+                sent=sent if edited.uses_variables else None,
+                asserted=_asserted_headers(block),
             )
             if result.error:
                 status_code = result.status
     except ConsoleInputError as exc:
         status_code = 422
         context["error"] = str(exc)
+        context["source"] = exc.source
     context["variables"] = variables
     context.setdefault("index", index)
     context.setdefault("error", "")
@@ -274,16 +349,24 @@ async def _send_html(send: Send, html: str, status_code: int) -> None:
 
 
 def _substituted(
-    edited: ConsoleRequest, variables: dict[str, str], blocks: list[tryblocks.TryBlock]
+    edited: ConsoleRequest,
+    variables: dict[str, str],
+    blocks: list[tryblocks.TryBlock],
+    jar: Jar | None,
 ) -> ConsoleRequest:
     try:
         return edited.substitute(variables)
     except tryblocks.UnknownVariable as exc:
+        # A page loaded afresh (or without JavaScript) sends none of the values its
+        # consoles captured before; the reader's sandbox still has them.
+        if jar is not None and exc.name in jar.captured:
+            variables.update({k: v for k, v in jar.captured.items() if k not in variables})
+            return _substituted(edited, variables, blocks, None)
         name = exc.name
-        source = _capturing_block(blocks, name)
-        hint = f" Send request {source + 1} first: it captures it." if source is not None else ""
+        source = _step(blocks, name)
+        hint = f" Send {source.title} first: it captures it." if source is not None else ""
         raise ConsoleInputError(
-            f"This request uses {{{{{name}}}}}, which has no value yet.{hint}"
+            f"This request uses {{{{{name}}}}}, which has no value yet.{hint}", source
         ) from None
 
 
@@ -383,8 +466,45 @@ async def reset(
     reader = reader_of(request.scope)
     await kb.sandboxes.reset(reader, slug)
     kb.cookie_jars.forget(reader, slug)
-    context = {"entry": entry, "variables": {}, "oob": True}
+    context = {"entry": entry, "variables": {}, "oob": True, "reset": True}
     if htmx:
         return templates.TemplateResponse(request, "_reset.html", context)
     full = entry_context(kb, entry, reset=True)
     return page(templates, request, "entry.html", full)
+
+
+async def captured_values(
+    slug: str, request: Request, kb: KB, templates: Templates
+) -> HTMLResponse:
+    """What the reader's consoles of this entry captured, while their sandbox lives: for
+    a page loaded again (the entry page itself is the same for every reader, and cached).
+
+    Posted, with the page's values (``var_*``) and ``clear``: those values less the one
+    cleared, which the sandbox forgets too.
+    """
+    entry = kb.catalogue.entries.get(slug)
+    if entry is None or not entry.meta.example:
+        return not_found(request, templates, f"There is no example for “{slug}”.")
+    reader = reader_of(request.scope)
+    jar = None
+    if reader != PUBLIC and kb.sandboxes.running(reader, slug):
+        app = await kb.example_app(slug, reader)
+        if app is not None:
+            jar = kb.cookie_jars.of(reader, slug, app)
+    variables = dict(jar.captured) if jar is not None else {}
+    if request.method == "POST":
+        fields = parse_urlencoded(await request.body())
+        variables = {
+            key.removeprefix(VARIABLE_PREFIX): value
+            for key, value in fields
+            if key.startswith(VARIABLE_PREFIX)
+        }
+        for key, name in fields:
+            if key == "clear":
+                variables.pop(name, None)
+                if jar is not None:
+                    jar.captured.pop(name, None)
+    context = {"entry": entry, "variables": variables}
+    response = templates.TemplateResponse(request, "_variables.html", context)
+    response.headers["cache-control"] = "no-store"
+    return response

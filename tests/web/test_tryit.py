@@ -87,7 +87,8 @@ def test_a_missing_variable_says_which_request_captures_it(site_client: TestClie
         headers=HTMX,
     )
     assert response.status_code == 422
-    assert "{{token}}" in response.text and "Send request 3 first" in response.text
+    assert "{{token}}" in response.text and "Send request 3 (POST /login) first" in response.text
+    assert 'href="#try-3">Go to request 3 (POST /login)</a>' in response.text
 
 
 @pytest.mark.parametrize(
@@ -350,7 +351,7 @@ def test_cookies_set_by_one_console_go_with_the_next_until_reset(site_client: Te
         },
         headers=HTMX,
     )
-    assert login.text.count("<dt>set-cookie</dt>") == 2  # every Set-Cookie is shown
+    assert login.text.count(">set-cookie</dt>") == 2  # every Set-Cookie is shown
     assert 'name="var_sid" value="s-ann"' in login.text
     whoami = {"block": "6", "method": "GET", "path": "/whoami", "headers": ""}
     me = site_client.post("/try/greeting", data=whoami, headers=HTMX)
