@@ -66,8 +66,8 @@ def test_send_a_request_and_read_the_response(open_page) -> None:
     curl.get_by_role("button", name="Copy the curl code").click()
     assert page.evaluate("navigator.clipboard.readText()") == command
 
-    # The example's own API docs, served locally.
-    docs = console.get_by_role("link", name="Example API docs")
+    # The example's own API docs, served locally, linked from the head of the consoles.
+    docs = page.locator(".try-bar").get_by_role("link", name="Example API docs")
     expect(docs).to_have_attribute("href", "/examples/query-parameters/docs")
     docs.click()
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Query")
