@@ -410,3 +410,124 @@ def test_readers_without_a_cookie_get_no_jar(site_settings: Settings) -> None:
             "/try/greeting", data={"block": "6", "method": "GET", "path": "/whoami"}, headers=HTMX
         )
         assert "401 Unauthorized" in me.text
+
+
+def login(client: TestClient, user: str = "ann") -> httpx2.Response:
+    form = {
+        "block": "2",
+        "method": "POST",
+        "path": "/login",
+        "headers": "Content-Type: application/x-www-form-urlencoded",
+        "body": f"username={user}",
+    }
+    return client.post("/try/greeting", data=form, headers=HTMX)
+
+
+def test_every_check_is_listed_with_expected_and_actual(site_client: TestClient) -> None:
+    response = send(site_client, headers="Content-Type: application/json", body='{"name": "bo"}')
+    text = response.text
+    assert text.count('<li class="check ok">') == 1  # the status
+    assert '<li class="check failed">' in text
+    assert '<code class="check-label">jsonpath &#34;$.name&#34; == &#34;alice&#34;</code>' in text
+    assert '<code class="check-expected">&#34;alice&#34;</code>' in text
+    assert '<code class="check-got">&#34;bo&#34;</code>' in text
+    assert "title=" not in text.split('<ul class="checks"')[1].split("</ul>")[0]
+    # Only the status and the verdict are announced, not the body.
+    announce = re.search(r'<p id="try-1-announce" hx-swap-oob="innerHTML">(.*?)</p>', text)
+    assert announce is not None
+    assert announce.group(1) == "201 Created, differs from the entry’s expectation"
+
+
+def test_a_changed_request_that_fails_offers_the_entrys_own(site_client: TestClient) -> None:
+    changed = send(site_client, headers="Content-Type: application/json", body='{"name": "bo"}')
+    assert "You changed this request — the entry expected <code>HTTP 201</code>" in changed.text
+    assert '<button type="reset" form="try-1-form" class="restore">' in changed.text
+    # The entry's own request, failing (alice exists by now): nothing was changed.
+    own = send(site_client, headers="Content-Type: application/json", body='{"name": "alice"}')
+    own = send(site_client, headers="Content-Type: application/json", body='{"name": "alice"}')
+    assert "409 Conflict" in own.text and "You changed" not in own.text
+
+
+def test_a_failed_request_names_the_console_that_captured_its_values(
+    site_client: TestClient,
+) -> None:
+    login(site_client)  # ann, where the entry logs in alice: /me then answers ann
+    form = {
+        "block": "3",
+        "method": "GET",
+        "path": "/me",
+        "headers": "Authorization: Bearer {{token}}",
+    }
+    me = site_client.post("/try/greeting", data=form | {"var_token": "t-ann"}, headers=HTMX)
+    assert '<p class="chain-hint">This request used <code>{{token}}</code>' in me.text
+    assert '<a href="#try-3">request 3 (POST /login)</a>' in me.text
+    # What was sent, with the value filled in.
+    assert "Authorization: Bearer t-ann" in me.text.split('class="sent-request"')[1]
+
+
+def test_captured_values_outlive_the_page_while_the_sandbox_lives(
+    site_client: TestClient,
+) -> None:
+    assert site_client.get("/try/greeting/values").text.count('class="var"') == 0
+    login(site_client)
+    values = site_client.get("/try/greeting/values")
+    assert values.headers["cache-control"] == "no-store"
+    assert 'name="var_token" value="t-ann"' in values.text
+    assert '<code class="var-value" title="t-ann" data-value="t-ann">t-ann</code>' in values.text
+    # A form that lost its values (a page loaded again, without them) is sent with them.
+    form = {
+        "block": "3",
+        "method": "GET",
+        "path": "/me",
+        "headers": "Authorization: Bearer {{token}}",
+    }
+    assert "200 OK" in site_client.post("/try/greeting", data=form, headers=HTMX).text
+    # Cleared: gone from the page's values and from the sandbox.
+    cleared = site_client.post(
+        "/try/greeting/values", data={"var_token": "t-ann", "var_x": "1", "clear": "token"}
+    )
+    assert 'name="var_x" value="1"' in cleared.text and "var_token" not in cleared.text
+    assert "var_token" not in site_client.get("/try/greeting/values").text
+    assert site_client.post("/try/greeting", data=form, headers=HTMX).status_code == 422
+    # Reset: the sandbox goes, and its values with it.
+    login(site_client)
+    site_client.post("/try/greeting/reset", headers=HTMX)
+    assert "var_token" not in site_client.get("/try/greeting/values").text
+    assert site_client.get("/try/nope/values").status_code == 404
+
+
+def test_a_long_token_is_shown_short_and_kept_whole(site_client: TestClient) -> None:
+    template = site_client.app.state.templates.get_template("_variables.html")  # type: ignore[attr-defined]
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl"
+    html = template.render(entry={"slug": "demo"}, variables={"token": token})
+    assert f'data-value="{token}">eyJhbGciOiJI…</code>' in html
+    assert f'name="var_token" value="{token}"' in html
+
+
+def test_reset_clears_every_consoles_result(site_client: TestClient) -> None:
+    reset = site_client.post("/try/greeting/reset", headers=HTMX).text
+    for number in range(1, 8):
+        assert (
+            f'<div id="try-{number}-result" class="console-result" hx-swap-oob="true"></div>'
+            in reset
+        )
+    assert "none yet" in reset  # the captured values, emptied
+
+
+def test_the_page_has_one_reset_for_its_sandbox(site_client: TestClient) -> None:
+    text = site_client.get("/patterns/greeting").text
+    assert text.count("Reset sandbox</button>") == 1
+    assert text.count('class="restore"') == text.count('<section class="console"')
+    assert text.index('class="try-bar"') < text.index('id="try-1"')
+
+
+def test_without_javascript_the_checks_are_on_the_page(site_client: TestClient) -> None:
+    form = {
+        "block": "0",
+        "method": "POST",
+        "path": "/names",
+        "headers": "Content-Type: application/json",
+    }
+    text = site_client.post("/try/greeting", data=form | {"body": '{"name": "bo"}'}).text
+    assert "<html" in text and '<li class="check failed">' in text
+    assert "You changed this request" in text
