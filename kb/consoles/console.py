@@ -18,6 +18,7 @@ from kb.consoles import cookies, inprocess
 from kb.consoles.requests import ConsoleRequest, RequestError
 from kb.consoles.results import ConsoleResult
 from kb.content import tryblocks
+from kb.content.variables import names as variable_names
 
 log = logging.getLogger("kb")
 
@@ -199,3 +200,67 @@ async def run_blocks(
         variables.update(captured)
         outcomes.append(BlockOutcome(block, result, failures, captured))
     return outcomes
+
+
+# What a console's result says besides the checks: the request the reader changed, and
+# the other consoles of the page whose values it used.
+
+
+@dataclass(frozen=True)
+class Step:
+    """Another console of the page, as a result names it: "request 1 (POST /token)"."""
+
+    number: int  # from 1, as the console's anchor #try-N counts
+    method: str
+    path: str
+    name: str  # the {{name}} it captures
+
+    @property
+    def title(self) -> str:
+        return f"request {self.number} ({self.method} {self.path})"
+
+
+def capturing_step(blocks: Sequence[tryblocks.TryBlock], name: str) -> Step | None:
+    index = capturing_block(blocks, name)
+    if index is None:
+        return None
+    block = blocks[index]
+    return Step(index + 1, block.method, block.path, name)
+
+
+def sources(blocks: Sequence[tryblocks.TryBlock], index: int, edited: ConsoleRequest) -> list[Step]:
+    """The earlier consoles whose captured values this failed request used: a one-time
+    token or a deleted id is spent by one send, and the way out is to send its maker again."""
+    if not edited.uses_variables:
+        return []
+    text = "\n".join(
+        [edited.path, *(value for _, value in edited.headers), edited.body]
+        + [f"{part.value} {part.file}" for part in edited.parts]
+    )
+    steps = [capturing_step(blocks, name) for name in variable_names(text)]
+    return [step for step in steps if step is not None and step.number != index + 1]
+
+
+def changed(edited: ConsoleRequest, block: tryblocks.TryBlock) -> bool:
+    """Whether the reader edited the request the entry's block makes."""
+    if edited.uploads:
+        return True
+    return (edited.method, edited.path, edited.headers, edited.body) != (
+        block.method,
+        block.path,
+        block.headers,
+        block.body,
+    ) or [part.text() for part in edited.parts] != [part.text() for part in block.parts]
+
+
+def asserted_headers(block: tryblocks.TryBlock) -> frozenset[str]:
+    """The response headers the block checks (lower-cased): the result shows them open."""
+    queries = [a.query for a in block.asserts] + [c.query for c in block.captures]
+    return frozenset(query.argument.lower() for query in queries if query.kind == "header")
+
+
+def capturing_block(blocks: Sequence[tryblocks.TryBlock], name: str) -> int | None:
+    for number, block in enumerate(blocks):
+        if any(capture.name == name for capture in block.captures):
+            return number
+    return None

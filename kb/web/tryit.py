@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
@@ -22,12 +20,11 @@ from kb.consoles.requests import ConsoleRequest, RequestError, Upload
 from kb.consoles.results import MAX_REMEMBERED, ConsoleResult
 from kb.content import tryblocks
 from kb.content.catalogue import Entry
-from kb.content.variables import names as variable_names
 from kb.knowledge import KnowledgeBase
 from kb.middleware.observability import RouteLabel
 from kb.sandbox.readers import COOKIE, PUBLIC, reader_cookie_of, reader_of
 from kb.web import requestcode
-from kb.web.deps import KB, Htmx, Templates, wants_fragment
+from kb.web.deps import wants_fragment
 from kb.web.pages import entry_context, not_found, page
 
 VARIABLE_PREFIX = "var_"
@@ -40,62 +37,9 @@ MAX_FILES = 20
 class ConsoleInputError(ValueError):
     """A console form that cannot be sent; the message is shown to the reader."""
 
-    def __init__(self, message: str, source: Step | None = None) -> None:
+    def __init__(self, message: str, source: console.Step | None = None) -> None:
         super().__init__(message)
         self.source = source  # the console to send first, when that is the way out
-
-
-@dataclass(frozen=True)
-class Step:
-    """Another console of the page, as a result names it: "request 1 (POST /token)"."""
-
-    number: int  # from 1, as the console's anchor #try-N counts
-    method: str
-    path: str
-    name: str  # the {{name}} it captures
-
-    @property
-    def title(self) -> str:
-        return f"request {self.number} ({self.method} {self.path})"
-
-
-def _step(blocks: list[tryblocks.TryBlock], name: str) -> Step | None:
-    index = _capturing_block(blocks, name)
-    if index is None:
-        return None
-    block = blocks[index]
-    return Step(index + 1, block.method, block.path, name)
-
-
-def _sources(blocks: list[tryblocks.TryBlock], index: int, edited: ConsoleRequest) -> list[Step]:
-    """The earlier consoles whose captured values this failed request used: a one-time
-    token or a deleted id is spent by one send, and the way out is to send its maker again."""
-    if not edited.uses_variables:
-        return []
-    text = "\n".join(
-        [edited.path, *(value for _, value in edited.headers), edited.body]
-        + [f"{part.value} {part.file}" for part in edited.parts]
-    )
-    steps = [_step(blocks, name) for name in variable_names(text)]
-    return [step for step in steps if step is not None and step.number != index + 1]
-
-
-def _changed(edited: ConsoleRequest, block: tryblocks.TryBlock) -> bool:
-    """Whether the reader edited the request the entry's block makes."""
-    if edited.uploads:
-        return True
-    return (edited.method, edited.path, edited.headers, edited.body) != (
-        block.method,
-        block.path,
-        block.headers,
-        block.body,
-    ) or [part.text() for part in edited.parts] != [part.text() for part in block.parts]
-
-
-def _asserted_headers(block: tryblocks.TryBlock) -> frozenset[str]:
-    """The response headers the block checks (lower-cased): the result shows them open."""
-    queries = [a.query for a in block.asserts] + [c.query for c in block.captures]
-    return frozenset(query.argument.lower() for query in queries if query.kind == "header")
 
 
 def _parse_form(
@@ -310,10 +254,10 @@ async def _run(
                 failures=found.failures,
                 sent_code=sent_code,
                 error=result.error,
-                changed=failed and _changed(edited, block),
-                sources=_sources(blocks, index, edited) if failed else [],
+                changed=failed and console.changed(edited, block),
+                sources=console.sources(blocks, index, edited) if failed else [],
                 sent=sent if edited.uses_variables else None,
-                asserted=_asserted_headers(block),
+                asserted=console.asserted_headers(block),
             )
             if result.error:
                 status_code = result.status
@@ -363,7 +307,7 @@ def _substituted(
             variables.update({k: v for k, v in jar.captured.items() if k not in variables})
             return _substituted(edited, variables, blocks, None)
         name = exc.name
-        source = _step(blocks, name)
+        source = console.capturing_step(blocks, name)
         hint = f" Send {source.title} first: it captures it." if source is not None else ""
         raise ConsoleInputError(
             f"This request uses {{{{{name}}}}}, which has no value yet.{hint}", source
@@ -443,68 +387,7 @@ def _base_url(scope: Scope, headers: dict[bytes, bytes]) -> str:
     return _origin(scope.get("scheme", "http"), host, scope.get("root_path", ""))
 
 
-def _capturing_block(blocks: list[tryblocks.TryBlock], name: str) -> int | None:
-    for number, block in enumerate(blocks):
-        if any(capture.name == name for capture in block.captures):
-            return number
-    return None
-
-
 def _reader_cookie(scope: Scope) -> str:
     """The reader's cookie, so that the request as code reaches the reader's own sandbox."""
     value = reader_cookie_of(scope)
     return f"{COOKIE}={value}" if value else ""
-
-
-async def reset(
-    slug: str, request: Request, kb: KB, templates: Templates, htmx: Htmx
-) -> HTMLResponse:
-    """Throw away the reader's sandbox of this example: the next request starts afresh."""
-    entry = kb.catalogue.entries.get(slug)
-    if entry is None or not entry.meta.example:
-        return not_found(request, templates, f"There is no example for “{slug}”.")
-    reader = reader_of(request.scope)
-    await kb.sandboxes.reset(reader, slug)
-    kb.cookie_jars.forget(reader, slug)
-    context = {"entry": entry, "variables": {}, "oob": True, "reset": True}
-    if htmx:
-        return templates.TemplateResponse(request, "_reset.html", context)
-    full = entry_context(kb, entry, reset=True)
-    return page(templates, request, "entry.html", full)
-
-
-async def captured_values(
-    slug: str, request: Request, kb: KB, templates: Templates
-) -> HTMLResponse:
-    """What the reader's consoles of this entry captured, while their sandbox lives: for
-    a page loaded again (the entry page itself is the same for every reader, and cached).
-
-    Posted, with the page's values (``var_*``) and ``clear``: those values less the one
-    cleared, which the sandbox forgets too.
-    """
-    entry = kb.catalogue.entries.get(slug)
-    if entry is None or not entry.meta.example:
-        return not_found(request, templates, f"There is no example for “{slug}”.")
-    reader = reader_of(request.scope)
-    jar = None
-    if reader != PUBLIC and kb.sandboxes.running(reader, slug):
-        app = await kb.example_app(slug, reader)
-        if app is not None:
-            jar = kb.cookie_jars.of(reader, slug, app)
-    variables = dict(jar.captured) if jar is not None else {}
-    if request.method == "POST":
-        fields = parse_urlencoded(await request.body())
-        variables = {
-            key.removeprefix(VARIABLE_PREFIX): value
-            for key, value in fields
-            if key.startswith(VARIABLE_PREFIX)
-        }
-        for key, name in fields:
-            if key == "clear":
-                variables.pop(name, None)
-                if jar is not None:
-                    jar.captured.pop(name, None)
-    context = {"entry": entry, "variables": variables}
-    response = templates.TemplateResponse(request, "_variables.html", context)
-    response.headers["cache-control"] = "no-store"
-    return response
