@@ -54,7 +54,7 @@ def test_a_failed_check_shows_expected_and_actual_without_hovering(
     expect(passed.filter(has_text="$.total")).to_contain_text("3")
     changed = result.locator(".changed")
     expect(changed).to_contain_text("You changed this request — the entry expected HTTP 200")
-    shoot(page, f"console-failed-check-{device}", full_page=False)
+    shoot(page, f"console-failed-check-edited-{device}", full_page=False)
 
     # Restore request: the entry's own request again, and every check passes.
     changed.get_by_role("button", name="Restore request").click()
@@ -192,7 +192,10 @@ def test_sending_shows_progress_and_ctrl_enter_sends(pages: Pages, device: str) 
     expect(send_button).to_contain_text("Sending…")
     expect(console.locator(".send .spinner")).to_be_visible()
     expect(console).to_have_attribute("aria-busy", "true")
-    shoot(page, f"console-sending-{device}", full_page=False)
+    shoot(page, f"console-sending-light-{device}", full_page=False)
+    page.emulate_media(color_scheme="dark")
+    shoot(page, f"console-sending-dark-{device}", full_page=False)
+    page.emulate_media(color_scheme="light")
     held[0].continue_()
     expect(page.locator("#try-1-result .status")).to_have_text("200 OK")
     expect(send_button).to_be_enabled()
@@ -269,7 +272,7 @@ def test_a_shared_link_opens_a_filled_unsent_console(pages: Pages, device: str) 
     box = console.bounding_box()
     assert box is not None and box["y"] < DEVICES[device]["height"]
     assert not [url for url in sent if not url.endswith("/values")]
-    shoot(other, f"console-shared-link-{device}", full_page=False)
+    shoot(other, f"console-shared-link-light-{device}", full_page=False)
 
     # A bad link fills nothing it should not, and says so.
     bad = open_on(pages, device)
