@@ -4,12 +4,14 @@ and screenshots of the main states in test-output/screenshots/."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import Pages
 from tests.browser.support import JWT_ENTRY, PHONE, PLAIN_ENTRY, send, shoot
@@ -204,10 +206,13 @@ def test_sending_shows_progress_and_ctrl_enter_sends(pages: Pages, device: str) 
     expect(console).not_to_have_attribute("aria-busy", "true")
     if device == "phone":
         # The result is brought into view on a small screen.
-        box = page.locator("#try-1-result").bounding_box()
-        header = page.locator(".topbar").bounding_box()
-        assert box is not None and header is not None
-        assert header["y"] + header["height"] <= box["y"] < PHONE["height"]
+        page.wait_for_function(
+            """() => {
+                const top = document.getElementById("try-1-result").getBoundingClientRect().top;
+                const bar = document.querySelector(".topbar").getBoundingClientRect().bottom;
+                return bar <= top && top < innerHeight;
+            }"""
+        )
     # Ctrl-Enter from the headers field too.
     page.unroute("**/try/*/live")
     console.locator(".console-headers summary").click()
@@ -284,39 +289,48 @@ def test_a_shared_link_opens_a_filled_unsent_console(pages: Pages, device: str) 
     expect(bad.locator("#try-2 .share-note.problem")).to_contain_text("Ignored the method BREW")
 
 
+CONTROLS = (
+    "section.console button, section.console select, section.console input, "
+    "section.console summary, .try-bar button, .try-bar a"
+)
+SMALL = """sel => [...document.querySelectorAll(sel)]
+    .filter(e => e.checkVisibility() && e.getBoundingClientRect().height < 44)
+    .map(e => [e.className || e.tagName, e.getBoundingClientRect().height])"""
+
+
 def small_controls(page: Page) -> list[list[object]]:
-    controls = page.locator(
-        "section.console button:visible, section.console select:visible, "
-        "section.console input:visible, section.console summary:visible, "
-        ".try-bar button:visible, .try-bar a:visible"
-    )
-    return controls.evaluate_all(
-        """els => els.map(e => [e.className || e.tagName, e.getBoundingClientRect().height])
-                    .filter(([, h]) => h < 44)"""
-    )
+    """The visible console controls under 44 px tall, once the page has settled (a
+    loaded machine may still be laying out what a swap brought)."""
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(f"({SMALL})({CONTROLS!r}).length === 0", timeout=5000)
+    return page.evaluate(SMALL, CONTROLS)
 
 
 def test_every_console_control_is_a_44px_target_on_a_phone(pages: Pages) -> None:
     page = pages.open(viewport=PHONE)
     page.goto("/patterns/file-uploads")  # file pickers
     assert page.locator("section.console input[type=file]").count() > 0
-    assert not small_controls(page)
+    small = small_controls(page)
+    assert not small, small
     page.goto(JWT_ENTRY)
     send(page, 1)
     send(page, 2)
     console = page.locator("#try-2")
-    row = [console.locator(s) for s in ("select.method", "input.path", ".send")]
-    boxes = [item.bounding_box() for item in row]
-    assert all(box is not None for box in boxes)
-    tops = [box["y"] for box in boxes if box]
+    # Measured at one moment: the page scrolls to the result after the swap.
+    tops = console.evaluate(
+        """c => ["select.method", "input.path", ".send"]
+                .map(s => c.querySelector(s).getBoundingClientRect().top)"""
+    )
     assert max(tops) - min(tops) < 4, "method, path and Send share one row"
     page.locator("#try-2-result details.response-headers summary").click()
-    assert not small_controls(page)
+    small = small_controls(page)
+    assert not small, small
     # Copy sits outside the code it copies: it never covers the first line.
-    copy = page.locator("#try-2-result .code-wrap .copy").first
-    code = page.locator("#try-2-result .code-wrap .highlight").first
-    copy_box, code_box = copy.bounding_box(), code.bounding_box()
-    assert copy_box and code_box and copy_box["y"] + copy_box["height"] <= code_box["y"] + 1
+    copy_bottom, code_top = page.locator("#try-2-result .code-wrap").first.evaluate(
+        """w => [w.querySelector(".copy").getBoundingClientRect().bottom,
+                 w.querySelector(".highlight").getBoundingClientRect().top]"""
+    )
+    assert copy_bottom <= code_top + 1
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
