@@ -66,6 +66,8 @@ def _request(origin: str, path: str) -> urllib.request.Request:
 class Jar:
     def __init__(self) -> None:
         self._cookies = CookieJar(_Policy(self))
+        # What the reader's consoles captured ({{name}}), for a page loaded again.
+        self.captured: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self._cookies)
@@ -102,12 +104,15 @@ class Jar:
 
     def clear(self) -> None:
         self._cookies.clear()
+        self.captured.clear()
 
 
 class Jars:
     """Each reader's jar for each entry, for as long as the reader's sandbox lives: a
     new sandbox (after a Reset, an eviction or a restart) starts with an empty jar, as
-    the sessions the old cookies named are gone with it."""
+    the sessions the old cookies named are gone with it. So do the values the reader's
+    consoles captured (``Jar.captured``): the tokens and ids they hold name the old
+    sandbox's data."""
 
     def __init__(self, max_jars: int = 4096) -> None:
         self._jars: LRU[tuple[str, str], tuple[weakref.ref[object], Jar]] = LRU(max_jars)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from http import HTTPStatus
@@ -181,10 +182,24 @@ _LINK_HEADERS = frozenset({"accept", "accept-language", "user-agent"})
 def _pretty(text: str, media_type: str, truncated: bool) -> str:
     if media_type.endswith("json") and not truncated:
         try:
-            return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+            pretty = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
         except ValueError:
             return text
+        return _SCALAR_ARRAY.sub(_inline, pretty)
     return text
+
+
+# An array of strings, numbers, booleans or nulls as json.dumps(indent=2) lays it out, one
+# item a line: a validation error's "loc": ["body", "name"] takes four lines that way.
+_SCALAR = r'(?:"(?:[^"\\\n]|\\.)*"|-?[\d.eE+-]+|true|false|null)'
+_SCALAR_ARRAY = re.compile(rf"\[\n\s*({_SCALAR}(?:,\n\s*{_SCALAR})*)\n\s*\]")
+_ITEM_BREAK = re.compile(r",\n\s*")
+MAX_INLINE_ARRAY = 60  # characters: a short array is shown on one line
+
+
+def _inline(match: re.Match[str]) -> str:
+    inline = "[" + _ITEM_BREAK.sub(", ", match.group(1)) + "]"
+    return inline if len(inline) <= MAX_INLINE_ARRAY else match.group(0)
 
 
 def _body_html(text: str, media_type: str, truncated: bool) -> str:

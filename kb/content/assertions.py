@@ -218,6 +218,16 @@ class Capture:
 
 
 @dataclass(frozen=True)
+class Evaluation:
+    """An assertion held against a response: what it expected and what was there, in words."""
+
+    holds: bool
+    expected: str
+    actual: str
+    why: str  # when it does not hold: "expected …, actual …"
+
+
+@dataclass(frozen=True)
 class Assertion:
     query: Query
     predicate: Predicate
@@ -237,28 +247,34 @@ class Assertion:
 
     def check(self, response: Response, variables: dict[str, str] | None = None) -> str | None:
         """None when it holds, else why not: what was expected, and what was there."""
+        outcome = self.evaluate(response, variables)
+        if outcome.holds:
+            return None
+        return f"{self.describe()}: {outcome.why}"
+
+    def evaluate(self, response: Response, variables: dict[str, str] | None = None) -> Evaluation:
+        """Whether it holds, with what was expected and what was there, in words."""
         expected = self.expected
         if isinstance(expected, str) and "{{" in expected:
             try:
                 expected = substitute(expected, variables or {})
             except UnknownVariable as exc:
-                return (
-                    f"{self.describe()}: uses {{{{{exc.name}}}}}, which no earlier block captures"
-                )
+                why = f"uses {{{{{exc.name}}}}}, which no earlier block captures"
+                return Evaluation(False, f"{{{{{exc.name}}}}}", "no value", why)
+        expectation = self._expectation(expected)
         try:
             values = self.query.values(response)
         except _Missing as exc:
-            if self.predicate == "exists" and self.negated:
-                return None
-            return f"{self.describe()}: expected {self._expectation(expected)}, but {exc}"
+            holds = self.predicate == "exists" and self.negated
+            return Evaluation(holds, expectation, str(exc), f"expected {expectation}, but {exc}")
         if self.predicate == "exists":
             holds = True
         else:
             holds = any(_holds(self.predicate, value, expected) for value in values)
-        if holds != self.negated:
-            return None
-        actual = values[0] if len(values) == 1 else values
-        return f"{self.describe()}: expected {self._expectation(expected)}, actual {_shown(actual)}"
+        actual = _shown(values[0] if len(values) == 1 else values)
+        return Evaluation(
+            holds != self.negated, expectation, actual, f"expected {expectation}, actual {actual}"
+        )
 
     def _expectation(self, expected: Any) -> str:
         shown = _shown(expected)

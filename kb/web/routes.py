@@ -15,7 +15,7 @@ from kb.contribute import views as contribute
 from kb.dev import reload as devreload
 from kb.knowledge import KnowledgeBase
 from kb.sandbox.mount import ExamplesMount
-from kb.web import api, docs, exports, pages, tryit, trylive
+from kb.web import api, docs, exports, pages, tryit, trylive, trysandbox
 from kb.web.assets import Assets, HashedStaticFiles
 
 # Pages (HTML) for readers: none of them is part of the JSON API's schema.
@@ -28,7 +28,8 @@ site.add_api_route("/patterns/{slug}", pages.entry)
 site.add_api_route("/tags/{name}", pages.tag)
 site.add_api_route("/search", pages.search)
 site.add_api_route("/highlight.css", pages.highlight_css, response_class=Response)
-site.add_api_route("/try/{slug}/reset", tryit.reset, methods=["POST"])
+site.add_api_route("/try/{slug}/reset", trysandbox.reset, methods=["POST"])
+site.add_api_route("/try/{slug}/values", trysandbox.captured_values, methods=["GET", "POST"])
 site.add_api_route("/docs", docs.swagger)
 # Contributing: the guide, and the editor that proposes entries (kb.contribute.views).
 site.add_api_route("/contributing", contribute.guide)

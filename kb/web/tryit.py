@@ -9,13 +9,13 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.types import Receive, Scope, Send
 
 from kb.consoles import console
+from kb.consoles.cookies import Jar
 from kb.consoles.requests import ConsoleRequest, RequestError, Upload
 from kb.consoles.results import MAX_REMEMBERED, ConsoleResult
 from kb.content import tryblocks
@@ -24,7 +24,7 @@ from kb.knowledge import KnowledgeBase
 from kb.middleware.observability import RouteLabel
 from kb.sandbox.readers import COOKIE, PUBLIC, reader_cookie_of, reader_of
 from kb.web import requestcode
-from kb.web.deps import KB, Htmx, Templates, wants_fragment
+from kb.web.deps import wants_fragment
 from kb.web.pages import entry_context, not_found, page
 
 VARIABLE_PREFIX = "var_"
@@ -36,6 +36,10 @@ MAX_FILES = 20
 
 class ConsoleInputError(ValueError):
     """A console form that cannot be sent; the message is shown to the reader."""
+
+    def __init__(self, message: str, source: console.Step | None = None) -> None:
+        super().__init__(message)
+        self.source = source  # the console to send first, when that is the way out
 
 
 def _parse_form(
@@ -192,17 +196,19 @@ async def _run(
             raise problem
         index, edited, variables = _parse_form(*form, entry)
         context["index"] = index
-        sent = _substituted(edited, variables, blocks)
         reader = reader_of(scope)
         app = await kb.example_app(entry.slug, reader)
+        # Readers without a cookie share one sandbox: they get no jar to share.
+        jar = None
+        if app is not None and reader != PUBLIC:
+            jar = kb.cookie_jars.of(reader, entry.slug, app)
+        sent = _substituted(edited, variables, blocks, jar)
         if app is None:
             status_code = 503
             context["error"] = "This entry's example app is not running; see /healthz."
         else:
             base_url = _base_url(scope, headers)
             origin = base_url.rstrip("/")
-            # Readers without a cookie share one sandbox: they get no jar to share.
-            jar = kb.cookie_jars.of(reader, entry.slug, app) if reader != PUBLIC else None
             if jar is not None and (cookies := jar.header(origin, sent.path)):
                 sent = sent.with_cookies(cookies)
                 context["sent_cookies"] = [pair.partition("=")[0] for pair in cookies.split("; ")]
@@ -220,32 +226,45 @@ async def _run(
             if jar is not None:
                 jar.keep(sent, result.headers, origin)
             cookie = _reader_cookie(scope)
+            block = blocks[index]
             plain = not result.error and result.failure is None and result.after_response is None
             # An upload's files and a stream's piece times are not in the key: render anew.
-            plain = plain and not sent.uploads and not result.streamed
+            # Nor is what a capture keeps for the page's next load: a capturing block's
+            # answer (a fresh token, a new id) seldom repeats anyway.
+            plain = plain and not sent.uploads and not result.streamed and not block.captures
             if htmx and plain and len(result.body) <= MAX_REMEMBERED:
                 # Everything the fragment shows but the time taken: the same response to
                 # the same request renders the same, so it is rendered once.
-                remember = (entry.slug, index, sent, tuple(variables.items()), base_url, cookie)
-                remember += (result.status, tuple(result.headers), result.body, result.truncated)
+                remember = (entry.slug, index, edited, sent, tuple(variables.items()), base_url)
+                remember += (cookie, result.status, tuple(result.headers), result.body)
+                remember += (result.truncated,)
                 fragment = kb.fragments.get(remember)
                 if fragment is not None:
                     return _timed(fragment, result)
             sent_code = requestcode.from_sent(sent, base_url, entry.mount, cookie)
-            failures, captured = console.check(blocks[index], result, variables)
-            variables.update(captured)
+            found = console.verdict(block, result, variables)
+            variables.update(found.captured)
+            if jar is not None and found.captured:
+                jar.captured.update(found.captured)
+            failed = any(not check.ok for check in found.checks)
             context.update(
                 result=result,
-                captured=captured,
-                failures=failures,
+                captured=found.captured,
+                checks=found.checks,
+                failures=found.failures,
                 sent_code=sent_code,
                 error=result.error,
+                changed=failed and console.changed(edited, block),
+                sources=console.sources(blocks, index, edited) if failed else [],
+                sent=sent if edited.uses_variables else None,
+                asserted=console.asserted_headers(block),
             )
             if result.error:
                 status_code = result.status
     except ConsoleInputError as exc:
         status_code = 422
         context["error"] = str(exc)
+        context["source"] = exc.source
     context["variables"] = variables
     context.setdefault("index", index)
     context.setdefault("error", "")
@@ -274,16 +293,24 @@ async def _send_html(send: Send, html: str, status_code: int) -> None:
 
 
 def _substituted(
-    edited: ConsoleRequest, variables: dict[str, str], blocks: list[tryblocks.TryBlock]
+    edited: ConsoleRequest,
+    variables: dict[str, str],
+    blocks: list[tryblocks.TryBlock],
+    jar: Jar | None,
 ) -> ConsoleRequest:
     try:
         return edited.substitute(variables)
     except tryblocks.UnknownVariable as exc:
+        # A page loaded afresh (or without JavaScript) sends none of the values its
+        # consoles captured before; the reader's sandbox still has them.
+        if jar is not None and exc.name in jar.captured:
+            variables.update({k: v for k, v in jar.captured.items() if k not in variables})
+            return _substituted(edited, variables, blocks, None)
         name = exc.name
-        source = _capturing_block(blocks, name)
-        hint = f" Send request {source + 1} first: it captures it." if source is not None else ""
+        source = console.capturing_step(blocks, name)
+        hint = f" Send {source.title} first: it captures it." if source is not None else ""
         raise ConsoleInputError(
-            f"This request uses {{{{{name}}}}}, which has no value yet.{hint}"
+            f"This request uses {{{{{name}}}}}, which has no value yet.{hint}", source
         ) from None
 
 
@@ -360,31 +387,7 @@ def _base_url(scope: Scope, headers: dict[bytes, bytes]) -> str:
     return _origin(scope.get("scheme", "http"), host, scope.get("root_path", ""))
 
 
-def _capturing_block(blocks: list[tryblocks.TryBlock], name: str) -> int | None:
-    for number, block in enumerate(blocks):
-        if any(capture.name == name for capture in block.captures):
-            return number
-    return None
-
-
 def _reader_cookie(scope: Scope) -> str:
     """The reader's cookie, so that the request as code reaches the reader's own sandbox."""
     value = reader_cookie_of(scope)
     return f"{COOKIE}={value}" if value else ""
-
-
-async def reset(
-    slug: str, request: Request, kb: KB, templates: Templates, htmx: Htmx
-) -> HTMLResponse:
-    """Throw away the reader's sandbox of this example: the next request starts afresh."""
-    entry = kb.catalogue.entries.get(slug)
-    if entry is None or not entry.meta.example:
-        return not_found(request, templates, f"There is no example for “{slug}”.")
-    reader = reader_of(request.scope)
-    await kb.sandboxes.reset(reader, slug)
-    kb.cookie_jars.forget(reader, slug)
-    context = {"entry": entry, "variables": {}, "oob": True}
-    if htmx:
-        return templates.TemplateResponse(request, "_reset.html", context)
-    full = entry_context(kb, entry, reset=True)
-    return page(templates, request, "entry.html", full)

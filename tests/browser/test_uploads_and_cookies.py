@@ -92,8 +92,8 @@ def test_a_cookie_session_across_consoles(pages: Pages) -> None:
     assert send(page, 4).startswith("201 Created")  # the captured token
 
     # Reset empties the jar along with the sandbox: anonymous again.
-    page.locator("#try-1 .reset").click()
-    expect(page.locator("#try-1-result")).to_contain_text("was reset")
+    page.locator(".try-bar .reset").click()
+    expect(page.locator(".try-bar")).to_contain_text("was reset")
     assert send(page, 2).startswith("401 ")
 
     # Logged in again, a fresh token is captured; logging out deletes the cookie.

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from kb.consoles import console
 from kb.consoles.requests import ConsoleRequest, Upload
+from kb.consoles.results import ConsoleResult
 from kb.content import tryblocks
 from kb.sandbox import examples
 from kb.settings import Settings
@@ -251,3 +252,31 @@ async def test_try_blocks_assert_on_the_events_of_a_stream(streamer: FastAPI) ->
     failures, captured = console.check(block, result)
     assert failures == ['jsonpath "$.events[-1].event" == "done": expected "done", actual "tick"']
     assert captured == {"last": "3"}
+
+
+def test_a_verdict_lists_every_check_passed_or_not() -> None:
+    block = tryblocks.parse(
+        'GET /me\nHTTP 200\n[Captures]\nuser: jsonpath "$.user"\nmissing: header "x-id"\n'
+        '[Asserts]\njsonpath "$.user" == "ann"\njsonpath "$.n" > 2\njsonpath "$.gone" exists'
+    )
+    result = ConsoleResult(
+        ConsoleRequest("GET", "/me"),
+        201,
+        1.0,
+        headers=[("content-type", "application/json")],
+        body=b'{"user": "ann", "n": 1}',
+    )
+    found = console.verdict(block, result)
+    assert [(c.label, c.ok, c.expected, c.actual) for c in found.checks] == [
+        ("status", False, "200", "201"),
+        ('jsonpath "$.user" == "ann"', True, '"ann"', '"ann"'),
+        ('jsonpath "$.n" > 2', False, "more than 2", "1"),
+        ('jsonpath "$.gone" exists', False, "a value", "nothing at $.gone in the response body"),
+        ("capture user", True, 'jsonpath "$.user"', "ann"),
+        ("capture missing", False, 'header "x-id"', "no header 'x-id' in the response"),
+    ]
+    assert found.captured == {"user": "ann"}
+    # What kb check prints is what it printed before the checks were listed.
+    assert found.failures == console.check(block, result)[0]
+    assert found.failures[1] == 'jsonpath "$.n" > 2: expected more than 2, actual 1'
+    assert found.failures[0].startswith('expected HTTP 200, got 201: {"user"')

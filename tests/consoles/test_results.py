@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from kb.consoles import bodies, inprocess
 from kb.consoles.requests import ConsoleRequest
 from kb.consoles.results import ConsoleResult
@@ -82,3 +84,21 @@ def test_what_the_work_after_the_response_did_is_told_in_a_sentence() -> None:
     )
     during = inprocess.Failure("KeyError", "x", "", "...", False)
     assert told(None, during) == ""  # raised before the response ended: not after it
+
+
+def test_short_arrays_of_plain_values_are_one_line_long_ones_one_item_a_line() -> None:
+    from kb.consoles.results import _pretty
+
+    body = {
+        "detail": [{"loc": ["body", "name"], "input": None}],
+        "mixed": [1, 2.5, -3e5, True, None, 'a "quoted", with commas'],
+        "long": ["x" * 30, "y" * 30],
+        "nested": [[1, 2], [3]],
+        "empty": [],
+    }
+    pretty = _pretty(json.dumps(body), "application/json", False)
+    assert '"loc": ["body", "name"],' in pretty
+    assert '"mixed": [1, 2.5, -300000.0, true, null, "a \\"quoted\\", with commas"],' in pretty
+    assert '"long": [\n    "xxx' in pretty
+    assert '"nested": [\n    [1, 2],\n    [3]\n  ],' in pretty
+    assert json.loads(pretty) == json.loads(json.dumps(body))

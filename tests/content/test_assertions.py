@@ -169,3 +169,19 @@ def test_cookie_attributes_are_split_as_rfc_6265_says() -> None:
         "Path": "/x",
     }
     assert reply.cookie("other") is None
+
+
+def test_an_assertion_evaluated_says_what_it_expected_and_what_was_there() -> None:
+    data = response({"n": 1, "name": "ann"})
+    held = Assertion(Query("jsonpath", "$.name"), "==", "ann").evaluate(data)
+    assert (held.holds, held.expected, held.actual) == (True, '"ann"', '"ann"')
+    failed = Assertion(Query("jsonpath", "$.n"), ">", 2).evaluate(data)
+    assert (failed.holds, failed.expected, failed.actual) == (False, "more than 2", "1")
+    assert failed.why == "expected more than 2, actual 1"
+    missing = Assertion(Query("jsonpath", "$.gone"), "exists").evaluate(data)
+    assert (missing.holds, missing.actual) == (False, "nothing at $.gone in the response body")
+    absent = Assertion(Query("jsonpath", "$.gone"), "exists", negated=True).evaluate(data)
+    assert absent.holds and absent.expected == "nothing"
+    unknown = Assertion(Query("jsonpath", "$.name"), "==", "{{who}}").evaluate(data, {})
+    assert (unknown.holds, unknown.actual) == (False, "no value")
+    assert unknown.why == "uses {{who}}, which no earlier block captures"

@@ -122,7 +122,7 @@ def test_the_reset_button_starts_the_example_afresh(site_client: TestClient) -> 
 
 def test_the_console_form_has_a_reset_button(site_client: TestClient) -> None:
     text = site_client.get("/patterns/greeting").text
-    assert 'hx-post="/try/greeting/reset"' in text and "Reset example" in text
+    assert 'hx-post="/try/greeting/reset"' in text and "Reset sandbox" in text
 
 
 @pytest.mark.anyio

@@ -87,7 +87,8 @@ def test_a_missing_variable_says_which_request_captures_it(site_client: TestClie
         headers=HTMX,
     )
     assert response.status_code == 422
-    assert "{{token}}" in response.text and "Send request 3 first" in response.text
+    assert "{{token}}" in response.text and "Send request 3 (POST /login) first" in response.text
+    assert 'href="#try-3">Go to request 3 (POST /login)</a>' in response.text
 
 
 @pytest.mark.parametrize(
@@ -350,7 +351,7 @@ def test_cookies_set_by_one_console_go_with_the_next_until_reset(site_client: Te
         },
         headers=HTMX,
     )
-    assert login.text.count("<dt>set-cookie</dt>") == 2  # every Set-Cookie is shown
+    assert login.text.count(">set-cookie</dt>") == 2  # every Set-Cookie is shown
     assert 'name="var_sid" value="s-ann"' in login.text
     whoami = {"block": "6", "method": "GET", "path": "/whoami", "headers": ""}
     me = site_client.post("/try/greeting", data=whoami, headers=HTMX)
@@ -409,3 +410,68 @@ def test_readers_without_a_cookie_get_no_jar(site_settings: Settings) -> None:
             "/try/greeting", data={"block": "6", "method": "GET", "path": "/whoami"}, headers=HTMX
         )
         assert "401 Unauthorized" in me.text
+
+
+def login(client: TestClient, user: str = "ann") -> httpx2.Response:
+    form = {
+        "block": "2",
+        "method": "POST",
+        "path": "/login",
+        "headers": "Content-Type: application/x-www-form-urlencoded",
+        "body": f"username={user}",
+    }
+    return client.post("/try/greeting", data=form, headers=HTMX)
+
+
+def test_every_check_is_listed_with_expected_and_actual(site_client: TestClient) -> None:
+    response = send(site_client, headers="Content-Type: application/json", body='{"name": "bo"}')
+    text = response.text
+    assert text.count('<li class="check ok">') == 1  # the status
+    assert '<li class="check failed">' in text
+    assert '<code class="check-label">jsonpath &#34;$.name&#34; == &#34;alice&#34;</code>' in text
+    assert '<code class="check-expected">&#34;alice&#34;</code>' in text
+    assert '<code class="check-got">&#34;bo&#34;</code>' in text
+    assert "title=" not in text.split('<ul class="checks"')[1].split("</ul>")[0]
+    # Only the status and the verdict are announced, not the body.
+    announce = re.search(r'<p id="try-1-announce" hx-swap-oob="innerHTML">(.*?)</p>', text)
+    assert announce is not None
+    assert announce.group(1) == "201 Created, differs from the entry’s expectation"
+
+
+def test_a_changed_request_that_fails_offers_the_entrys_own(site_client: TestClient) -> None:
+    changed = send(site_client, headers="Content-Type: application/json", body='{"name": "bo"}')
+    assert "You changed this request — the entry expected <code>HTTP 201</code>" in changed.text
+    assert '<button type="reset" form="try-1-form" class="restore">' in changed.text
+    # The entry's own request, failing (alice exists by now): nothing was changed.
+    own = send(site_client, headers="Content-Type: application/json", body='{"name": "alice"}')
+    own = send(site_client, headers="Content-Type: application/json", body='{"name": "alice"}')
+    assert "409 Conflict" in own.text and "You changed" not in own.text
+
+
+def test_a_failed_request_names_the_console_that_captured_its_values(
+    site_client: TestClient,
+) -> None:
+    login(site_client)  # ann, where the entry logs in alice: /me then answers ann
+    form = {
+        "block": "3",
+        "method": "GET",
+        "path": "/me",
+        "headers": "Authorization: Bearer {{token}}",
+    }
+    me = site_client.post("/try/greeting", data=form | {"var_token": "t-ann"}, headers=HTMX)
+    assert '<p class="chain-hint">This request used <code>{{token}}</code>' in me.text
+    assert '<a href="#try-3">request 3 (POST /login)</a>' in me.text
+    # What was sent, with the value filled in.
+    assert "Authorization: Bearer t-ann" in me.text.split('class="sent-request"')[1]
+
+
+def test_without_javascript_the_checks_are_on_the_page(site_client: TestClient) -> None:
+    form = {
+        "block": "0",
+        "method": "POST",
+        "path": "/names",
+        "headers": "Content-Type: application/json",
+    }
+    text = site_client.post("/try/greeting", data=form | {"body": '{"name": "bo"}'}).text
+    assert "<html" in text and '<li class="check failed">' in text
+    assert "You changed this request" in text
