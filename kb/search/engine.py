@@ -40,6 +40,7 @@ from kb.search.sql import (
     ENTRY_COLUMNS,
     EXACT_TITLE_SQL,
     FACET_VALUES_SQL,
+    FIELDS_SQL,
     HEADLINE_COLUMNS,
     MATCHING_IDS_SQL,
     RANK_FILTERED_SQL,
@@ -56,6 +57,27 @@ from kb.search.sql import (
 SECTIONS_PER_ENTRY = 3
 PREFIXES_KEPT = 4096
 PROGRESS_OPS = 1000  # SQLite VM steps between deadline checks
+# Fewer entries than this with every word of a query, and entries with most of them follow.
+RELAX_BELOW = 3
+POOL = 100  # entries each ranking query reads, before they are scored by field
+MAX_EXPANSIONS = 24  # words a long prefix stands for, at most
+NEAR_DISTANCE = 12  # tokens within which a query's words count as close together
+# What a word is worth where it is found, best first: the title names the entry; a tag (or
+# a synonym of one) names its topic; a heading names a part of it. Anywhere else: BODY_WEIGHT.
+FIELD_WEIGHTS = (
+    ("title", 10.0),
+    ("tags", 6.0),
+    ("headings", 4.0),
+    ("identifiers", 3.0),
+    ("summary", 3.0),
+)
+BODY_WEIGHT = 1.0
+# Each word an entry has counts on top of where it is, so that when not every entry has
+# every word, more words usually win, yet one word in the title can outweigh two in passing.
+MATCHED_WEIGHT = 2.0
+EXACT_TITLE_BONUS = 40.0
+NEAR_BONUS = 2.0
+BM25_SHARE = 3.0  # bm25, scaled to the best of the pool, breaks ties within a field
 
 
 class SearchTimeout(Exception):
@@ -70,6 +92,17 @@ class _Options:
     tag: str | None
     facets: bool
     deep_links: int
+
+    @property
+    def filtered(self) -> bool:
+        return self.section is not None or self.tag is not None
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    rowid: int
+    matched: int  # how many of the query's terms the entry has
+    score: float
 
 
 class SearchIndex:
@@ -108,6 +141,7 @@ class SearchIndex:
         self._facet_values: dict[int, tuple[str, list[str]]] | None = None
         # Prefixes come from what readers type, so the answers kept about them are bounded.
         self._prefixes: LRU[str, bool] = LRU(PREFIXES_KEPT)
+        self._expansions: LRU[str, tuple[str, ...]] = LRU(PREFIXES_KEPT)
         self.connection.execute(TERMS_TABLE_SQL)
         self.vocabulary = Vocabulary(
             Counter(
@@ -259,13 +293,17 @@ class SearchIndex:
         results = Results(query=parsed.text)
         try:
             with self._deadline():
-                self._run(parsed, results, options)
-                if not results.total and correct:
+                topic, exact = parsed.topic, parsed.text
+                total = self._count(topic, options)
+                if total < RELAX_BELOW and correct:
                     fixed = self._corrected(parsed)
                     if fixed is not None:
-                        self._run(fixed, results, options)
-                        if results.total:
+                        fixed_total = self._count(fixed.topic, options)
+                        if fixed_total > total:
+                            topic, exact, total = fixed.topic, fixed.text, fixed_total
                             results.corrected = fixed.text.strip()
+                results.words = tuple(term.phrase for term in topic.terms)
+                self._run(topic, exact, total, results, options)
         except SearchTimeout:
             results.timed_out = True
         return results
@@ -286,51 +324,59 @@ class SearchIndex:
             return None
         return query_module.parse(" ".join(fixed) + " ", self.synonyms, self.max_query)
 
-    def _run(self, parsed: Query, results: Results, options: _Options) -> None:
-        match = parsed.match(HEADLINE_COLUMNS, self._indexed_prefix)
+    def _expression(self, parsed: Query, *, any_word: bool = False) -> str | None:
+        build = parsed.match_any if any_word else parsed.match
+        return build(HEADLINE_COLUMNS, self._indexed_prefix, self._expand)
+
+    def _params(self, match: str, options: _Options, **more: object) -> dict[str, object]:
+        return {"match": match, "section": options.section, "tag": options.tag, **more}
+
+    def _count(self, parsed: Query, options: _Options) -> int:
+        match = self._expression(parsed)
+        if match is None:
+            return 0
+        statement = COUNT_FILTERED_SQL if options.filtered else COUNT_SQL
+        return int(next(self.db.query(statement, self._params(match, options)))["n"])
+
+    def _run(
+        self, topic: Query, exact: str, total: int, results: Results, options: _Options
+    ) -> None:
+        match = self._expression(topic)
         if match is None:
             return
-        filtered = options.section is not None or options.tag is not None
-        params = {
-            "match": match,
-            "exact": query_module.title_key(parsed.text),
-            "section": options.section,
-            "tag": options.tag,
-            "limit": options.limit,
-            "offset": options.offset,
-        }
-        boosted = []
-        for row in self.db.query(EXACT_TITLE_SQL, params):
-            score = next(self.db.query(SCORE_SQL, {**params, "rowid": row["rowid"]}), None)
-            if score is not None:  # the title is the query, but does the entry match it?
-                boosted.append({"rowid": row["rowid"], "score": score["score"]})
-        first_ids = {row["rowid"] for row in boosted}
-        # Boosted entries fill the first page; later pages continue the bm25 order past them.
-        page_boost = boosted[options.offset : options.offset + options.limit]
-        rank_params = {
-            **params,
-            "offset": max(0, options.offset - len(boosted)),
-            "limit": options.limit - len(page_boost) + len(first_ids),
-        }
-        ranked = [
-            row
-            for row in self.db.query(RANK_FILTERED_SQL if filtered else RANK_SQL, rank_params)
-            if row["rowid"] not in first_ids
-        ]
-        ordered = (page_boost + ranked)[: options.limit]
+        results.complete = total
+        results.total = total
+        if total < RELAX_BELOW and len(topic.terms) > 1:
+            # Too few entries have every word: entries with most of them follow, ranked
+            # first by how many words they have (Meilisearch's "last" matching strategy).
+            any_match = self._expression(topic, any_word=True)
+            assert any_match is not None  # the query has terms
+            any_total = int(
+                next(
+                    self.db.query(
+                        COUNT_FILTERED_SQL if options.filtered else COUNT_SQL,
+                        self._params(any_match, options),
+                    )
+                )["n"]
+            )
+            if any_total > total:
+                match, results.total, results.relaxed = any_match, any_total, True
+        if not results.total:
+            return
+        ranked = self._rank(topic, match, exact, results, options)
+        page = ranked[options.offset : options.offset + options.limit]
+        if len(page) < options.limit and len(ranked) < results.total:
+            page += self._beyond_pool(match, ranked, options, options.limit - len(page))
         details = {
             row["rowid"]: row
             for row in self.db.query(
-                DETAILS_SQL, {"rowids": json.dumps([row["rowid"] for row in ordered])}
+                DETAILS_SQL, {"rowids": json.dumps([candidate.rowid for candidate in page])}
             )
         }
-        rows = [{**details[row["rowid"]], "score": row["score"]} for row in ordered]
-        results.total = next(self.db.query(COUNT_FILTERED_SQL if filtered else COUNT_SQL, params))[
-            "n"
-        ]
+        rows = [details[candidate.rowid] for candidate in page]
         if options.facets:
-            results.facets = self._facets(params, options)
-        highlighter = Highlighter.for_query(parsed)
+            results.facets = self._facets(self._params(match, options), options)
+        highlighter = Highlighter.for_query(topic)
         sections = self._sections(highlighter, rows[: options.deep_links])
         results.hits = [
             Hit(
@@ -340,11 +386,127 @@ class SearchIndex:
                 summary=row["summary"],
                 url=f"/patterns/{row['slug']}",
                 snippet=highlighter.snippet(row["body"]) or html.escape(row["summary"]),
-                score=float(f"{-row['score']:.6g}"),
+                score=round(candidate.score, 4),
                 sections=tuple(sections.get(row["slug"], ())),
+                matched_all=candidate.matched == len(topic.terms),
             )
-            for row in rows
+            for row, candidate in zip(rows, page, strict=True)
         ]
+
+    def _rank(
+        self, topic: Query, match: str, exact: str, results: Results, options: _Options
+    ) -> list[_Candidate]:
+        """The best entries for ``match``, ranked by where their words are.
+
+        bm25 over every column chooses a pool, and bm25 over the headline columns adds
+        the entries that name the words where it matters (when a word is in most entries,
+        bm25 alone barely tells them apart); each is then scored in Python from the
+        fields its words are in: the title, then tags and synonyms, headings, identifiers
+        and the summary, then anywhere else.
+        """
+        statement = RANK_FILTERED_SQL if options.filtered else RANK_SQL
+        pool_size = max(POOL, options.offset + options.limit)
+        bm25: dict[int, float] = {}
+        for row in self.db.query(
+            statement, self._params(match, options, limit=pool_size, offset=0)
+        ):
+            bm25[row["rowid"]] = -row["score"]
+        headline = "{" + " ".join(HEADLINE_COLUMNS) + "} : (" + match + ")"
+        for row in self.db.query(statement, self._params(headline, options, limit=POOL, offset=0)):
+            bm25.setdefault(row["rowid"], -row["score"])
+        title = query_module.title_key(exact)
+        for row in self.db.query(EXACT_TITLE_SQL, self._params(match, options, exact=title)):
+            if row["rowid"] not in bm25:
+                found = next(
+                    self.db.query(SCORE_SQL, {"match": match, "rowid": row["rowid"]}), None
+                )
+                if found is not None:  # the title is the query, but does the entry match it?
+                    bm25[row["rowid"]] = -found["score"]
+        terms = topic.terms
+        having: list[set[int]] | None = None
+        if results.relaxed:
+            having = [
+                {r[0] for r in self.connection.execute(MATCHING_IDS_SQL, {"match": expression})}
+                for expression in (
+                    Query(topic.text, (term,)).match(
+                        HEADLINE_COLUMNS, self._indexed_prefix, self._expand
+                    )
+                    for term in terms
+                )
+            ]
+        near: set[int] = set()
+        together: set[int] = set()
+        phrases = [t.phrase for t in terms if not t.quoted]
+        if len(phrases) > 1:
+            expression = "NEAR(" + " ".join(f'"{p}"' for p in phrases) + f", {NEAR_DISTANCE})"
+            near = {r[0] for r in self.connection.execute(MATCHING_IDS_SQL, {"match": expression})}
+            if near:  # the words next to each other, in the order typed
+                expression = '"' + " ".join(phrases) + '"'
+                together = {
+                    r[0] for r in self.connection.execute(MATCHING_IDS_SQL, {"match": expression})
+                }
+        patterns = [Highlighter.for_query(Query(topic.text, (term,))) for term in terms]
+        best = max(bm25.values(), default=0.0) or 1.0
+        candidates = []
+        fields = self.db.query(FIELDS_SQL, {"rowids": json.dumps(list(bm25))})
+        for row in fields:
+            rowid = row["rowid"]
+            matched, score = 0, 0.0
+            for number, pattern in enumerate(patterns):
+                if having is not None and rowid not in having[number]:
+                    continue
+                matched += 1
+                score += MATCHED_WEIGHT + next(
+                    (weight for name, weight in FIELD_WEIGHTS if pattern.count(row[name])),
+                    BODY_WEIGHT,
+                )
+            if row["title_key"] == title:
+                score += EXACT_TITLE_BONUS
+            if rowid in near:
+                score += NEAR_BONUS
+            if rowid in together:
+                score += NEAR_BONUS
+            score += BM25_SHARE * bm25[rowid] / best
+            candidates.append(_Candidate(rowid, matched, score))
+        candidates.sort(key=lambda c: (-c.score, c.rowid))
+        if results.relaxed:
+            partial = next((c for c in candidates if c.matched < len(terms)), None)
+            if partial is not None and having is not None:
+                results.dropped = tuple(
+                    term.phrase
+                    for term, ids in zip(terms, having, strict=True)
+                    if partial.rowid not in ids
+                )
+        return candidates
+
+    def _beyond_pool(
+        self, match: str, ranked: list[_Candidate], options: _Options, wanted: int
+    ) -> list[_Candidate]:
+        """Past the ranked pool, pages continue in bm25 order without repeating it."""
+        statement = RANK_FILTERED_SQL if options.filtered else RANK_SQL
+        pooled = {candidate.rowid for candidate in ranked}
+        skip = max(0, options.offset - len(ranked))
+        rows = self.db.query(
+            statement,
+            self._params(match, options, limit=skip + wanted + len(pooled), offset=0),
+        )
+        rest = [row for row in rows if row["rowid"] not in pooled][skip : skip + wanted]
+        return [_Candidate(row["rowid"], 0, -row["score"]) for row in rest]
+
+    def _expand(self, prefix: str) -> tuple[str, ...] | None:
+        """The most frequent words a long prefix starts, when it starts too many of them."""
+        if len(prefix) <= query_module.SHORT_PREFIX:
+            return None
+        known = self._expansions.get(prefix)
+        if known is None:
+            words = self.vocabulary.starting_with(prefix)
+            if len(words) > MAX_EXPANSIONS:
+                words.sort(key=lambda word: -self.vocabulary.counts[word])
+                known = tuple(words[:MAX_EXPANSIONS])
+            else:
+                known = ()
+            self._expansions.put(prefix, known)
+        return known or None
 
     def _indexed_prefix(self, prefix: str) -> bool:
         """Whether some (stemmed) term of the index starts with ``prefix``."""

@@ -7,7 +7,7 @@ parsed into quoted FTS5 strings by :mod:`kb.search.query`.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = "10"
+SCHEMA_VERSION = "11"
 TOKENIZE = "porter unicode61 remove_diacritics 2 tokenchars '_'"
 # Column order matters: the bm25() weights follow it. Title > headings > tags, summary and
 # identifiers > body > code; "parts" holds identifiers split into words (response, model).
@@ -60,6 +60,17 @@ select
   "entries"."id" as "rowid", "entries"."slug", "entries"."title", "entries"."section",
   "entries"."summary", "entries"."first_section", "entries"."last_section",
   "entry_texts"."body"
+from "entries"
+join "entry_texts" on "entry_texts"."id" = "entries"."id"
+where "entries"."id" in (select "value" from json_each(:rowids))
+"""
+
+# What the ranking reads of each entry in its pool: the short fields where a word counts most.
+FIELDS_SQL = """
+select
+  "entries"."id" as "rowid", "entries"."title_key", "entry_texts"."title",
+  "entry_texts"."tags", "entry_texts"."headings", "entry_texts"."identifiers",
+  "entry_texts"."summary"
 from "entries"
 join "entry_texts" on "entry_texts"."id" = "entries"."id"
 where "entries"."id" in (select "value" from json_each(:rowids))
