@@ -23,6 +23,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from rapidfuzz import fuzz, process
 from sqlite_utils import Database
 
 from kb.content.catalogue import Catalogue, Entry
@@ -51,6 +52,7 @@ from kb.search.sql import (
     SECTIONS_SQL,
     TERM_SQL,
     TERMS_TABLE_SQL,
+    TITLES_SQL,
     fts_table_sql,
 )
 
@@ -77,6 +79,8 @@ BODY_WEIGHT = 1.0
 MATCHED_WEIGHT = 2.0
 EXACT_TITLE_BONUS = 40.0
 NEAR_BONUS = 2.0
+SUGGESTIONS = 5  # entries suggested when nothing matches
+SUGGEST_PREFIX = 3  # letters of each word a suggestion must start a word with
 BM25_SHARE = 3.0  # bm25, scaled to the best of the pool, breaks ties within a field
 
 
@@ -142,6 +146,7 @@ class SearchIndex:
         # Prefixes come from what readers type, so the answers kept about them are bounded.
         self._prefixes: LRU[str, bool] = LRU(PREFIXES_KEPT)
         self._expansions: LRU[str, tuple[str, ...]] = LRU(PREFIXES_KEPT)
+        self._titles: dict[int, str] | None = None
         self.connection.execute(TERMS_TABLE_SQL)
         self.vocabulary = Vocabulary(
             Counter(
@@ -299,11 +304,17 @@ class SearchIndex:
                     fixed = self._corrected(parsed)
                     if fixed is not None:
                         fixed_total = self._count(fixed.topic, options)
-                        if fixed_total > total:
+                        if fixed_total > total or (
+                            fixed_total == total
+                            and self._count(fixed.topic, options, any_word=True)
+                            > self._count(topic, options, any_word=True)
+                        ):
                             topic, exact, total = fixed.topic, fixed.text, fixed_total
                             results.corrected = fixed.text.strip()
                 results.words = tuple(term.phrase for term in topic.terms)
                 self._run(topic, exact, total, results, options)
+                if not results.total and topic.terms:
+                    results.suggestions = self._suggest(topic)
         except SearchTimeout:
             results.timed_out = True
         return results
@@ -331,8 +342,8 @@ class SearchIndex:
     def _params(self, match: str, options: _Options, **more: object) -> dict[str, object]:
         return {"match": match, "section": options.section, "tag": options.tag, **more}
 
-    def _count(self, parsed: Query, options: _Options) -> int:
-        match = self._expression(parsed)
+    def _count(self, parsed: Query, options: _Options, *, any_word: bool = False) -> int:
+        match = self._expression(parsed, any_word=any_word)
         if match is None:
             return 0
         statement = COUNT_FILTERED_SQL if options.filtered else COUNT_SQL
@@ -349,17 +360,10 @@ class SearchIndex:
         if total < RELAX_BELOW and len(topic.terms) > 1:
             # Too few entries have every word: entries with most of them follow, ranked
             # first by how many words they have (Meilisearch's "last" matching strategy).
-            any_match = self._expression(topic, any_word=True)
-            assert any_match is not None  # the query has terms
-            any_total = int(
-                next(
-                    self.db.query(
-                        COUNT_FILTERED_SQL if options.filtered else COUNT_SQL,
-                        self._params(any_match, options),
-                    )
-                )["n"]
-            )
+            any_total = self._count(topic, options, any_word=True)
             if any_total > total:
+                any_match = self._expression(topic, any_word=True)
+                assert any_match is not None  # the query has terms
                 match, results.total, results.relaxed = any_match, any_total, True
         if not results.total:
             return
@@ -478,6 +482,41 @@ class SearchIndex:
                     if partial.rowid not in ids
                 )
         return candidates
+
+    def _suggest(self, topic: Query) -> list[Hit]:
+        """Entries closest to a query no entry matches: those that have words starting as
+        the query's words start, then those whose titles are nearest letter by letter."""
+        starts = {word[:SUGGEST_PREFIX] for word in topic.words if len(word) >= SUGGEST_PREFIX}
+        ids: list[int] = []
+        if starts:
+            headline = "{" + " ".join(HEADLINE_COLUMNS) + "} : "
+            match = " OR ".join(f'{headline}"{start}" *' for start in sorted(starts))
+            params = {"match": match, "limit": SUGGESTIONS, "offset": 0}
+            ids = [row["rowid"] for row in self.db.query(RANK_SQL, params)]
+        if len(ids) < SUGGESTIONS:
+            if self._titles is None:
+                self._titles = {row["id"]: row["title"] for row in self.db.query(TITLES_SQL)}
+            closest = process.extract(
+                " ".join(topic.words), self._titles, scorer=fuzz.WRatio, limit=SUGGESTIONS
+            )
+            ids += [key for _, _, key in closest if key not in ids]
+        rows = {
+            row["rowid"]: row
+            for row in self.db.query(DETAILS_SQL, {"rowids": json.dumps(ids[:SUGGESTIONS])})
+        }
+        return [
+            Hit(
+                slug=row["slug"],
+                title=row["title"],
+                section=row["section"],
+                summary=row["summary"],
+                url=f"/patterns/{row['slug']}",
+                snippet=html.escape(row["summary"]),
+                score=0.0,
+                matched_all=False,
+            )
+            for row in (rows[rowid] for rowid in ids[:SUGGESTIONS] if rowid in rows)
+        ]
 
     def _beyond_pool(
         self, match: str, ranked: list[_Candidate], options: _Options, wanted: int

@@ -50,3 +50,4 @@ class Results:
     # tells them apart); ``dropped`` are the words the first of those lacks.
     relaxed: bool = False
     dropped: tuple[str, ...] = ()
+    suggestions: list[Hit] = field(default_factory=list)  # when nothing matches: the closest

@@ -76,6 +76,10 @@ join "entry_texts" on "entry_texts"."id" = "entries"."id"
 where "entries"."id" in (select "value" from json_each(:rowids))
 """
 
+TITLES_SQL = """
+select "id", "title" from "entries"
+"""
+
 # The score of one entry that ranks first for its exact title.
 SCORE_SQL = f"""
 select bm25("entry_texts_fts", {_weights(ENTRY_WEIGHTS)}) as "score"
