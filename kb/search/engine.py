@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import math
 import sqlite3
 import time
 from collections import Counter
@@ -81,6 +82,7 @@ EXACT_TITLE_BONUS = 40.0
 NEAR_BONUS = 2.0
 SUGGESTIONS = 5  # entries suggested when nothing matches
 SUGGEST_PREFIX = 3  # letters of each word a suggestion must start a word with
+FIELD_STEM = 4  # letters a word is cut back to, at least, to find it in a field
 BM25_SHARE = 3.0  # bm25, scaled to the best of the pool, breaks ties within a field
 
 
@@ -147,6 +149,9 @@ class SearchIndex:
         self._prefixes: LRU[str, bool] = LRU(PREFIXES_KEPT)
         self._expansions: LRU[str, tuple[str, ...]] = LRU(PREFIXES_KEPT)
         self._titles: dict[int, str] | None = None
+        self._entry_count: int | None = None
+        # Entries with each term, by its FTS5 expression: the index never changes.
+        self._document_counts: LRU[str, int] = LRU(PREFIXES_KEPT)
         self.connection.execute(TERMS_TABLE_SQL)
         self.vocabulary = Vocabulary(
             Counter(
@@ -312,7 +317,10 @@ class SearchIndex:
                             topic, exact, total = fixed.topic, fixed.text, fixed_total
                             results.corrected = fixed.text.strip()
                 results.words = tuple(term.phrase for term in topic.terms)
-                self._run(topic, exact, total, results, options)
+                # A question is answered by its topic words, not by entries that happen to
+                # have all of them: entries with most of them are ranked with those too.
+                question = bool(parsed.dropped)
+                self._run(topic, exact, total, results, options, question=question)
                 if not results.total and topic.terms:
                     results.suggestions = self._suggest(topic)
         except SearchTimeout:
@@ -350,16 +358,24 @@ class SearchIndex:
         return int(next(self.db.query(statement, self._params(match, options)))["n"])
 
     def _run(
-        self, topic: Query, exact: str, total: int, results: Results, options: _Options
+        self,
+        topic: Query,
+        exact: str,
+        total: int,
+        results: Results,
+        options: _Options,
+        *,
+        question: bool = False,
     ) -> None:
         match = self._expression(topic)
         if match is None:
             return
         results.complete = total
         results.total = total
-        if total < RELAX_BELOW and len(topic.terms) > 1:
-            # Too few entries have every word: entries with most of them follow, ranked
-            # first by how many words they have (Meilisearch's "last" matching strategy).
+        if (total < RELAX_BELOW or question) and len(topic.terms) > 1:
+            # Too few entries have every word: entries with most of them are ranked too,
+            # by how many of the words they have and where, each word weighted by how
+            # rare it is (Meilisearch's "last" and "frequency" matching strategies).
             any_total = self._count(topic, options, any_word=True)
             if any_total > total:
                 any_match = self._expression(topic, any_word=True)
@@ -449,7 +465,12 @@ class SearchIndex:
                 together = {
                     r[0] for r in self.connection.execute(MATCHING_IDS_SQL, {"match": expression})
                 }
-        patterns = [Highlighter.for_query(Query(topic.text, (term,))) for term in terms]
+        # A word matches a field when the field has a word starting as it starts: "tests"
+        # finds the title "Test Database", "routes" the title "Router Modules".
+        patterns = [
+            Highlighter.for_query(Query(topic.text, (term,)), keep=FIELD_STEM) for term in terms
+        ]
+        weights = self._term_weights(terms, having)
         best = max(bm25.values(), default=0.0) or 1.0
         candidates = []
         fields = self.db.query(FIELDS_SQL, {"rowids": json.dumps(list(bm25))})
@@ -460,9 +481,12 @@ class SearchIndex:
                 if having is not None and rowid not in having[number]:
                     continue
                 matched += 1
-                score += MATCHED_WEIGHT + next(
-                    (weight for name, weight in FIELD_WEIGHTS if pattern.count(row[name])),
-                    BODY_WEIGHT,
+                score += weights[number] * (
+                    MATCHED_WEIGHT
+                    + next(
+                        (weight for name, weight in FIELD_WEIGHTS if pattern.count(row[name])),
+                        BODY_WEIGHT,
+                    )
                 )
             if row["title_key"] == title:
                 score += EXACT_TITLE_BONUS
@@ -517,6 +541,36 @@ class SearchIndex:
             )
             for row in (rows[rowid] for rowid in ids[:SUGGESTIONS] if rowid in rows)
         ]
+
+    def _term_weights(
+        self, terms: tuple[query_module.Term, ...], having: list[set[int]] | None
+    ) -> list[float]:
+        """How much each term tells entries apart: 1 + ln(entries / entries with it).
+
+        A word in most entries ("response", "api") then counts for little next to the
+        one that names the topic ("password", "origin").
+        """
+        if len(terms) < 2:
+            return [1.0] * len(terms)
+        entries = self._entry_count
+        if entries is None:
+            entries = self._entry_count = self.count()
+        weights = []
+        for number, term in enumerate(terms):
+            if having is not None:
+                found = len(having[number])
+            else:
+                expression = Query("", (term,)).match(
+                    HEADLINE_COLUMNS, self._indexed_prefix, self._expand
+                )
+                assert expression is not None  # one term
+                known = self._document_counts.get(expression)
+                if known is None:
+                    row = next(self.db.query(COUNT_SQL, {"match": expression}))
+                    known = self._document_counts.put(expression, int(row["n"]))
+                found = known
+            weights.append(1.0 + math.log(entries / max(1, found)))
+        return weights
 
     def _beyond_pool(
         self, match: str, ranked: list[_Candidate], options: _Options, wanted: int

@@ -21,7 +21,8 @@ class Highlighter:
     pattern: re.Pattern[str] | None
 
     @classmethod
-    def for_query(cls, query: Query) -> Highlighter:
+    def for_query(cls, query: Query, keep: int = _STEM_KEEP) -> Highlighter:
+        """Marks the query's words, each cut to a stem of at least ``keep`` letters."""
         alternatives: set[str] = set()
         for term in query.terms:
             for phrase in (term.phrase, *term.synonyms):
@@ -29,8 +30,8 @@ class Highlighter:
                 stems = [
                     re.escape(
                         w
-                        if term.prefix or len(w) <= _STEM_KEEP
-                        else w[: max(_STEM_KEEP, len(w) - 3)]
+                        if term.prefix or len(w) <= keep
+                        else w[: max(keep, len(w) - 3)]
                     )
                     for w in words
                 ]
