@@ -470,7 +470,7 @@ class SearchIndex:
         patterns = [
             Highlighter.for_query(Query(topic.text, (term,)), keep=FIELD_STEM) for term in terms
         ]
-        weights = self._term_weights(terms, having)
+        weights = self._term_weights(terms)
         best = max(bm25.values(), default=0.0) or 1.0
         candidates = []
         fields = self.db.query(FIELDS_SQL, {"rowids": json.dumps(list(bm25))})
@@ -542,9 +542,7 @@ class SearchIndex:
             for row in (rows[rowid] for rowid in ids[:SUGGESTIONS] if rowid in rows)
         ]
 
-    def _term_weights(
-        self, terms: tuple[query_module.Term, ...], having: list[set[int]] | None
-    ) -> list[float]:
+    def _term_weights(self, terms: tuple[query_module.Term, ...]) -> list[float]:
         """How much each term tells entries apart: 1 + ln(entries / entries with it).
 
         A word in most entries ("response", "api") then counts for little next to the
@@ -556,19 +554,14 @@ class SearchIndex:
         if entries is None:
             entries = self._entry_count = self.count()
         weights = []
-        for number, term in enumerate(terms):
-            if having is not None:
-                found = len(having[number])
-            else:
-                expression = Query("", (term,)).match(
-                    HEADLINE_COLUMNS, self._indexed_prefix, self._expand
-                )
-                assert expression is not None  # one term
-                known = self._document_counts.get(expression)
-                if known is None:
-                    row = next(self.db.query(COUNT_SQL, {"match": expression}))
-                    known = self._document_counts.put(expression, int(row["n"]))
-                found = known
+        for term in terms:
+            # Counted in every column: a short prefix looked for in the headline columns
+            # alone would look rarer than the word it starts.
+            expression = term.expression((), self._indexed_prefix, self._expand)
+            found = self._document_counts.get(expression)
+            if found is None:
+                row = next(self.db.query(COUNT_SQL, {"match": expression}))
+                found = self._document_counts.put(expression, int(row["n"]))
             weights.append(1.0 + math.log(entries / max(1, found)))
         return weights
 

@@ -28,11 +28,7 @@ class Highlighter:
             for phrase in (term.phrase, *term.synonyms):
                 words = phrase.split()
                 stems = [
-                    re.escape(
-                        w
-                        if term.prefix or len(w) <= keep
-                        else w[: max(keep, len(w) - 3)]
-                    )
+                    re.escape(w if term.prefix or len(w) <= keep else w[: max(keep, len(w) - 3)])
                     for w in words
                 ]
                 alternatives.add(r"\W+".join(stems))

@@ -59,7 +59,9 @@ def test_relevance(project_catalogue: Catalogue) -> None:
         top1[case.kind].append(bool(slugs) and slugs[0] in case.expect)
         top3[case.kind].append(any(slug in case.expect for slug in slugs))
         if not top3[case.kind][-1]:
-            misses.append(f"  {case.kind:<10} {case.query!r}: got {slugs}, want {list(case.expect)}")
+            misses.append(
+                f"  {case.kind:<10} {case.query!r}: got {slugs}, want {list(case.expect)}"
+            )
 
     def rate(values: list[bool]) -> float:
         return sum(values) / len(values)
