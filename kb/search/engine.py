@@ -47,6 +47,8 @@ from kb.search.sql import (
     MATCHING_IDS_SQL,
     RANK_FILTERED_SQL,
     RANK_SQL,
+    SAMPLE_FILTERED_SQL,
+    SAMPLE_SQL,
     SCHEMA_VERSION,
     SCORE_SQL,
     SECTION_COLUMNS,
@@ -63,6 +65,7 @@ PROGRESS_OPS = 1000  # SQLite VM steps between deadline checks
 # Fewer entries than this with every word of a query, and entries with most of them follow.
 RELAX_BELOW = 3
 POOL = 100  # entries each ranking query reads, before they are scored by field
+BROAD_MATCHES = 3000  # more matches than this are not all ordered by bm25 (see _rank)
 MAX_EXPANSIONS = 24  # words a long prefix stands for, at most
 NEAR_DISTANCE = 12  # tokens within which a query's words count as close together
 # What a word is worth where it is found, best first: the title names the entry; a tag (or
@@ -74,6 +77,7 @@ FIELD_WEIGHTS = (
     ("identifiers", 3.0),
     ("summary", 3.0),
 )
+FIELD_SCORES = tuple(weight for _, weight in FIELD_WEIGHTS)  # in FIELDS_SQL's column order
 BODY_WEIGHT = 1.0
 # Each word an entry has counts on top of where it is, so that when not every entry has
 # every word, more words usually win, yet one word in the title can outweigh two in passing.
@@ -370,6 +374,7 @@ class SearchIndex:
         match = self._expression(topic)
         if match is None:
             return
+        complete = match
         results.complete = total
         results.total = total
         if (total < RELAX_BELOW or question) and len(topic.terms) > 1:
@@ -383,7 +388,7 @@ class SearchIndex:
                 match, results.total, results.relaxed = any_match, any_total, True
         if not results.total:
             return
-        ranked = self._rank(topic, match, exact, results, options)
+        ranked = self._rank(topic, match, complete, exact, results, options)
         page = ranked[options.offset : options.offset + options.limit]
         if len(page) < options.limit and len(ranked) < results.total:
             page += self._beyond_pool(match, ranked, options, options.limit - len(page))
@@ -414,26 +419,45 @@ class SearchIndex:
         ]
 
     def _rank(
-        self, topic: Query, match: str, exact: str, results: Results, options: _Options
+        self,
+        topic: Query,
+        match: str,
+        complete: str,
+        exact: str,
+        results: Results,
+        options: _Options,
     ) -> list[_Candidate]:
         """The best entries for ``match``, ranked by where their words are.
 
-        bm25 over every column chooses a pool, and bm25 over the headline columns adds
-        the entries that name the words where it matters (when a word is in most entries,
-        bm25 alone barely tells them apart); each is then scored in Python from the
-        fields its words are in: the title, then tags and synonyms, headings, identifiers
-        and the summary, then anywhere else.
+        A pool of candidates comes from bm25 over the headline columns (the entries that
+        name the words where it matters; when a word is in most entries, bm25 alone
+        barely tells them apart), topped up by bm25 over every column, plus the entries
+        with every word (``complete``) when the query was relaxed. Each is then scored
+        in Python from the fields its words are in: the title, then tags and synonyms,
+        headings, identifiers and the summary, then anywhere else.
+
+        Past BROAD_MATCHES matches, ordering every one by bm25 costs more than a reader
+        waits for (a two-letter prefix matches nearly everything): the pool is then the
+        first matches in index order, scored the same way.
         """
-        statement = RANK_FILTERED_SQL if options.filtered else RANK_SQL
         pool_size = max(POOL, options.offset + options.limit)
+        broad = results.total > BROAD_MATCHES
+        ranking = RANK_FILTERED_SQL if options.filtered else RANK_SQL
+        sampling = SAMPLE_FILTERED_SQL if options.filtered else SAMPLE_SQL
         bm25: dict[int, float] = {}
-        for row in self.db.query(
-            statement, self._params(match, options, limit=pool_size, offset=0)
-        ):
-            bm25[row["rowid"]] = -row["score"]
+
+        def pool(statement: str, expression: str) -> int:
+            params = self._params(expression, options, limit=pool_size, offset=0)
+            rows = self.connection.execute(statement, params).fetchall()
+            for rowid, score in rows:
+                bm25.setdefault(rowid, -score)
+            return len(rows)
+
+        if results.relaxed and results.complete:
+            pool(ranking, complete)
         headline = "{" + " ".join(HEADLINE_COLUMNS) + "} : (" + match + ")"
-        for row in self.db.query(statement, self._params(headline, options, limit=POOL, offset=0)):
-            bm25.setdefault(row["rowid"], -row["score"])
+        if pool(sampling if broad else ranking, headline) < pool_size:
+            pool(sampling if broad else ranking, match)
         title = query_module.title_key(exact)
         for row in self.db.query(EXACT_TITLE_SQL, self._params(match, options, exact=title)):
             if row["rowid"] not in bm25:
@@ -473,22 +497,23 @@ class SearchIndex:
         weights = self._term_weights(terms)
         best = max(bm25.values(), default=0.0) or 1.0
         candidates = []
-        fields = self.db.query(FIELDS_SQL, {"rowids": json.dumps(list(bm25))})
-        for row in fields:
-            rowid = row["rowid"]
+        fields = self.connection.execute(FIELDS_SQL, {"rowids": json.dumps(list(bm25))})
+        for rowid, title_key, *texts in fields:
             matched, score = 0, 0.0
             for number, pattern in enumerate(patterns):
                 if having is not None and rowid not in having[number]:
                     continue
                 matched += 1
-                score += weights[number] * (
-                    MATCHED_WEIGHT
-                    + next(
-                        (weight for name, weight in FIELD_WEIGHTS if pattern.count(row[name])),
-                        BODY_WEIGHT,
-                    )
+                place = next(
+                    (
+                        weight
+                        for weight, text in zip(FIELD_SCORES, texts, strict=True)
+                        if pattern.found(text)
+                    ),
+                    BODY_WEIGHT,
                 )
-            if row["title_key"] == title:
+                score += weights[number] * (MATCHED_WEIGHT + place)
+            if title_key == title:
                 score += EXACT_TITLE_BONUS
             if rowid in near:
                 score += NEAR_BONUS
@@ -643,26 +668,29 @@ class SearchIndex:
         self, highlighter: Highlighter, rows: list[dict[str, Any]]
     ) -> dict[str, list[SectionHit]]:
         """The sections of each hit that mention the reader's words most, best first."""
-        found: dict[str, list[SectionHit]] = {}
+        owner: dict[int, str] = {}
         for row in rows:
-            params = {"first": row["first_section"], "last": row["last_section"]}
-            scored = []
-            for position, section in enumerate(self.db.query(SECTIONS_SQL, params)):
-                score = 3 * highlighter.count(section["heading"]) + highlighter.count(
-                    section["body"]
-                )
-                if score:
-                    scored.append((-score, position, section))
-            found[row["slug"]] = [
+            for number in range(row["first_section"], row["last_section"] + 1):
+                owner[number] = row["slug"]
+        scored: dict[str, list[tuple[int, int, str, str, str]]] = {row["slug"]: [] for row in rows}
+        # One statement for every hit's sections: their ids are known ranges.
+        found = self.connection.execute(SECTIONS_SQL, {"ids": json.dumps(list(owner))})
+        for number, anchor, heading, body in found:
+            score = 3 * highlighter.count(heading) + highlighter.count(body)
+            if score:
+                scored[owner[number]].append((-score, number, anchor, heading, body))
+        return {
+            slug: [
                 SectionHit(
-                    anchor=section["anchor"],
-                    title=section["heading"],
-                    url=f"/patterns/{row['slug']}#{section['anchor']}",
-                    snippet=highlighter.snippet(section["body"], width=110),
+                    anchor=anchor,
+                    title=heading,
+                    url=f"/patterns/{slug}#{anchor}",
+                    snippet=highlighter.snippet(body, width=110),
                 )
-                for _, _, section in sorted(scored)[:SECTIONS_PER_ENTRY]
+                for _, _, anchor, heading, body in sorted(sections)[:SECTIONS_PER_ENTRY]
             ]
-        return found
+            for slug, sections in scored.items()
+        }
 
 
 def _load_synonyms(content_dir: Path) -> Synonyms:

@@ -37,6 +37,9 @@ class Highlighter:
         ordered = sorted(alternatives, key=len, reverse=True)
         return cls(re.compile(r"(?<!\w)(?:" + "|".join(ordered) + r")\w*", re.IGNORECASE))
 
+    def found(self, text: str) -> bool:
+        return self.pattern is not None and self.pattern.search(text) is not None
+
     def count(self, text: str) -> int:
         return len(self.pattern.findall(text)) if self.pattern and text else 0
 

@@ -47,6 +47,23 @@ order by "score"
 limit :limit offset :offset
 """
 
+# Matches in index order, unranked: the pool of a query that matches too much to order
+# every match by bm25 (kb.search.engine, BROAD_MATCHES).
+SAMPLE_SQL = """
+select "rowid", 0.0 as "score"
+from "entry_texts_fts"
+where "entry_texts_fts" match :match
+limit :limit offset :offset
+"""
+
+SAMPLE_FILTERED_SQL = f"""
+select "entry_texts_fts"."rowid" as "rowid", 0.0 as "score"
+from "entry_texts_fts"
+join "entries" on "entries"."id" = "entry_texts_fts"."rowid"
+where "entry_texts_fts" match :match {_FILTERS}
+limit :limit offset :offset
+"""
+
 # An entry whose title is exactly the query ranks first (when it matches the filters).
 EXACT_TITLE_SQL = f"""
 select "entries"."id" as "rowid", 0.0 as "score"
@@ -117,12 +134,12 @@ from "entries"
 left join "tags" on "tags"."slug" = "entries"."slug"
 """
 
-# One entry's sections are stored with consecutive ids, so a rowid range picks them out
-# of the FTS index without reading any other entry's sections.
+# The sections of a page of hits: one entry's sections have consecutive ids, so the ids
+# of every hit's sections are known without reading any other entry's.
 SECTIONS_SQL = """
-select "anchor", "heading", "body"
+select "id", "anchor", "heading", "body"
 from "sections"
-where "id" between :first and :last and "anchor" != ''
+where "id" in (select "value" from json_each(:ids)) and "anchor" != ''
 order by "id"
 """
 
