@@ -50,7 +50,7 @@ def test_the_set_is_large_and_balanced(project_catalogue: Catalogue) -> None:
 
 
 def test_relevance(project_catalogue: Catalogue) -> None:
-    index = SearchIndex(project_catalogue, cache_size=0)
+    index = SearchIndex(project_catalogue, cache_size=0, timeout_ms=0)
     top1: dict[str, list[bool]] = defaultdict(list)
     top3: dict[str, list[bool]] = defaultdict(list)
     misses = []
@@ -92,4 +92,4 @@ def test_relevance(project_catalogue: Catalogue) -> None:
 def test_questions_and_phrases_that_share_words_never_find_nothing(
     project_catalogue: Catalogue, query: str
 ) -> None:
-    assert SearchIndex(project_catalogue).search(query).hits
+    assert SearchIndex(project_catalogue, timeout_ms=0).search(query).hits
