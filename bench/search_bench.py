@@ -331,7 +331,9 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def header(title: str) -> None:
-    print(f"\n{title}")
+    # Other processes on the machine slow every figure: say how busy it was.
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"\n{title} (load average {load} on {os.cpu_count()} cores)")
     print(f"{'kind':<9} {'queries':>7}  {'as you type (ms)':>22}  {'/api/search (ms)':>22}")
     print(f"{'':<9} {'':>7}  {'p50':>6} {'p99':>7} {'max':>7}  {'p50':>6} {'p99':>7} {'max':>7}")
 

@@ -476,7 +476,11 @@ class SearchIndex:
         having: list[set[int]] | None = None
         if results.relaxed:
             having = [
-                {r[0] for r in self.connection.execute(MATCHING_IDS_SQL, {"match": expression})}
+                set(
+                    chain.from_iterable(
+                        self.connection.execute(MATCHING_IDS_SQL, {"match": expression})
+                    )
+                )
                 for expression in (
                     Query(topic.text, (term,)).match(
                         HEADLINE_COLUMNS, self._indexed_prefix, self._expand
@@ -489,12 +493,18 @@ class SearchIndex:
         phrases = [t.phrase for t in terms if not t.quoted]
         if len(phrases) > 1:
             expression = "NEAR(" + " ".join(f'"{p}"' for p in phrases) + f", {NEAR_DISTANCE})"
-            near = {r[0] for r in self.connection.execute(MATCHING_IDS_SQL, {"match": expression})}
+            near = set(
+                chain.from_iterable(
+                    self.connection.execute(MATCHING_IDS_SQL, {"match": expression})
+                )
+            )
             if near:  # the words next to each other, in the order typed
                 expression = '"' + " ".join(phrases) + '"'
-                together = {
-                    r[0] for r in self.connection.execute(MATCHING_IDS_SQL, {"match": expression})
-                }
+                together = set(
+                    chain.from_iterable(
+                        self.connection.execute(MATCHING_IDS_SQL, {"match": expression})
+                    )
+                )
         # A word matches a field when the field has a word starting as it starts: "tests"
         # finds the title "Test Database", "routes" the title "Router Modules".
         patterns = [
