@@ -66,6 +66,10 @@ PROGRESS_OPS = 1000  # SQLite VM steps between deadline checks
 # Fewer entries than this with every word of a query, and entries with most of them follow.
 RELAX_BELOW = 3
 POOL = 100  # entries each ranking query reads, before they are scored by field
+# A question is answered by its topic words, not only by the entries that happen to have
+# all of them: unless a whole pool of entries has every word, entries with most of them
+# are ranked with those.
+QUESTION_RELAX_BELOW = POOL
 BROAD_MATCHES = 3000  # more matches than this are not all ordered by bm25 (see _rank)
 MAX_EXPANSIONS = 24  # words a long prefix stands for, at most
 NEAR_DISTANCE = 12  # tokens within which a query's words count as close together
@@ -326,9 +330,7 @@ class SearchIndex:
                             topic, exact, total = fixed.topic, fixed.text, fixed_total
                             results.corrected = fixed.text.strip()
                 results.words = tuple(term.phrase for term in topic.terms)
-                # A question is answered by its topic words, not by entries that happen to
-                # have all of them: entries with most of them are ranked with those too.
-                question = bool(parsed.dropped)
+                question = bool(parsed.dropped)  # QUESTION_RELAX_BELOW
                 self._run(topic, exact, total, results, options, question=question)
                 if not results.total and topic.terms:
                     results.suggestions = self._suggest(topic)
@@ -382,7 +384,8 @@ class SearchIndex:
         complete = match
         results.complete = total
         results.total = total
-        if (total < RELAX_BELOW or question) and len(topic.terms) > 1:
+        too_few = QUESTION_RELAX_BELOW if question else RELAX_BELOW
+        if total < too_few and len(topic.terms) > 1:
             # Too few entries have every word: entries with most of them are ranked too,
             # by how many of the words they have and where, each word weighted by how
             # rare it is (Meilisearch's "last" and "frequency" matching strategies).
