@@ -13,19 +13,16 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import math
 import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz import fuzz, process
 from sqlite_utils import Database
 
 from kb.content.catalogue import Catalogue, Entry
@@ -33,6 +30,7 @@ from kb.lru import LRU
 from kb.search import documents
 from kb.search import query as query_module
 from kb.search.query import Query, Synonyms
+from kb.search.ranking import POOL, Options, Ranker
 from kb.search.results import Facet, Hit, Results, SectionHit
 from kb.search.snippets import Highlighter
 from kb.search.spelling import Vocabulary
@@ -41,87 +39,27 @@ from kb.search.sql import (
     COUNT_SQL,
     DETAILS_SQL,
     ENTRY_COLUMNS,
-    EXACT_TITLE_SQL,
     FACET_VALUES_SQL,
-    FIELDS_SQL,
-    HEADLINE_COLUMNS,
     MATCHING_IDS_SQL,
-    RANK_FILTERED_SQL,
-    RANK_SQL,
-    SAMPLE_FILTERED_SQL,
-    SAMPLE_SQL,
     SCHEMA_VERSION,
-    SCORE_SQL,
     SECTION_COLUMNS,
     SECTIONS_SQL,
-    TERM_SQL,
     TERMS_TABLE_SQL,
-    TITLES_SQL,
     fts_table_sql,
 )
 
 SECTIONS_PER_ENTRY = 3
-PREFIXES_KEPT = 4096
 PROGRESS_OPS = 1000  # SQLite VM steps between deadline checks
 # Fewer entries than this with every word of a query, and entries with most of them follow.
 RELAX_BELOW = 3
-POOL = 100  # entries each ranking query reads, before they are scored by field
 # A question is answered by its topic words, not only by the entries that happen to have
 # all of them: unless a whole pool of entries has every word, entries with most of them
 # are ranked with those.
 QUESTION_RELAX_BELOW = POOL
-BROAD_MATCHES = 3000  # more matches than this are not all ordered by bm25 (see _rank)
-MAX_EXPANSIONS = 24  # words a long prefix stands for, at most
-NEAR_DISTANCE = 12  # tokens within which a query's words count as close together
-# What a word is worth where it is found, best first: the title names the entry; a tag (or
-# a synonym of one) names its topic; a heading names a part of it. Anywhere else: BODY_WEIGHT.
-FIELD_WEIGHTS = (
-    ("title", 10.0),
-    ("tags", 6.0),
-    ("headings", 4.0),
-    ("identifiers", 3.0),
-    ("summary", 3.0),
-)
-FIELD_SCORES = tuple(weight for _, weight in FIELD_WEIGHTS)  # in FIELDS_SQL's column order
-BODY_WEIGHT = 1.0
-# Each word an entry has counts on top of where it is, so that when not every entry has
-# every word, more words usually win, yet one word in the title can outweigh two in passing.
-MATCHED_WEIGHT = 2.0
-EXACT_TITLE_BONUS = 40.0
-NEAR_BONUS = 2.0
-SUGGESTIONS = 5  # entries suggested when nothing matches
-SUGGEST_PREFIX = 3  # letters of each word a suggestion must start a word with
-# How much rarer words count: a word in one entry of a hundred counts 1 + RARITY * ln 100
-# times one in every entry. Damped, so that a rare word the answer lacks ("organize")
-# does not outweigh the common one it has in its title ("routes").
-RARITY = 0.5
-FIELD_STEM = 4  # letters a word is cut back to, at least, to find it in a field
-BM25_SHARE = 3.0  # bm25, scaled to the best of the pool, breaks ties within a field
 
 
 class SearchTimeout(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class _Options:
-    limit: int
-    offset: int
-    section: str | None
-    tag: str | None
-    facets: bool
-    deep_links: int
-
-    @property
-    def filtered(self) -> bool:
-        return self.section is not None or self.tag is not None
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    rowid: int
-    matched: int  # how many of the query's terms the entry has
-    score: float
 
 
 class SearchIndex:
@@ -158,19 +96,13 @@ class SearchIndex:
                     self.connection.backup(target)
                 partial.replace(cached)
         self._facet_values: dict[int, tuple[str, list[str]]] | None = None
-        # Prefixes come from what readers type, so the answers kept about them are bounded.
-        self._prefixes: LRU[str, bool] = LRU(PREFIXES_KEPT)
-        self._expansions: LRU[str, tuple[str, ...]] = LRU(PREFIXES_KEPT)
-        self._titles: dict[int, str] | None = None
-        self._entry_count: int | None = None
-        # Entries with each term, by its FTS5 expression: the index never changes.
-        self._document_counts: LRU[str, int] = LRU(PREFIXES_KEPT)
         self.connection.execute(TERMS_TABLE_SQL)
         self.vocabulary = Vocabulary(
             Counter(
                 {row["word"]: row["count"] for row in self.db.query('select * from "vocabulary"')}
             )
         )
+        self.ranker = Ranker(self.connection, self.vocabulary, self.count())
 
     def _restore(self, cached: Path) -> bool:
         """Load a saved index; a missing or unreadable file means building anew, never failing."""
@@ -301,7 +233,7 @@ class SearchIndex:
         ``facets`` counts matches by section and tag; ``deep_links`` is how many of the hits
         get their best sections (search-as-you-type asks for fewer of both).
         """
-        options = _Options(limit, offset, section or None, tag or None, facets, deep_links)
+        options = Options(limit, offset, section or None, tag or None, facets, deep_links)
         key = (text[: self.max_query], correct, options)
         cached = self._results.get(key)
         if cached is not None:
@@ -311,7 +243,7 @@ class SearchIndex:
             self._results.put(key, results)
         return results
 
-    def _search(self, text: str, correct: bool, options: _Options) -> Results:
+    def _search(self, text: str, correct: bool, options: Options) -> Results:
         parsed = query_module.parse(text, self.synonyms, self.max_query)
         results = Results(query=parsed.text)
         try:
@@ -333,7 +265,7 @@ class SearchIndex:
                 question = bool(parsed.dropped)  # QUESTION_RELAX_BELOW
                 self._run(topic, exact, total, results, options, question=question)
                 if not results.total and topic.terms:
-                    results.suggestions = self._suggest(topic)
+                    results.suggestions = self._suggestions(self.ranker.suggest(topic))
         except SearchTimeout:
             results.timed_out = True
         return results
@@ -354,19 +286,12 @@ class SearchIndex:
             return None
         return query_module.parse(" ".join(fixed) + " ", self.synonyms, self.max_query)
 
-    def _expression(self, parsed: Query, *, any_word: bool = False) -> str | None:
-        build = parsed.match_any if any_word else parsed.match
-        return build(HEADLINE_COLUMNS, self._indexed_prefix, self._expand)
-
-    def _params(self, match: str, options: _Options, **more: object) -> dict[str, object]:
-        return {"match": match, "section": options.section, "tag": options.tag, **more}
-
-    def _count(self, parsed: Query, options: _Options, *, any_word: bool = False) -> int:
-        match = self._expression(parsed, any_word=any_word)
+    def _count(self, parsed: Query, options: Options, *, any_word: bool = False) -> int:
+        match = self.ranker.expression(parsed, any_word=any_word)
         if match is None:
             return 0
         statement = COUNT_FILTERED_SQL if options.filtered else COUNT_SQL
-        return int(next(self.db.query(statement, self._params(match, options)))["n"])
+        return int(next(self.db.query(statement, options.params(match)))["n"])
 
     def _run(
         self,
@@ -374,11 +299,11 @@ class SearchIndex:
         exact: str,
         total: int,
         results: Results,
-        options: _Options,
+        options: Options,
         *,
         question: bool = False,
     ) -> None:
-        match = self._expression(topic)
+        match = self.ranker.expression(topic)
         if match is None:
             return
         complete = match
@@ -391,15 +316,17 @@ class SearchIndex:
             # rare it is (Meilisearch's "last" and "frequency" matching strategies).
             any_total = self._count(topic, options, any_word=True)
             if any_total > total:
-                any_match = self._expression(topic, any_word=True)
+                any_match = self.ranker.expression(topic, any_word=True)
                 assert any_match is not None  # the query has terms
                 match, results.total, results.relaxed = any_match, any_total, True
         if not results.total:
             return
-        ranked = self._rank(topic, match, complete, exact, results, options)
+        ranked = self.ranker.rank(topic, match, complete, exact, results, options)
         page = ranked[options.offset : options.offset + options.limit]
         if len(page) < options.limit and len(ranked) < results.total:
-            page += self._beyond_pool(match, ranked, results, options, options.limit - len(page))
+            page += self.ranker.beyond_pool(
+                match, ranked, results, options, options.limit - len(page)
+            )
         details = {
             row["rowid"]: row
             for row in self.db.query(
@@ -408,7 +335,7 @@ class SearchIndex:
         }
         rows = [details[candidate.rowid] for candidate in page]
         if options.facets:
-            results.facets = self._facets(self._params(match, options), options)
+            results.facets = self._facets(options.params(match), options)
         highlighter = Highlighter.for_query(topic)
         sections = self._sections(highlighter, rows[: options.deep_links])
         results.hits = [
@@ -426,151 +353,9 @@ class SearchIndex:
             for row, candidate in zip(rows, page, strict=True)
         ]
 
-    def _rank(
-        self,
-        topic: Query,
-        match: str,
-        complete: str,
-        exact: str,
-        results: Results,
-        options: _Options,
-    ) -> list[_Candidate]:
-        """The best entries for ``match``, ranked by where their words are.
-
-        A pool of candidates comes from bm25 over the headline columns (the entries that
-        name the words where it matters; when a word is in most entries, bm25 alone
-        barely tells them apart), topped up by bm25 over every column, plus the entries
-        with every word (``complete``) when the query was relaxed. Each is then scored
-        in Python from the fields its words are in: the title, then tags and synonyms,
-        headings, identifiers and the summary, then anywhere else.
-
-        Past BROAD_MATCHES matches, ordering every one by bm25 costs more than a reader
-        waits for (a two-letter prefix matches nearly everything): the pool is then the
-        first matches in index order, scored the same way.
-        """
-        # The same pool for every page, so that pages past it (_beyond_pool) continue it.
-        pool_size = POOL
-        broad = results.total > BROAD_MATCHES
-        ranking = RANK_FILTERED_SQL if options.filtered else RANK_SQL
-        sampling = SAMPLE_FILTERED_SQL if options.filtered else SAMPLE_SQL
-        bm25: dict[int, float] = {}
-
-        def pool(statement: str, expression: str) -> int:
-            params = self._params(expression, options, limit=pool_size, offset=0)
-            rows = self.connection.execute(statement, params).fetchall()
-            for rowid, score in rows:
-                bm25.setdefault(rowid, -score)
-            return len(rows)
-
-        if results.relaxed and results.complete:
-            pool(ranking, complete)
-        headline = "{" + " ".join(HEADLINE_COLUMNS) + "} : (" + match + ")"
-        if pool(sampling if broad else ranking, headline) < pool_size:
-            pool(sampling if broad else ranking, match)
-        title = query_module.title_key(exact)
-        for row in self.db.query(EXACT_TITLE_SQL, self._params(match, options, exact=title)):
-            if row["rowid"] not in bm25:
-                found = next(
-                    self.db.query(SCORE_SQL, {"match": match, "rowid": row["rowid"]}), None
-                )
-                if found is not None:  # the title is the query, but does the entry match it?
-                    bm25[row["rowid"]] = -found["score"]
-        terms = topic.terms
-        having: list[set[int]] | None = None
-        if results.relaxed:
-            having = [
-                set(
-                    chain.from_iterable(
-                        self.connection.execute(MATCHING_IDS_SQL, {"match": expression})
-                    )
-                )
-                for expression in (
-                    Query(topic.text, (term,)).match(
-                        HEADLINE_COLUMNS, self._indexed_prefix, self._expand
-                    )
-                    for term in terms
-                )
-            ]
-        near: set[int] = set()
-        together: set[int] = set()
-        phrases = [t.phrase for t in terms if not t.quoted]
-        if len(phrases) > 1:
-            expression = "NEAR(" + " ".join(f'"{p}"' for p in phrases) + f", {NEAR_DISTANCE})"
-            near = set(
-                chain.from_iterable(
-                    self.connection.execute(MATCHING_IDS_SQL, {"match": expression})
-                )
-            )
-            if near:  # the words next to each other, in the order typed
-                expression = '"' + " ".join(phrases) + '"'
-                together = set(
-                    chain.from_iterable(
-                        self.connection.execute(MATCHING_IDS_SQL, {"match": expression})
-                    )
-                )
-        # A word matches a field when the field has a word starting as it starts: "tests"
-        # finds the title "Test Database", "routes" the title "Router Modules".
-        patterns = [
-            Highlighter.for_query(Query(topic.text, (term,)), keep=FIELD_STEM) for term in terms
-        ]
-        weights = self._term_weights(terms)
-        best = max(bm25.values(), default=0.0) or 1.0
-        candidates = []
-        fields = self.connection.execute(FIELDS_SQL, {"rowids": json.dumps(list(bm25))})
-        for rowid, title_key, *texts in fields:
-            matched, score = 0, 0.0
-            for number, pattern in enumerate(patterns):
-                if having is not None and rowid not in having[number]:
-                    continue
-                matched += 1
-                place = next(
-                    (
-                        weight
-                        for weight, text in zip(FIELD_SCORES, texts, strict=True)
-                        if pattern.found(text)
-                    ),
-                    BODY_WEIGHT,
-                )
-                score += weights[number] * (MATCHED_WEIGHT + place)
-            if title_key == title:
-                score += EXACT_TITLE_BONUS
-            if rowid in near:
-                score += NEAR_BONUS
-            if rowid in together:
-                score += NEAR_BONUS
-            score += BM25_SHARE * bm25[rowid] / best
-            candidates.append(_Candidate(rowid, matched, score))
-        candidates.sort(key=lambda c: (-c.score, c.rowid))
-        if results.relaxed:
-            partial = next((c for c in candidates if c.matched < len(terms)), None)
-            if partial is not None and having is not None:
-                results.dropped = tuple(
-                    term.phrase
-                    for term, ids in zip(terms, having, strict=True)
-                    if partial.rowid not in ids
-                )
-        return candidates
-
-    def _suggest(self, topic: Query) -> list[Hit]:
-        """Entries closest to a query no entry matches: those that have words starting as
-        the query's words start, then those whose titles are nearest letter by letter."""
-        starts = {word[:SUGGEST_PREFIX] for word in topic.words if len(word) >= SUGGEST_PREFIX}
-        ids: list[int] = []
-        if starts:
-            headline = "{" + " ".join(HEADLINE_COLUMNS) + "} : "
-            match = " OR ".join(f'{headline}"{start}" *' for start in sorted(starts))
-            params = {"match": match, "limit": SUGGESTIONS, "offset": 0}
-            ids = [row["rowid"] for row in self.db.query(RANK_SQL, params)]
-        if len(ids) < SUGGESTIONS:
-            if self._titles is None:
-                self._titles = {row["id"]: row["title"] for row in self.db.query(TITLES_SQL)}
-            closest = process.extract(
-                " ".join(topic.words), self._titles, scorer=fuzz.WRatio, limit=SUGGESTIONS
-            )
-            ids += [key for _, _, key in closest if key not in ids]
+    def _suggestions(self, ids: list[int]) -> list[Hit]:
         rows = {
-            row["rowid"]: row
-            for row in self.db.query(DETAILS_SQL, {"rowids": json.dumps(ids[:SUGGESTIONS])})
+            row["rowid"]: row for row in self.db.query(DETAILS_SQL, {"rowids": json.dumps(ids)})
         }
         return [
             Hit(
@@ -583,81 +368,10 @@ class SearchIndex:
                 score=0.0,
                 matched_all=False,
             )
-            for row in (rows[rowid] for rowid in ids[:SUGGESTIONS] if rowid in rows)
+            for row in (rows[rowid] for rowid in ids if rowid in rows)
         ]
 
-    def _term_weights(self, terms: tuple[query_module.Term, ...]) -> list[float]:
-        """How much each term tells entries apart: 1 + RARITY * ln(entries / entries with it).
-
-        A word in most entries ("response", "api") then counts for little next to the
-        one that names the topic ("password", "origin").
-        """
-        if len(terms) < 2:
-            return [1.0] * len(terms)
-        entries = self._entry_count
-        if entries is None:
-            entries = self._entry_count = self.count()
-        weights = []
-        for term in terms:
-            # Counted in every column: a short prefix looked for in the headline columns
-            # alone would look rarer than the word it starts.
-            expression = term.expression((), self._indexed_prefix, self._expand)
-            found = self._document_counts.get(expression)
-            if found is None:
-                row = next(self.db.query(COUNT_SQL, {"match": expression}))
-                found = self._document_counts.put(expression, int(row["n"]))
-            weights.append(1.0 + RARITY * math.log(entries / max(1, found)))
-        return weights
-
-    def _beyond_pool(
-        self,
-        match: str,
-        ranked: list[_Candidate],
-        results: Results,
-        options: _Options,
-        wanted: int,
-    ) -> list[_Candidate]:
-        """Past the ranked pool, pages continue in bm25 order (index order for a broad
-        match, as its pool was chosen) without repeating the pool."""
-        if results.total > BROAD_MATCHES:
-            statement = SAMPLE_FILTERED_SQL if options.filtered else SAMPLE_SQL
-        else:
-            statement = RANK_FILTERED_SQL if options.filtered else RANK_SQL
-        pooled = {candidate.rowid for candidate in ranked}
-        skip = max(0, options.offset - len(ranked))
-        rows = self.connection.execute(
-            statement,
-            self._params(match, options, limit=skip + wanted + len(pooled), offset=0),
-        )
-        rest = [(rowid, score) for rowid, score in rows if rowid not in pooled]
-        return [_Candidate(rowid, 0, -score) for rowid, score in rest[skip : skip + wanted]]
-
-    def _expand(self, prefix: str) -> tuple[str, ...] | None:
-        """The most frequent words a long prefix starts, when it starts too many of them."""
-        if len(prefix) <= query_module.SHORT_PREFIX:
-            return None
-        known = self._expansions.get(prefix)
-        if known is None:
-            words = self.vocabulary.starting_with(prefix)
-            if len(words) > MAX_EXPANSIONS:
-                words.sort(key=lambda word: -self.vocabulary.counts[word])
-                known = tuple(words[:MAX_EXPANSIONS])
-            else:
-                known = ()
-            self._expansions.put(prefix, known)
-        return known or None
-
-    def _indexed_prefix(self, prefix: str) -> bool:
-        """Whether some (stemmed) term of the index starts with ``prefix``."""
-        known = self._prefixes.get(prefix)
-        if known is None:
-            params = {"low": prefix, "high": prefix + "\U0010ffff"}
-            known = self._prefixes.put(
-                prefix, next(self.db.query(TERM_SQL, params), None) is not None
-            )
-        return known
-
-    def _facets(self, params: Mapping[str, object], options: _Options) -> dict[str, list[Facet]]:
+    def _facets(self, params: Mapping[str, object], options: Options) -> dict[str, list[Facet]]:
         """Matches by section (within the tag filter) and by tag (within the section filter).
 
         Counted in Python from each entry's section and tags, read once: cheaper than a

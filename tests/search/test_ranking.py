@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from kb.content.catalogue import Catalogue
-from kb.search import engine
+from kb.search import ranking
 from kb.search.engine import SearchIndex
 
 
@@ -173,7 +173,7 @@ def test_paging_goes_through_every_result_once(
     index: SearchIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A pool smaller than the results: later pages continue past it without repeating.
-    monkeypatch.setattr(engine, "POOL", 5)
+    monkeypatch.setattr(ranking, "POOL", 5)
     total = index.search("request", 5).total
     assert total > 15
     seen = [
@@ -187,7 +187,7 @@ def test_paging_goes_through_every_result_once(
 def test_a_broad_match_is_sampled_not_ordered_whole(
     index: SearchIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engine, "BROAD_MATCHES", 10)
+    monkeypatch.setattr(ranking, "BROAD_MATCHES", 10)
     results = index.search("pa", 5)
     assert results.total > 10 and len(results.hits) == 5
     # The pool is scored as usual: an entry with the prefix in its title comes first.
