@@ -67,6 +67,7 @@ class KnowledgeBase:
             max_query=self.settings.search_max_query,
             timeout_ms=self.settings.search_timeout_ms,
             cache_dir=self.settings.cache_dir,
+            cache_size=512 if self.settings.search_cache else 0,
         )
         self.pages.clear()
         self.responses.clear()

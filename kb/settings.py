@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     search_timeout_ms: float = Field(
         default=250.0, ge=0, description="Milliseconds one search may run (0: no limit)."
     )
+    search_cache: bool = Field(
+        default=True,
+        description="Keep recent search answers (the index's results and the /search and "
+        "/api/search responses); off, every search is answered from the index.",
+    )
     cache_dir: Path | None = Field(
         default=None,
         description="Folder for the search index and rendered entries, reused while content "

@@ -19,7 +19,10 @@ def split_identifiers(text: str) -> str:
     """The words inside identifiers: ``response_model`` → ``response model``,
     ``OAuth2PasswordBearer`` → ``O Auth 2 Password Bearer``, ``a.b`` → ``a b``."""
     parts: list[str] = []
-    for identifier in set(_IDENTIFIER.findall(text)):
+    # In order of first appearance, never a set's: the words' order decides which are
+    # next to each other, which phrase and NEAR queries read (and a set's order changes
+    # with each process's hash seed).
+    for identifier in dict.fromkeys(_IDENTIFIER.findall(text)):
         pieces = [p for chunk in re.split(r"[._]", identifier) for p in _CAMEL_PART.findall(chunk)]
         if len(pieces) > 1:
             parts.extend(pieces)

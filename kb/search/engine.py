@@ -18,8 +18,8 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
 from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from kb.lru import LRU
 from kb.search import documents
 from kb.search import query as query_module
 from kb.search.query import Query, Synonyms
+from kb.search.ranking import POOL, Options, Ranker
 from kb.search.results import Facet, Hit, Results, SectionHit
 from kb.search.snippets import Highlighter
 from kb.search.spelling import Vocabulary
@@ -38,38 +39,27 @@ from kb.search.sql import (
     COUNT_SQL,
     DETAILS_SQL,
     ENTRY_COLUMNS,
-    EXACT_TITLE_SQL,
     FACET_VALUES_SQL,
-    HEADLINE_COLUMNS,
     MATCHING_IDS_SQL,
-    RANK_FILTERED_SQL,
-    RANK_SQL,
     SCHEMA_VERSION,
-    SCORE_SQL,
     SECTION_COLUMNS,
     SECTIONS_SQL,
-    TERM_SQL,
     TERMS_TABLE_SQL,
     fts_table_sql,
 )
 
 SECTIONS_PER_ENTRY = 3
-PREFIXES_KEPT = 4096
 PROGRESS_OPS = 1000  # SQLite VM steps between deadline checks
+# Fewer entries than this with every word of a query, and entries with most of them follow.
+RELAX_BELOW = 3
+# A question is answered by its topic words, not only by the entries that happen to have
+# all of them: unless a whole pool of entries has every word, entries with most of them
+# are ranked with those.
+QUESTION_RELAX_BELOW = POOL
 
 
 class SearchTimeout(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class _Options:
-    limit: int
-    offset: int
-    section: str | None
-    tag: str | None
-    facets: bool
-    deep_links: int
 
 
 class SearchIndex:
@@ -106,14 +96,13 @@ class SearchIndex:
                     self.connection.backup(target)
                 partial.replace(cached)
         self._facet_values: dict[int, tuple[str, list[str]]] | None = None
-        # Prefixes come from what readers type, so the answers kept about them are bounded.
-        self._prefixes: LRU[str, bool] = LRU(PREFIXES_KEPT)
         self.connection.execute(TERMS_TABLE_SQL)
         self.vocabulary = Vocabulary(
             Counter(
                 {row["word"]: row["count"] for row in self.db.query('select * from "vocabulary"')}
             )
         )
+        self.ranker = Ranker(self.connection, self.vocabulary, self.count())
 
     def _restore(self, cached: Path) -> bool:
         """Load a saved index; a missing or unreadable file means building anew, never failing."""
@@ -244,7 +233,7 @@ class SearchIndex:
         ``facets`` counts matches by section and tag; ``deep_links`` is how many of the hits
         get their best sections (search-as-you-type asks for fewer of both).
         """
-        options = _Options(limit, offset, section or None, tag or None, facets, deep_links)
+        options = Options(limit, offset, section or None, tag or None, facets, deep_links)
         key = (text[: self.max_query], correct, options)
         cached = self._results.get(key)
         if cached is not None:
@@ -254,18 +243,29 @@ class SearchIndex:
             self._results.put(key, results)
         return results
 
-    def _search(self, text: str, correct: bool, options: _Options) -> Results:
+    def _search(self, text: str, correct: bool, options: Options) -> Results:
         parsed = query_module.parse(text, self.synonyms, self.max_query)
         results = Results(query=parsed.text)
         try:
             with self._deadline():
-                self._run(parsed, results, options)
-                if not results.total and correct:
+                topic, exact = parsed.topic, parsed.text
+                total = self._count(topic, options)
+                if total < RELAX_BELOW and correct:
                     fixed = self._corrected(parsed)
                     if fixed is not None:
-                        self._run(fixed, results, options)
-                        if results.total:
+                        fixed_total = self._count(fixed.topic, options)
+                        if fixed_total > total or (
+                            fixed_total == total
+                            and self._count(fixed.topic, options, any_word=True)
+                            > self._count(topic, options, any_word=True)
+                        ):
+                            topic, exact, total = fixed.topic, fixed.text, fixed_total
                             results.corrected = fixed.text.strip()
+                results.words = tuple(term.phrase for term in topic.terms)
+                question = bool(parsed.dropped)  # QUESTION_RELAX_BELOW
+                self._run(topic, exact, total, results, options, question=question)
+                if not results.total and topic.terms:
+                    results.suggestions = self._suggestions(self.ranker.suggest(topic))
         except SearchTimeout:
             results.timed_out = True
         return results
@@ -286,51 +286,57 @@ class SearchIndex:
             return None
         return query_module.parse(" ".join(fixed) + " ", self.synonyms, self.max_query)
 
-    def _run(self, parsed: Query, results: Results, options: _Options) -> None:
-        match = parsed.match(HEADLINE_COLUMNS, self._indexed_prefix)
+    def _count(self, parsed: Query, options: Options, *, any_word: bool = False) -> int:
+        match = self.ranker.expression(parsed, any_word=any_word)
+        if match is None:
+            return 0
+        statement = COUNT_FILTERED_SQL if options.filtered else COUNT_SQL
+        return int(next(self.db.query(statement, options.params(match)))["n"])
+
+    def _run(
+        self,
+        topic: Query,
+        exact: str,
+        total: int,
+        results: Results,
+        options: Options,
+        *,
+        question: bool = False,
+    ) -> None:
+        match = self.ranker.expression(topic)
         if match is None:
             return
-        filtered = options.section is not None or options.tag is not None
-        params = {
-            "match": match,
-            "exact": query_module.title_key(parsed.text),
-            "section": options.section,
-            "tag": options.tag,
-            "limit": options.limit,
-            "offset": options.offset,
-        }
-        boosted = []
-        for row in self.db.query(EXACT_TITLE_SQL, params):
-            score = next(self.db.query(SCORE_SQL, {**params, "rowid": row["rowid"]}), None)
-            if score is not None:  # the title is the query, but does the entry match it?
-                boosted.append({"rowid": row["rowid"], "score": score["score"]})
-        first_ids = {row["rowid"] for row in boosted}
-        # Boosted entries fill the first page; later pages continue the bm25 order past them.
-        page_boost = boosted[options.offset : options.offset + options.limit]
-        rank_params = {
-            **params,
-            "offset": max(0, options.offset - len(boosted)),
-            "limit": options.limit - len(page_boost) + len(first_ids),
-        }
-        ranked = [
-            row
-            for row in self.db.query(RANK_FILTERED_SQL if filtered else RANK_SQL, rank_params)
-            if row["rowid"] not in first_ids
-        ]
-        ordered = (page_boost + ranked)[: options.limit]
+        complete = match
+        results.complete = total
+        results.total = total
+        too_few = QUESTION_RELAX_BELOW if question else RELAX_BELOW
+        if total < too_few and len(topic.terms) > 1:
+            # Too few entries have every word: entries with most of them are ranked too,
+            # by how many of the words they have and where, each word weighted by how
+            # rare it is (Meilisearch's "last" and "frequency" matching strategies).
+            any_total = self._count(topic, options, any_word=True)
+            if any_total > total:
+                any_match = self.ranker.expression(topic, any_word=True)
+                assert any_match is not None  # the query has terms
+                match, results.total, results.relaxed = any_match, any_total, True
+        if not results.total:
+            return
+        ranked = self.ranker.rank(topic, match, complete, exact, results, options)
+        page = ranked[options.offset : options.offset + options.limit]
+        if len(page) < options.limit and len(ranked) < results.total:
+            page += self.ranker.beyond_pool(
+                match, ranked, results, options, options.limit - len(page)
+            )
         details = {
             row["rowid"]: row
             for row in self.db.query(
-                DETAILS_SQL, {"rowids": json.dumps([row["rowid"] for row in ordered])}
+                DETAILS_SQL, {"rowids": json.dumps([candidate.rowid for candidate in page])}
             )
         }
-        rows = [{**details[row["rowid"]], "score": row["score"]} for row in ordered]
-        results.total = next(self.db.query(COUNT_FILTERED_SQL if filtered else COUNT_SQL, params))[
-            "n"
-        ]
+        rows = [details[candidate.rowid] for candidate in page]
         if options.facets:
-            results.facets = self._facets(params, options)
-        highlighter = Highlighter.for_query(parsed)
+            results.facets = self._facets(options.params(match), options)
+        highlighter = Highlighter.for_query(topic)
         sections = self._sections(highlighter, rows[: options.deep_links])
         results.hits = [
             Hit(
@@ -340,23 +346,32 @@ class SearchIndex:
                 summary=row["summary"],
                 url=f"/patterns/{row['slug']}",
                 snippet=highlighter.snippet(row["body"]) or html.escape(row["summary"]),
-                score=float(f"{-row['score']:.6g}"),
+                score=round(candidate.score, 4),
                 sections=tuple(sections.get(row["slug"], ())),
+                matched_all=candidate.matched == len(topic.terms),
             )
-            for row in rows
+            for row, candidate in zip(rows, page, strict=True)
         ]
 
-    def _indexed_prefix(self, prefix: str) -> bool:
-        """Whether some (stemmed) term of the index starts with ``prefix``."""
-        known = self._prefixes.get(prefix)
-        if known is None:
-            params = {"low": prefix, "high": prefix + "\U0010ffff"}
-            known = self._prefixes.put(
-                prefix, next(self.db.query(TERM_SQL, params), None) is not None
+    def _suggestions(self, ids: list[int]) -> list[Hit]:
+        rows = {
+            row["rowid"]: row for row in self.db.query(DETAILS_SQL, {"rowids": json.dumps(ids)})
+        }
+        return [
+            Hit(
+                slug=row["slug"],
+                title=row["title"],
+                section=row["section"],
+                summary=row["summary"],
+                url=f"/patterns/{row['slug']}",
+                snippet=html.escape(row["summary"]),
+                score=0.0,
+                matched_all=False,
             )
-        return known
+            for row in (rows[rowid] for rowid in ids if rowid in rows)
+        ]
 
-    def _facets(self, params: Mapping[str, object], options: _Options) -> dict[str, list[Facet]]:
+    def _facets(self, params: Mapping[str, object], options: Options) -> dict[str, list[Facet]]:
         """Matches by section (within the tag filter) and by tag (within the section filter).
 
         Counted in Python from each entry's section and tags, read once: cheaper than a
@@ -371,17 +386,24 @@ class SearchIndex:
             self._facet_values = values
         values = self._facet_values
         rows = self.connection.execute(MATCHING_IDS_SQL, {"match": params["match"]})
-        matching = [values[row[0]] for row in rows]
-        by_section = Counter(
-            section
-            for section, entry_tags in matching
-            if options.tag is None or options.tag in entry_tags
-        )
-        by_tag = Counter(
-            chain.from_iterable(
-                entry_tags for section, entry_tags in matching if options.section in (None, section)
+        matching = list(map(values.__getitem__, chain.from_iterable(rows)))
+        if options.section is None and options.tag is None:
+            # No filter, the common case: counted by C loops, with no test per match.
+            by_section = Counter(map(itemgetter(0), matching))
+            by_tag = Counter(chain.from_iterable(map(itemgetter(1), matching)))
+        else:
+            by_section = Counter(
+                section
+                for section, entry_tags in matching
+                if options.tag is None or options.tag in entry_tags
             )
-        )
+            by_tag = Counter(
+                chain.from_iterable(
+                    entry_tags
+                    for section, entry_tags in matching
+                    if options.section in (None, section)
+                )
+            )
         return {
             "section": [
                 Facet(v, c) for v, c in sorted(by_section.items(), key=lambda i: (-i[1], i[0]))
@@ -395,26 +417,29 @@ class SearchIndex:
         self, highlighter: Highlighter, rows: list[dict[str, Any]]
     ) -> dict[str, list[SectionHit]]:
         """The sections of each hit that mention the reader's words most, best first."""
-        found: dict[str, list[SectionHit]] = {}
+        owner: dict[int, str] = {}
         for row in rows:
-            params = {"first": row["first_section"], "last": row["last_section"]}
-            scored = []
-            for position, section in enumerate(self.db.query(SECTIONS_SQL, params)):
-                score = 3 * highlighter.count(section["heading"]) + highlighter.count(
-                    section["body"]
-                )
-                if score:
-                    scored.append((-score, position, section))
-            found[row["slug"]] = [
+            for number in range(row["first_section"], row["last_section"] + 1):
+                owner[number] = row["slug"]
+        scored: dict[str, list[tuple[int, int, str, str, str]]] = {row["slug"]: [] for row in rows}
+        # One statement for every hit's sections: their ids are known ranges.
+        found = self.connection.execute(SECTIONS_SQL, {"ids": json.dumps(list(owner))})
+        for number, anchor, heading, body in found:
+            score = 3 * highlighter.count(heading) + highlighter.count(body)
+            if score:
+                scored[owner[number]].append((-score, number, anchor, heading, body))
+        return {
+            slug: [
                 SectionHit(
-                    anchor=section["anchor"],
-                    title=section["heading"],
-                    url=f"/patterns/{row['slug']}#{section['anchor']}",
-                    snippet=highlighter.snippet(section["body"], width=110),
+                    anchor=anchor,
+                    title=heading,
+                    url=f"/patterns/{slug}#{anchor}",
+                    snippet=highlighter.snippet(body, width=110),
                 )
-                for _, _, section in sorted(scored)[:SECTIONS_PER_ENTRY]
+                for _, _, anchor, heading, body in sorted(sections)[:SECTIONS_PER_ENTRY]
             ]
-        return found
+            for slug, sections in scored.items()
+        }
 
 
 def _load_synonyms(content_dir: Path) -> Synonyms:

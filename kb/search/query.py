@@ -20,6 +20,108 @@ MAX_TERMS = 16
 _CHUNK = re.compile(r'"([^"]*)"|([^\s"]+)')
 _WORD = re.compile(r"\w+")
 _LONGEST_SYNONYM = 4
+# Words that carry a question's grammar, not its topic: "how do I …", "what is the
+# difference between A and B", "why is my … slow". They never decide a ranking, and no
+# entry has to contain them (a quoted phrase keeps them: it is matched as written).
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "about",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "being",
+        "best",
+        "between",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "difference",
+        "differences",
+        "do",
+        "does",
+        "doing",
+        "done",
+        "for",
+        "from",
+        "get",
+        "gets",
+        "getting",
+        "good",
+        "got",
+        "had",
+        "has",
+        "have",
+        "having",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "i'm",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "should",
+        "so",
+        "some",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "this",
+        "those",
+        "to",
+        "too",
+        "use",
+        "used",
+        "uses",
+        "using",
+        "versus",
+        "vs",
+        "want",
+        "was",
+        "way",
+        "ways",
+        "we",
+        "were",
+        "what",
+        "whats",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "why",
+        "will",
+        "with",
+        "work",
+        "works",
+        "would",
+        "you",
+        "your",
+        "make",
+        "need",
+        "fastapi",
+    ]
+)
 
 
 def words(text: str) -> list[str]:
@@ -42,16 +144,23 @@ class Term:
     synonyms: tuple[str, ...] = ()
     prefix: bool = False
     quoted: bool = False
+    stop: bool = False  # a question or filler word (STOP_WORDS)
 
     def expression(
         self,
         short_prefix_columns: tuple[str, ...] = (),
         indexed_prefix: Callable[[str], bool] | None = None,
+        expand: Callable[[str], tuple[str, ...] | None] | None = None,
     ) -> str:
         if self.synonyms:
             return "(" + " OR ".join(f'"{p}"' for p in (self.phrase, *self.synonyms)) + ")"
         if not self.prefix:
             return f'"{self.phrase}"'
+        expansions = expand(self.phrase) if expand is not None and " " not in self.phrase else None
+        if expansions:
+            # A prefix that starts too many of the index's words: its most frequent words
+            # answer as well and cost a fraction of merging every one of them.
+            return "(" + " OR ".join(f'"{word}"' for word in expansions) + ")"
         if " " not in self.phrase and len(self.phrase) > STEM_FLOOR:
             # The index holds Porter stems ("pagination" is "pagin"), which a word typed
             # half-way ("paginati") is not a prefix of: also try it shorter, down to the
@@ -81,22 +190,48 @@ class Query:
         self,
         short_prefix_columns: tuple[str, ...] = (),
         indexed_prefix: Callable[[str], bool] | None = None,
+        expand: Callable[[str], tuple[str, ...] | None] | None = None,
     ) -> str | None:
         """Every term must match (AND); a short prefix only in ``short_prefix_columns``.
 
         ``indexed_prefix(text)`` says whether some term of the index starts with ``text``;
-        a prefix that does is not also tried shorter.
+        a prefix that does is not also tried shorter. ``expand(prefix)`` may name the words
+        a prefix stands for.
         """
         return (
             " AND ".join(
-                term.expression(short_prefix_columns, indexed_prefix) for term in self.terms
+                term.expression(short_prefix_columns, indexed_prefix, expand) for term in self.terms
             )
             or None
         )
 
-    def match_any(self) -> str | None:
-        """Any term may match (OR): used to find the sections that answer best."""
-        return " OR ".join(term.expression() for term in self.terms) or None
+    def match_any(
+        self,
+        short_prefix_columns: tuple[str, ...] = (),
+        indexed_prefix: Callable[[str], bool] | None = None,
+        expand: Callable[[str], tuple[str, ...] | None] | None = None,
+    ) -> str | None:
+        """Any term may match (OR): the relaxed query, ranked by how many terms match."""
+        return (
+            " OR ".join(
+                term.expression(short_prefix_columns, indexed_prefix, expand) for term in self.terms
+            )
+            or None
+        )
+
+    @property
+    def topic(self) -> Query:
+        """The query without its question and filler words, unless that leaves nothing."""
+        kept = tuple(term for term in self.terms if not term.stop)
+        if not kept or len(kept) == len(self.terms):
+            return self
+        return Query(text=self.text, terms=kept)
+
+    @property
+    def dropped(self) -> tuple[str, ...]:
+        """The question and filler words :attr:`topic` leaves out."""
+        topic = self.topic
+        return () if topic is self else tuple(t.phrase for t in self.terms if t.stop)
 
     @property
     def words(self) -> list[str]:
@@ -158,7 +293,13 @@ def parse(text: str, synonyms: Synonyms | None = None, max_length: int = 200) ->
                 continue
             word = bare[position]
             last = position == len(bare) - 1
-            terms.append(Term(word, prefix=typing and last and len(word) >= MIN_PREFIX))
+            terms.append(
+                Term(
+                    word,
+                    prefix=typing and last and len(word) >= MIN_PREFIX,
+                    stop=word in STOP_WORDS,
+                )
+            )
             position += 1
         bare.clear()
 

@@ -23,6 +23,7 @@ class Hit:
     snippet: str  # escaped HTML with <mark> around matched terms
     score: float
     sections: tuple[SectionHit, ...] = ()
+    matched_all: bool = True  # the entry has every topic word of the query
 
     @property
     def anchor(self) -> str:
@@ -43,3 +44,10 @@ class Results:
     corrected: str | None = None  # the query actually searched, when a typo was corrected
     facets: dict[str, list[Facet]] = field(default_factory=dict)
     timed_out: bool = False
+    words: tuple[str, ...] = ()  # the topic words searched: question and filler words left out
+    complete: int = 0  # entries with every one of ``words``
+    # Too few entries had every word, so entries with most of them follow (``matched_all``
+    # tells them apart); ``dropped`` are the words the first of those lacks.
+    relaxed: bool = False
+    dropped: tuple[str, ...] = ()
+    suggestions: list[Hit] = field(default_factory=list)  # when nothing matches: the closest

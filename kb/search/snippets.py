@@ -21,17 +21,14 @@ class Highlighter:
     pattern: re.Pattern[str] | None
 
     @classmethod
-    def for_query(cls, query: Query) -> Highlighter:
+    def for_query(cls, query: Query, keep: int = _STEM_KEEP) -> Highlighter:
+        """Marks the query's words, each cut to a stem of at least ``keep`` letters."""
         alternatives: set[str] = set()
         for term in query.terms:
             for phrase in (term.phrase, *term.synonyms):
                 words = phrase.split()
                 stems = [
-                    re.escape(
-                        w
-                        if term.prefix or len(w) <= _STEM_KEEP
-                        else w[: max(_STEM_KEEP, len(w) - 3)]
-                    )
+                    re.escape(w if term.prefix or len(w) <= keep else w[: max(keep, len(w) - 3)])
                     for w in words
                 ]
                 alternatives.add(r"\W+".join(stems))
@@ -39,6 +36,9 @@ class Highlighter:
             return cls(None)
         ordered = sorted(alternatives, key=len, reverse=True)
         return cls(re.compile(r"(?<!\w)(?:" + "|".join(ordered) + r")\w*", re.IGNORECASE))
+
+    def found(self, text: str) -> bool:
+        return self.pattern is not None and self.pattern.search(text) is not None
 
     def count(self, text: str) -> int:
         return len(self.pattern.findall(text)) if self.pattern and text else 0

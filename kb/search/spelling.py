@@ -42,6 +42,11 @@ class Vocabulary:
         index = bisect.bisect_left(self._sorted, prefix)
         return index < len(self._sorted) and self._sorted[index].startswith(prefix)
 
+    def starting_with(self, prefix: str) -> list[str]:
+        start = bisect.bisect_left(self._sorted, prefix)
+        end = bisect.bisect_left(self._sorted, prefix + "\U0010ffff", start)
+        return self._sorted[start:end]
+
     def correct(self, word: str) -> str | None:
         """The closest known word (ties go to the more frequent), or None."""
         if len(word) < MIN_LENGTH or word in self.counts or word.isdigit():

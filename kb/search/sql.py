@@ -7,7 +7,7 @@ parsed into quoted FTS5 strings by :mod:`kb.search.query`.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = "10"
+SCHEMA_VERSION = "11"
 TOKENIZE = "porter unicode61 remove_diacritics 2 tokenchars '_'"
 # Column order matters: the bm25() weights follow it. Title > headings > tags, summary and
 # identifiers > body > code; "parts" holds identifiers split into words (response, model).
@@ -47,6 +47,23 @@ order by "score"
 limit :limit offset :offset
 """
 
+# Matches in index order, unranked: the pool of a query that matches too much to order
+# every match by bm25 (kb.search.engine, BROAD_MATCHES).
+SAMPLE_SQL = """
+select "rowid", 0.0 as "score"
+from "entry_texts_fts"
+where "entry_texts_fts" match :match
+limit :limit offset :offset
+"""
+
+SAMPLE_FILTERED_SQL = f"""
+select "entry_texts_fts"."rowid" as "rowid", 0.0 as "score"
+from "entry_texts_fts"
+join "entries" on "entries"."id" = "entry_texts_fts"."rowid"
+where "entry_texts_fts" match :match {_FILTERS}
+limit :limit offset :offset
+"""
+
 # An entry whose title is exactly the query ranks first (when it matches the filters).
 EXACT_TITLE_SQL = f"""
 select "entries"."id" as "rowid", 0.0 as "score"
@@ -63,6 +80,21 @@ select
 from "entries"
 join "entry_texts" on "entry_texts"."id" = "entries"."id"
 where "entries"."id" in (select "value" from json_each(:rowids))
+"""
+
+# What the ranking reads of each entry in its pool: the short fields where a word counts most.
+FIELDS_SQL = """
+select
+  "entries"."id" as "rowid", "entries"."title_key", "entry_texts"."title",
+  "entry_texts"."tags", "entry_texts"."headings", "entry_texts"."identifiers",
+  "entry_texts"."summary"
+from "entries"
+join "entry_texts" on "entry_texts"."id" = "entries"."id"
+where "entries"."id" in (select "value" from json_each(:rowids))
+"""
+
+TITLES_SQL = """
+select "id", "title" from "entries"
 """
 
 # The score of one entry that ranks first for its exact title.
@@ -102,12 +134,12 @@ from "entries"
 left join "tags" on "tags"."slug" = "entries"."slug"
 """
 
-# One entry's sections are stored with consecutive ids, so a rowid range picks them out
-# of the FTS index without reading any other entry's sections.
+# The sections of a page of hits: one entry's sections have consecutive ids, so the ids
+# of every hit's sections are known without reading any other entry's.
 SECTIONS_SQL = """
-select "anchor", "heading", "body"
+select "id", "anchor", "heading", "body"
 from "sections"
-where "id" between :first and :last and "anchor" != ''
+where "id" in (select "value" from json_each(:ids)) and "anchor" != ''
 order by "id"
 """
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from kb.content.catalogue import Entry
 from kb.middleware.pagecache import Page, request_key
@@ -61,7 +61,14 @@ class SearchResult(BaseModel):
     anchor: str
     snippet: str
     score: float
+    matched_all: bool = Field(description="The entry has every topic word of the query.")
     sections: list[SectionResult]
+
+
+class Suggestion(BaseModel):
+    slug: str
+    title: str
+    url: str
 
 
 class FacetValue(BaseModel):
@@ -75,7 +82,16 @@ class SearchResponse(BaseModel):
     count: int
     total: int
     timed_out: bool
+    words: list[str] = Field(
+        description="The topic words searched: question and filler words are left out."
+    )
+    complete: int = Field(description="Entries that have every one of `words`.")
+    relaxed: bool = Field(
+        description="Too few entries have every word, so entries with most of them follow."
+    )
+    dropped: list[str] = Field(description="When relaxed: the words the first such entry lacks.")
     results: list[SearchResult]
+    suggestions: list[Suggestion] = Field(description="When nothing matches: the closest entries.")
     facets: dict[str, list[FacetValue]]
 
 
@@ -155,6 +171,14 @@ async def search(
         count=len(found.hits),
         total=found.total,
         timed_out=found.timed_out,
+        words=list(found.words),
+        complete=found.complete,
+        relaxed=found.relaxed,
+        dropped=list(found.dropped),
+        suggestions=[
+            Suggestion(slug=hit.slug, title=hit.title, url=f"{base}{hit.url}")
+            for hit in found.suggestions
+        ],
         results=[
             SearchResult(
                 slug=hit.slug,
@@ -164,6 +188,7 @@ async def search(
                 anchor=hit.anchor,
                 snippet=hit.snippet,
                 score=hit.score,
+                matched_all=hit.matched_all,
                 sections=[
                     SectionResult(
                         anchor=s.anchor, title=s.title, url=f"{base}{s.url}", snippet=s.snippet
@@ -180,7 +205,7 @@ async def search(
     )
     # Serialised once and kept: the same URL is answered from memory next time.
     page = Page.of(answer.model_dump_json().encode(), "application/json", "/api/search")
-    if not found.timed_out:
+    if not found.timed_out and kb.settings.search_cache:
         kb.responses.put(request_key(request.scope), page)
     return page.respond(request)
 

@@ -136,7 +136,7 @@ async def search(
     name = "_search_results.html" if htmx else "search.html"
     html = templates.get_template(name).render({**base_context(kb), **context, "request": request})
     found = Page.of(html.encode(), "text/html; charset=utf-8", "/search", vary="HX-Request")
-    if not results.timed_out:
+    if not results.timed_out and kb.settings.search_cache:
         kb.responses.put(request_key(request.scope), found)
     return found.respond(request)
 

@@ -53,3 +53,11 @@ def _entry_with_example(name: str) -> catalogue.Entry:
         meta = Meta()
 
     return Fake()  # type: ignore[return-value]
+
+
+def test_identifier_parts_keep_the_order_they_appear_in() -> None:
+    # Phrase and NEAR queries read which words are neighbours: the same text must give
+    # the same column in every process, whatever its hash seed.
+    assert documents.split_identifiers("user_id OAuth2Form user_id max_age") == (
+        "user id O Auth 2 Form max age"
+    )

@@ -88,3 +88,27 @@ def test_a_title_key_ignores_plurals_so_a_singular_query_finds_its_title() -> No
     assert title_key("Custom Exceptions") == "custom exception"
     assert title_key("CORS") == "cor" == title_key("cors")  # both sides alike
     assert title_key("Async/Await") == "async await"
+
+
+def test_question_and_filler_words_are_not_topic_words() -> None:
+    query = parse("what is the difference between PUT and PATCH")
+    assert [term.phrase for term in query.topic.terms] == ["put", "patch"]
+    assert query.dropped == ("what", "is", "the", "difference", "between", "and")
+    assert query.topic.match() == '"put" AND ("patch" * OR "patc" *)'
+    # Left alone when nothing else remains, and when quoted.
+    assert [term.phrase for term in parse("how to").topic.terms] == ["how", "to"]
+    assert parse("how to").dropped == ()
+    assert [t.phrase for t in parse('"how to" ').topic.terms] == ["how to"]
+
+
+def test_any_word_matching_joins_the_same_expressions_with_or() -> None:
+    assert parse("jwt refresh ").match_any() == '"jwt" OR "refresh"'
+
+
+def test_a_prefix_may_stand_for_the_words_it_starts() -> None:
+    def expand(prefix: str) -> tuple[str, ...] | None:
+        return ("term1", "term12") if prefix == "term1" else None
+
+    assert parse("term1").match(expand=expand) == '("term1" OR "term12")'
+    assert parse("term1 ").match(expand=expand) == '"term1"'  # a finished word stays one
+    assert parse("term2").match(expand=expand) == '("term2" * OR "term" *)'

@@ -40,3 +40,9 @@ def test_prefixes() -> None:
     assert VOCABULARY.has_prefix("pagin")
     assert not VOCABULARY.has_prefix("zzz")
     assert "logger" in VOCABULARY and len(VOCABULARY) == 9
+
+
+def test_words_starting_with_a_prefix() -> None:
+    assert VOCABULARY.starting_with("mid") == ["middleware"]
+    assert VOCABULARY.starting_with("d") == ["dependencies", "dependency"]
+    assert VOCABULARY.starting_with("zz") == []

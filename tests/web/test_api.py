@@ -46,6 +46,7 @@ def test_search_api(site_client: TestClient) -> None:
         "anchor",
         "snippet",
         "score",
+        "matched_all",
         "sections",
     }
     assert result["url"].startswith("http://testserver/patterns/farewell")
@@ -59,6 +60,30 @@ def test_search_api_deep_links_and_corrections(site_client: TestClient) -> None:
     assert result["anchor"] == "logging-in"
     assert result["url"] == "http://testserver/patterns/greeting#logging-in"
     assert result["sections"][0]["url"] == "http://testserver/patterns/greeting#logging-in"
+
+
+def test_search_api_says_when_a_query_was_relaxed(site_client: TestClient) -> None:
+    body = site_client.get("/api/search", params={"q": "how do I say fixture goodbyes"}).json()
+    assert body["words"] == ["say", "fixture", "goodbyes"]  # "how do I" decide nothing
+    assert body["complete"] == 1 and body["relaxed"] is True
+    assert [(r["slug"], r["matched_all"]) for r in body["results"]] == [
+        ("farewell", True),
+        ("greeting", False),
+    ]
+    assert body["dropped"] and body["suggestions"] == []
+    plain = site_client.get("/api/search", params={"q": "farew"}).json()
+    assert plain["relaxed"] is False and plain["dropped"] == []
+    assert all(r["matched_all"] for r in plain["results"])
+
+
+def test_search_api_suggests_the_closest_entries_when_nothing_matches(
+    site_client: TestClient,
+) -> None:
+    body = site_client.get("/api/search", params={"q": "farxyz"}).json()
+    assert body["total"] == 0 and body["results"] == []
+    # "far…" starts a word of the farewell entry's title.
+    assert body["suggestions"][0]["slug"] == "farewell"
+    assert body["suggestions"][0]["url"] == "http://testserver/patterns/farewell"
 
 
 def test_search_api_filters(site_client: TestClient) -> None:

@@ -102,6 +102,39 @@ def test_no_results_says_so(site_client: TestClient) -> None:
     assert "No pattern matches" in text
 
 
+def test_no_results_suggests_the_closest_entries_not_the_first_ones(
+    site_client: TestClient,
+) -> None:
+    # "greeting" comes first in the catalogue; "far…" is closest to the farewell entry.
+    text = site_client.get("/search", params={"q": "farxyzq "}, headers={"HX-Request": "true"}).text
+    links = re.findall(r'<a class="hit" href="([^"]+)"([^>]*)>', text)
+    assert links[0] == ("/patterns/farewell", "")  # a suggestion: no data-match
+
+
+def test_relaxed_results_say_so_and_mark_the_complete_hits(site_client: TestClient) -> None:
+    text = site_client.get("/search", params={"q": "fixture goodbyes"}).text
+    assert "Only one entry has all of “fixture” and “goodbyes” — then entries with most" in text
+    entries = re.findall(r'<a class="hit" href="(/patterns/[a-z-]+)"([^>]*)>', text)
+    assert entries == [("/patterns/farewell", ' data-match="all"'), ("/patterns/greeting", "")]
+    text = site_client.get("/search", params={"q": "fixture"}).text
+    assert "most of them" not in text
+    assert all(
+        extra == ' data-match="all"'
+        for _, extra in re.findall(r'<a class="hit" href="([^"]+)"([^>]*)>', text)
+    )
+
+
+def test_search_answers_are_kept_unless_the_cache_is_off(site_settings: Settings) -> None:
+    for cached in (True, False):
+        settings = site_settings.model_copy(update={"search_cache": cached})
+        with TestClient(create_app(settings)) as client:
+            client.get("/search", params={"q": "fixture"})
+            client.get("/api/search", params={"q": "fixture"})
+            kb = client.app.state.kb  # type: ignore[attr-defined]
+            assert (len(kb.responses) > 0) is cached
+            assert (kb.index.cache_size > 0) is cached
+
+
 def test_pages_load_nothing_from_other_origins(site_client: TestClient) -> None:
     for path in ["/", "/patterns/greeting", "/search?q=x", "/docs", "/examples/greeting/docs"]:
         text = site_client.get(path).text
