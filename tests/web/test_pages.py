@@ -57,7 +57,7 @@ def test_unknown_pages_are_404_pages_with_a_search_box(site_client: TestClient, 
 def test_search_page_works_without_javascript(site_client: TestClient) -> None:
     response = site_client.get("/search", params={"q": "farew"})
     assert response.status_code == 200
-    assert "<html" in response.text and 'href="/patterns/farewell"' in response.text
+    assert "<html" in response.text and 'href="/patterns/farewell?hl=farew' in response.text
     assert "HX-Request" in response.headers["vary"]
 
 
