@@ -99,10 +99,13 @@
         if (parts.status) parts.status.textContent = "";
       }
     } else if (key === "Enter") {
-      var chosen = parts.popup.hidden ? null : options(parts.popup)[activeIndex(parts.popup)];
+      // What the reader sees: the option the arrows chose, else the first result if it has
+      // every word. Otherwise (a suggestion, a result with some of the words, a closed or
+      // stale popup) the form goes to the results page.
+      var shown = !parts.popup.hidden && fresh(parts);
+      var chosen = shown ? options(parts.popup)[activeIndex(parts.popup)] : null;
       var first = parts.popup.querySelector("a.hit");
-      if (!chosen && first && first.getAttribute("data-match") === "all" && fresh(parts)) chosen = first;
-      // Otherwise the form goes to the results page: a suggestion is no answer to Enter.
+      if (shown && !chosen && first && first.getAttribute("data-match") === "all") chosen = first;
       if (chosen) {
         event.preventDefault();
         chosen.click();

@@ -154,6 +154,16 @@ def test_enter_opens_the_first_result_when_it_has_every_word(page: Page) -> None
     expect(page).to_have_url(re.compile(re.escape(str(href)) + "$"))
 
 
+def test_enter_after_escape_closed_the_popup_opens_the_results_page(page: Page) -> None:
+    page.goto("/")
+    open_dropdown(page, "pagination")
+    expect(page.locator("#search-popup a.hit").first).to_have_attribute("data-match", "all")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Search")
+    assert search_url(page)["q"] == ["pagination"]
+
+
 @pytest.mark.parametrize("query", ["PUT vs PATCH", "cors react", "zzzz qqqq"])
 def test_enter_without_a_real_hit_opens_the_results_page(page: Page, query: str) -> None:
     page.goto(PLAIN_ENTRY)
@@ -259,12 +269,16 @@ def test_paging_through_every_result_with_htmx(page: Page) -> None:
     expect(page.locator(".result-range")).to_have_text(re.compile(r"^Results 1–20 of \d+$"))
     total, last = pages_in_all(page)
     assert total > 20 and last == -(-total // 20)
-    expect(page.locator("head link[rel=next]")).to_have_attribute("href", "/search?q=request&page=2")
+    expect(page.locator("head link[rel=next]")).to_have_attribute(
+        "href", "/search?q=request&page=2"
+    )
     expect(page.locator(".pager [aria-disabled=true]")).to_have_text("← Previous")
 
     seen = entries_on_the_page(page)
     for number in range(2, last + 1):
-        with page.expect_response(lambda r: "page=" in r.url and r.request.headers.get("hx-request") == "true"):
+        with page.expect_response(
+            lambda r: "page=" in r.url and r.request.headers.get("hx-request") == "true"
+        ):
             page.locator(".pager a[rel=next]").click()
         expect(page).to_have_url(re.compile(rf"[?&]page={number}$"))
         expect(page.locator(".pager a[aria-current=page]")).to_have_text(str(number))
