@@ -214,11 +214,12 @@
   function searchedWords() {
     var hl = new URLSearchParams(window.location.search).get("hl") || "";
     var seen = {};
+    // The link names a dozen words at most; a longer hand-made one is cut, not run.
     return hl.toLowerCase().split(/[^\p{L}\p{N}_]+/u).filter(function (word) {
       if (word.length < 2 || seen[word]) return false;
       seen[word] = true;
       return true;
-    });
+    }).slice(0, 20);
   }
 
   function textNodes(roots) {

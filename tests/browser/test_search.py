@@ -396,3 +396,16 @@ def test_highlighting_on_a_phone(open_page: Callable[..., Page]) -> None:
     assert horizontal_overflow(page) == 0
     clear.tap()
     expect(page.locator("mark.search-hl")).to_have_count(0)
+
+
+def test_the_highlight_parameter_is_words_only(page: Page) -> None:
+    page.goto("/patterns/pagination?hl=%3Cimg%20src%3Dx%3E%20cursor%20(.*)%2B")
+    expect(page.locator("article mark.search-hl").first).to_be_visible()
+    words = {w.lower() for w in page.locator("article mark.search-hl").all_inner_texts()}
+    assert "cursor" in words and all(w.startswith(("cursor", "img", "src")) for w in words)
+    expect(page.locator(".hl-bar img, article img[src=x]")).to_have_count(0)
+    # Words the entry does not have: nothing to mark, nothing to clear.
+    page.goto("/patterns/pagination?hl=zzzqqq")
+    expect(page.locator("article h1")).to_be_visible()
+    expect(page.locator("mark.search-hl")).to_have_count(0)
+    expect(page.get_by_role("button", name="Clear highlights")).to_have_count(0)
