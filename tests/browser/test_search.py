@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.support import PHONE, PLAIN_ENTRY, horizontal_overflow
+from tests.browser.support import PHONE, PLAIN_ENTRY, axe_violations, describe, horizontal_overflow
 
 pytestmark = pytest.mark.browser
 
@@ -106,6 +106,15 @@ def test_the_arrows_move_the_active_option_while_the_focus_stays_in_the_box(
     chosen = options.nth(count - 2).get_attribute("href")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(re.escape(str(chosen)) + "$"))
+
+
+def test_the_open_dropdown_passes_axe(open_page: Callable[..., Page]) -> None:
+    page = open_page(bypass_csp=True)  # axe is injected as a script
+    page.goto(PLAIN_ENTRY)
+    open_dropdown(page, "pagination")
+    page.keyboard.press("ArrowDown")
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
 
 
 def test_escape_closes_the_popup_then_clears_the_box(page: Page) -> None:
