@@ -1,63 +1,6 @@
-// Keyboard search, theme toggle and copy buttons. htmx does the requests.
+// Theme toggle, copy buttons and upload limits (search is in search.js).
 (function () {
   "use strict";
-
-  // Each search box names the element its results go to (hx-target).
-  function resultsOf(input) {
-    var target = input && input.getAttribute("hx-target");
-    return target ? document.querySelector(target) : null;
-  }
-
-  function activeSearch(element) {
-    if (!element) return null;
-    if (element.matches && element.matches("input[type=search][hx-target]")) return element;
-    var boxes = document.querySelectorAll("input[type=search][hx-target]");
-    for (var i = 0; i < boxes.length; i++) {
-      var results = resultsOf(boxes[i]);
-      if (results && results.contains(element)) return boxes[i];
-    }
-    return null;
-  }
-
-  function move(input, step) {
-    var results = resultsOf(input);
-    var links = results ? Array.prototype.slice.call(results.querySelectorAll("a.hit")) : [];
-    if (!links.length) return;
-    var next = links.indexOf(document.activeElement) + step;
-    if (next < 0) { input.focus(); return; }
-    links[Math.min(next, links.length - 1)].focus();
-  }
-
-  document.addEventListener("keydown", function (event) {
-    var header = document.getElementById("search-box");
-    var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName) || event.target.isContentEditable;
-    if (header && ((event.key === "/" && !typing) || (event.key.toLowerCase() === "k" && (event.ctrlKey || event.metaKey)))) {
-      event.preventDefault();
-      var onPage = document.getElementById("page-search");
-      var box = onPage || header;
-      box.focus();
-      box.select();
-      return;
-    }
-    var input = activeSearch(event.target);
-    if (!input) return;
-    if (event.key === "ArrowDown") { event.preventDefault(); move(input, 1); }
-    else if (event.key === "ArrowUp") { event.preventDefault(); move(input, -1); }
-    else if (event.key === "Escape") {
-      input.value = "";
-      var results = resultsOf(input);
-      if (results) results.innerHTML = "";
-      input.focus();
-    } else if (event.key === "Enter" && event.target === input) {
-      var first = resultsOf(input) && resultsOf(input).querySelector("a.hit");
-      if (first && input.id === "search-box") { event.preventDefault(); first.click(); }
-    }
-  });
-
-  document.addEventListener("click", function (event) {
-    var popup = document.getElementById("search-popup");
-    if (popup && !event.target.closest(".search")) popup.innerHTML = "";
-  });
 
   function setTheme(theme) {
     document.documentElement.setAttribute("data-theme", theme);

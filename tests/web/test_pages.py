@@ -1,10 +1,13 @@
 import re
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
 from kb.app import create_app
+from kb.search.results import Hit, Results
 from kb.settings import Settings
+from kb.web.pages import MAX_OFFSET, Pager, highlight_terms, page_number, with_highlight
 
 
 def test_home_lists_sections_and_entries(site_client: TestClient) -> None:
@@ -80,7 +83,7 @@ def test_unknown_pages_are_404_pages_with_a_search_box(site_client: TestClient, 
 def test_search_page_works_without_javascript(site_client: TestClient) -> None:
     response = site_client.get("/search", params={"q": "farew"})
     assert response.status_code == 200
-    assert "<html" in response.text and 'href="/patterns/farewell"' in response.text
+    assert "<html" in response.text and 'href="/patterns/farewell?hl=farew' in response.text
     assert "HX-Request" in response.headers["vary"]
 
 
@@ -173,3 +176,168 @@ def test_search_page_keeps_filters_while_typing(site_client: TestClient) -> None
     assert 'name="section" value="Core Patterns"' in text
     assert 'hx-include="closest form"' in text
     assert "Clear filters" in text
+
+
+# --- search: pages, the dropdown, highlights -------------------------------------------------
+
+
+@pytest.fixture
+def one_per_page(site_settings: Settings) -> Iterator[TestClient]:
+    """The fixture site (two entries tagged `fixture`) with one search result a page."""
+    with TestClient(create_app(site_settings.model_copy(update={"search_limit": 1}))) as client:
+        yield client
+
+
+def hit_links(text: str) -> list[str]:
+    return re.findall(r'<a class="hit" data-match="all" href="([^"]+)"', text)
+
+
+def test_search_pages_through_every_result(one_per_page: TestClient) -> None:
+    first = one_per_page.get("/search", params={"q": "fixture"})
+    assert first.status_code == 200
+    assert "Results 1–1 of 2" in first.text
+    assert '<link rel="next" href="/search?q=fixture&amp;page=2">' in first.text
+    assert 'rel="prev"' not in first.text
+    assert 'aria-current="page" aria-label="Page 1, this page"' in first.text
+
+    second = one_per_page.get("/search", params={"q": "fixture", "page": "2"})
+    assert second.status_code == 200
+    assert "Results 2–2 of 2" in second.text
+    assert '<link rel="prev" href="/search?q=fixture">' in second.text
+    assert 'rel="next"' not in second.text
+    assert '<span class="pager-off" aria-disabled="true">Next →</span>' in second.text
+    pages = [hit_links(first.text), hit_links(second.text)]
+    assert len(pages[0]) == len(pages[1]) == 1 and pages[0] != pages[1]
+
+
+def test_page_links_keep_the_filters(one_per_page: TestClient) -> None:
+    params = {"q": "fixture", "tag": "fixture", "exact": "true"}
+    text = one_per_page.get("/search", params=params).text
+    assert 'href="/search?q=fixture&amp;tag=fixture&amp;exact=1&amp;page=2"' in text
+
+
+def test_a_page_past_the_end_says_where_the_results_end(one_per_page: TestClient) -> None:
+    for page in ["5", "999999999"]:
+        response = one_per_page.get("/search", params={"q": "fixture", "page": page})
+        assert response.status_code == 200
+        assert (
+            f"There is no page {page}: the 2 results for “fixture” end on page 2." in response.text
+        )
+        last = re.search(r'<a href="([^"]+)"[^>]*>Go to the last page</a>', response.text)
+        assert last is not None and last.group(1) == "/search?q=fixture&amp;page=2"
+        assert hit_links(response.text) == []
+        assert "No pattern matches" not in response.text
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "１", "12345678901"])
+def test_a_page_that_is_not_a_page_number_is_a_400(one_per_page: TestClient, page: str) -> None:
+    response = one_per_page.get("/search", params={"q": "fixture", "page": page})
+    assert response.status_code == 400
+    assert "is not a page number: pages are numbered from 1" in response.text
+    assert "Results 1–1 of 2" in response.text  # and the first page, to go on from
+    htmx = one_per_page.get(
+        "/search", params={"q": "fixture", "page": page}, headers={"HX-Request": "true"}
+    )
+    assert htmx.status_code == 400 and "<html" not in htmx.text
+
+
+def test_the_page_fragment_pages_with_htmx(one_per_page: TestClient) -> None:
+    text = one_per_page.get(
+        "/search", params={"q": "fixture", "page": "2"}, headers={"HX-Request": "true"}
+    ).text
+    assert "<html" not in text
+    assert 'hx-target="#search-results" hx-push-url="true"' in text
+    assert 'hx-get="/search?q=fixture" rel="prev"' in text
+    assert 'role="listbox"' not in text
+
+
+def test_the_dropdown_is_a_listbox_of_options(site_client: TestClient) -> None:
+    text = site_client.get(
+        "/search", params={"q": "fixture", "popup": "true"}, headers={"HX-Request": "true"}
+    ).text
+    assert 'id="search-listbox" role="listbox"' in text and 'data-q="fixture"' in text
+    links = re.findall(r'<a class="hit"[^>]*>', text)
+    assert links and all('role="option" tabindex="-1"' in link for link in links)
+    assert all('data-match="all"' in link for link in links)
+    assert 'class="pager"' not in text and "result-range" not in text
+    # Without htmx, `popup` is ignored: the whole page.
+    page = site_client.get("/search", params={"q": "fixture", "popup": "true"}).text
+    assert "<html" in page and 'role="listbox"' not in page
+
+
+def test_the_dropdowns_suggestions_are_options_without_data_match(site_client: TestClient) -> None:
+    text = site_client.get(
+        "/search", params={"q": "zzzzqqq", "popup": "true"}, headers={"HX-Request": "true"}
+    ).text
+    assert "No pattern matches" in text and 'role="listbox"' in text
+    links = re.findall(r'<a class="hit"[^>]*>', text)
+    assert links and all('role="option"' in link and "data-match" not in link for link in links)
+
+
+def test_result_links_carry_the_words_to_highlight(site_client: TestClient) -> None:
+    text = site_client.get("/search", params={"q": "farew"}).text
+    links = [link for link in hit_links(text) if link.startswith("/patterns/farewell")]
+    assert links and all(re.match(r"/patterns/farewell\?hl=farewell(#|$)", link) for link in links)
+
+
+def test_an_empty_facet_has_no_heading(site_client: TestClient) -> None:
+    text = site_client.get("/search", params={"q": "fixture"}).text
+    assert "<h2>Section</h2>" in text and "<h2>Tag</h2>" in text
+    text = site_client.get("/search", params={"q": "fixture", "section": "Nowhere"}).text
+    assert "<h2>Section</h2>" in text and "<h2>Tag</h2>" not in text
+
+
+@pytest.mark.parametrize(
+    ("page", "pages", "numbers"),
+    [
+        (1, 1, [1]),
+        (1, 3, [1, 2, 3]),
+        (6, 12, [1, None, 4, 5, 6, 7, 8, None, 12]),
+        (2, 12, [1, 2, 3, 4, None, 12]),
+        (4, 7, [1, 2, 3, 4, 5, 6, 7]),
+    ],
+)
+def test_pager_numbers(page: int, pages: int, numbers: list[int | None]) -> None:
+    assert Pager(page, 10, pages * 10, "q=x").numbers() == numbers
+
+
+def test_pager_bounds() -> None:
+    pager = Pager(3, 20, 46, "q=request")
+    assert (pager.pages, pager.first, pager.last(6), pager.previous, pager.next) == (
+        3,
+        41,
+        46,
+        2,
+        None,
+    )
+    assert pager.url(1) == "/search?q=request" and pager.url(2) == "/search?q=request&page=2"
+    past = Pager(9, 20, 46, "q=request")
+    assert past.past_the_end and past.previous is None and past.next is None
+    assert not Pager(1, 20, 0, "q=x").past_the_end
+    assert Pager(1, 20, 10**6, "q=x").pages == MAX_OFFSET // 20 + 1
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("1", 1), (" 7 ", 7), ("0", None), ("-2", None), ("x", None), ("²", None), ("", None)],
+)
+def test_page_number(text: str, number: int | None) -> None:
+    assert page_number(text) == number
+
+
+def test_with_highlight() -> None:
+    assert with_highlight("/patterns/a", "") == "/patterns/a"
+    assert with_highlight("/patterns/a", "cursor page") == "/patterns/a?hl=cursor+page"
+    assert with_highlight("/patterns/a#b", "x&y") == "/patterns/a?hl=x%26y#b"
+    assert with_highlight("/patterns/a?v=1#b", "x") == "/patterns/a?v=1&hl=x#b"
+
+
+def test_highlight_terms_are_the_words_the_engine_marked() -> None:
+    hit = Hit(
+        "a", "A", "S", "", "/patterns/a", "<mark>Requests</mark> and <mark>request</mark>", 1.0
+    )
+    assert highlight_terms("req", Results("req", hits=[hit])) == "request"
+    plain = Hit("a", "A", "S", "", "/patterns/a", "no marks", 1.0)
+    assert highlight_terms("two  words", Results("two words", hits=[plain])) == "two words"
+    corrected = Results("x", hits=[plain], corrected="fixed")
+    assert highlight_terms("fixd", corrected) == "fixed"
