@@ -319,6 +319,8 @@ class SearchIndex:
                 any_match = self.ranker.expression(topic, any_word=True)
                 assert any_match is not None  # the query has terms
                 match, results.total, results.relaxed = any_match, any_total, True
+        if options.facets and (results.total or options.filtered):
+            results.facets = self._facets(options.params(match), options)
         if not results.total:
             return
         ranked = self.ranker.rank(topic, match, complete, exact, results, options)
@@ -334,8 +336,6 @@ class SearchIndex:
             )
         }
         rows = [details[candidate.rowid] for candidate in page]
-        if options.facets:
-            results.facets = self._facets(options.params(match), options)
         highlighter = Highlighter.for_query(topic)
         sections = self._sections(highlighter, rows[: options.deep_links])
         results.hits = [

@@ -173,7 +173,16 @@ def test_enter_after_escape_closed_the_popup_opens_the_results_page(page: Page) 
     assert search_url(page)["q"] == ["pagination"]
 
 
-@pytest.mark.parametrize("query", ["PUT vs PATCH", "cors react", "zzzz qqqq"])
+def test_enter_on_a_question_opens_the_entry_with_every_topic_word(page: Page) -> None:
+    # "vs" is filler: HTTP Methods has both topic words, so it is a real hit.
+    page.goto(PLAIN_ENTRY)
+    open_dropdown(page, "PUT vs PATCH")
+    expect(page.locator("#search-popup a.hit").first).to_have_attribute("data-match", "all")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/patterns/http-methods\b"))
+
+
+@pytest.mark.parametrize("query", ["graphql pagination", "cors react", "zzzz qqqq"])
 def test_enter_without_a_real_hit_opens_the_results_page(page: Page, query: str) -> None:
     page.goto(PLAIN_ENTRY)
     open_dropdown(page, query)
