@@ -1,4 +1,11 @@
-"""The knowledge base's ASGI app: settings in, a FastAPI app with every route and guard out."""
+"""The knowledge base's ASGI app: settings in, the front door around a FastAPI app out.
+
+What uvicorn serves (``kb serve``, the deploy set-up), the tests' TestClient and the
+browser tests' live server all get the same callable from :func:`create_app`: the front
+door, outermost, which applies every guard to every request and answers pages and
+searches already rendered before any framework code runs; everything else it hands to
+the FastAPI app with every route (:attr:`KnowledgeBaseApp.fastapi`).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import State
 from starlette.exceptions import HTTPException
 
 from kb import __version__
@@ -32,7 +40,26 @@ log = logging.getLogger("kb")
 EXAMPLES_WAIT = 1.0  # seconds an idle server waits for a first request before starting examples
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+class KnowledgeBaseApp(FrontDoor):
+    """The front door with the FastAPI app behind it; ``state`` is that app's state."""
+
+    def __init__(
+        self,
+        fastapi: FastAPI,
+        guards: Guards,
+        cached: Cached,
+        metrics: Metrics,
+        first_request: threading.Event,
+    ) -> None:
+        super().__init__(fastapi, guards, cached, metrics, first_request=first_request)
+        self.fastapi = fastapi
+
+    @property
+    def state(self) -> State:
+        return self.fastapi.state
+
+
+def create_app(settings: Settings | None = None) -> KnowledgeBaseApp:
     settings = settings or get_settings()
     kb = KnowledgeBase(settings)
     assets = Assets(settings.static_dir)
@@ -122,8 +149,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
 
-    app.add_middleware(
-        FrontDoor,
+    # Outermost, not in FastAPI's middleware stack: a page from memory costs no framework
+    # code at all. An error in the app still gets FastAPI's error answer (its own
+    # outermost layer), with the front door's headers added on the way out.
+    return KnowledgeBaseApp(
+        app,
         guards=Guards(
             hosts=TrustedHosts(settings.trusted_hosts),
             limiter=RateLimiter(
@@ -145,4 +175,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         metrics=metrics,
         first_request=first_request,
     )
-    return app
