@@ -264,7 +264,7 @@ class FrontDoor:
         method = scope.get("method", "WEBSOCKET")
         if method == "WEBSOCKET":
             # Counted, but its time is the connection's, not a latency: kept out of those.
-            self.metrics.requests.labels(route, method, str(visit.status)).inc()
+            self.metrics.count(route, method, visit.status)
         else:
             self.metrics.record(route, method, visit.status, elapsed)
         client = (scope.get("client") or ("-", 0))[0]
