@@ -16,17 +16,21 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from inspect import isawaitable
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.datastructures import State
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import ASGIApp
 
 from kb import __version__
 from kb.contribute.views import Contributions
 from kb.dev.reload import DevReloader
 from kb.knowledge import KnowledgeBase
-from kb.middleware.frontdoor import Cached, FrontDoor, Guards
+from kb.middleware.frontdoor import Cached, FrontDoor, Guards, Visit
 from kb.middleware.observability import Metrics
 from kb.middleware.ratelimit import RateLimiter, Rule
 from kb.middleware.security import BodyLimit, TrustedHosts
@@ -38,6 +42,10 @@ from kb.web.templating import build_templates
 
 log = logging.getLogger("kb")
 EXAMPLES_WAIT = 1.0  # seconds an idle server waits for a first request before starting examples
+
+
+DIRECT_ROUTES_WITHIN = 4  # the router's first routes looked at for plain ASGI ones
+_INTERNAL_SERVER_ERROR = PlainTextResponse("Internal Server Error", status_code=500)
 
 
 class KnowledgeBaseApp(FrontDoor):
@@ -54,9 +62,63 @@ class KnowledgeBaseApp(FrontDoor):
         super().__init__(fastapi, guards, cached, metrics, first_request=first_request)
         self.fastapi = fastapi
 
+        # The plain ASGI routes at the head of the router (the consoles): the front door
+        # calls them itself, with their path parameters, as the router would, skipping
+        # FastAPI's middleware stack. Their exceptions are answered below as that stack
+        # answers them.
+        self.direct: dict[int, tuple[ASGIApp, ASGIApp]] = {}  # by id: a Route is unhashable
+        self.leading: list[BaseRoute] = []
+        for number, route in enumerate(fastapi.router.routes[:DIRECT_ROUTES_WITHIN]):
+            if isinstance(route, Route) and route.app is route.endpoint:
+                gzip_endpoint = GZipMiddleware(route.app, minimum_size=self.gzip_minimum_size)
+                self.direct[id(route)] = (route.app, gzip_endpoint)
+                self.leading = fastapi.router.routes[: number + 1]
+
     @property
     def state(self) -> State:
         return self.fastapi.state
+
+    async def pass_to_app(
+        self, visit: Visit, app: ASGIApp | None = None, gzip_app: ASGIApp | None = None
+    ) -> None:
+        scope = visit.scope
+        direct = None
+        for route in self.leading:  # in the router's order: the first full match answers
+            match, child_scope = route.matches(scope)
+            if match is Match.FULL:
+                direct = self.direct.get(id(route))
+                break
+        if direct is None:
+            await super().pass_to_app(visit)
+            return
+        scope.update(child_scope)
+        scope["app"], scope["router"] = self.fastapi, self.fastapi.router  # as they set them
+        try:
+            await super().pass_to_app(visit, *direct)
+        except Exception as exc:
+            await self.answer_error(visit, exc)
+
+    async def answer_error(self, visit: Visit, exc: Exception) -> None:
+        """As FastAPI's stack answers an exception: its handler for the exception (an
+        HTTPException by its status, then by class), or a plain 500 and the exception on
+        to the server, which logs it."""
+        if visit.answered:
+            raise exc
+        handlers = self.fastapi.exception_handlers
+        handler = None
+        if isinstance(exc, HTTPException):
+            handler = handlers.get(exc.status_code)
+        for cls in type(exc).__mro__:
+            if handler is not None:
+                break
+            handler = handlers.get(cls)
+        if handler is None:
+            await super().pass_to_app(visit, _INTERNAL_SERVER_ERROR, _INTERNAL_SERVER_ERROR)
+            raise exc
+        response = handler(Request(visit.scope), exc)
+        if isawaitable(response):
+            response = await response
+        await super().pass_to_app(visit, response, response)
 
 
 def create_app(settings: Settings | None = None) -> KnowledgeBaseApp:

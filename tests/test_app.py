@@ -4,13 +4,16 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 
 from kb.app import EXAMPLES_WAIT, KnowledgeBaseApp, create_app
 from kb.knowledge import KnowledgeBase
 from kb.middleware.security import security_headers
 from kb.settings import Settings
+from kb.web.tryit import TryEndpoint
 
 
 def examples_in(kb: KnowledgeBase) -> int:
@@ -162,3 +165,53 @@ def test_an_error_in_the_app_still_gets_fastapis_answer_and_our_headers(
     assert len(response.headers["x-request-id"]) == 32
     assert missing.status_code == 404 and missing.json() == {"detail": "Not Found"}
     assert missing.headers["x-frame-options"] == "DENY"
+
+
+@pytest.mark.parametrize(
+    ("error", "accept"),
+    [
+        (RuntimeError("boom"), "*/*"),
+        (HTTPException(404, "gone"), "text/html"),
+        (HTTPException(409, "conflict"), "application/json"),
+    ],
+)
+def test_the_console_called_directly_answers_errors_as_fastapis_stack_does(
+    site_settings: Settings, monkeypatch: pytest.MonkeyPatch, error: Exception, accept: str
+) -> None:
+    """The front door calls the console's endpoint itself, past FastAPI's middleware:
+    an exception in it must get the answer that stack would have given."""
+
+    async def failing(self: TryEndpoint, scope: Scope, receive: Receive, send: Send) -> None:
+        assert scope["app"] is site.fastapi and scope["path_params"] == {"slug": "greeting"}
+        raise error
+
+    site = create_app(site_settings)
+    monkeypatch.setattr(TryEndpoint, "__call__", failing)
+    answers = []
+    for app in (site, site.fastapi):
+        with TestClient(app, raise_server_exceptions=False) as client:
+            answers.append(client.post("/try/greeting", headers={"accept": accept}))
+    direct, framework = answers
+    assert direct.status_code == framework.status_code == getattr(error, "status_code", 500)
+    assert direct.content == framework.content
+    assert direct.headers["content-type"] == framework.headers["content-type"]
+    assert direct.headers["x-content-type-options"] == "nosniff"  # and the front door's headers
+
+
+def test_the_console_is_called_past_the_framework(
+    site_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = []
+
+    async def counted(self: FastAPI, scope: Scope, receive: Receive, send: Send) -> None:
+        calls.append(scope["path"])
+        await original(self, scope, receive, send)
+
+    original = FastAPI.__call__
+    monkeypatch.setattr(FastAPI, "__call__", counted)
+    form = {"block": "0", "method": "GET", "path": "/names"}
+    response = site_client.post("/try/greeting", data=form, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "200 OK" in response.text
+    assert "/try/greeting" not in calls  # the KB's own FastAPI app was not entered
+    assert site_client.get("/patterns/nothing").status_code == 404
+    assert "/patterns/nothing" in calls

@@ -73,6 +73,7 @@ class Visit:
     outgoing: list[tuple[bytes, bytes]]  # added to whatever answer goes out
     status: int = 500  # until an answer says otherwise
     route: str = ""
+    answered: bool = False  # whether the app has started its answer
 
 
 class FrontDoor:
@@ -93,6 +94,7 @@ class FrontDoor:
         self.arrived = False  # whether a request has come in: first_request is set once
         # Only a client that accepts gzip goes through the compressing layer: for the
         # others (curl, API clients) it would look through every response for nothing.
+        self.gzip_minimum_size = gzip_minimum_size
         self.gzip_app = GZipMiddleware(app, minimum_size=gzip_minimum_size)
         self.guards = guards
         self.cached = cached
@@ -252,19 +254,25 @@ class FrontDoor:
         )
         await send({"type": "http.response.body", "body": body})
 
-    async def pass_to_app(self, visit: Visit) -> None:
-        """The app answers, through gzip for clients that accept it, with our headers added."""
+    async def pass_to_app(
+        self, visit: Visit, app: ASGIApp | None = None, gzip_app: ASGIApp | None = None
+    ) -> None:
+        """The app (or ``app``, with ``gzip_app`` its compressing twin) answers, through
+        gzip for clients that accept it, with our headers added."""
         send = visit.send
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 visit.status = message["status"]
+                visit.answered = True
                 message["headers"] = _merged(message.get("headers", []), visit.outgoing)
             await send(message)
 
-        accepts_gzip = b"gzip" in visit.headers.get(b"accept-encoding", b"")
-        app = self.gzip_app if accepts_gzip else self.app
-        await app(visit.scope, visit.receive, send_with_headers)
+        if b"gzip" in visit.headers.get(b"accept-encoding", b""):
+            chosen = gzip_app or self.gzip_app
+        else:
+            chosen = app or self.app
+        await chosen(visit.scope, visit.receive, send_with_headers)
 
     def record(self, visit: Visit) -> None:
         """Metrics and the access log, for every request however it ended."""
