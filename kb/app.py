@@ -67,12 +67,18 @@ class KnowledgeBaseApp(FrontDoor):
         # FastAPI's middleware stack. Their exceptions are answered below as that stack
         # answers them.
         self.direct: dict[int, tuple[ASGIApp, ASGIApp]] = {}  # by id: a Route is unhashable
-        self.leading: list[BaseRoute] = []
-        for number, route in enumerate(fastapi.router.routes[:DIRECT_ROUTES_WITHIN]):
+        # The routes up to the last direct one, each with the literal start of its path
+        # (a path that does not start so cannot match it: no regular expression tried).
+        self.leading: list[tuple[str, BaseRoute]] = []
+        leading = fastapi.router.routes[:DIRECT_ROUTES_WITHIN]
+        for number, route in enumerate(leading):
             if isinstance(route, Route) and route.app is route.endpoint:
                 gzip_endpoint = GZipMiddleware(route.app, minimum_size=self.gzip_minimum_size)
                 self.direct[id(route)] = (route.app, gzip_endpoint)
-                self.leading = fastapi.router.routes[: number + 1]
+                self.leading = [
+                    (getattr(each, "path", "").partition("{")[0], each)
+                    for each in leading[: number + 1]
+                ]
 
     @property
     def state(self) -> State:
@@ -83,7 +89,10 @@ class KnowledgeBaseApp(FrontDoor):
     ) -> None:
         scope = visit.scope
         direct = None
-        for route in self.leading:  # in the router's order: the first full match answers
+        path = scope["path"]
+        for start, route in self.leading:  # in the router's order: the first full match answers
+            if not path.startswith(start):
+                continue
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
                 direct = self.direct.get(id(route))
