@@ -229,6 +229,7 @@ def main() -> None:
         )
         try:
             wait_until_up(f"{urls['kb']}/healthz")
+            httpx2.get(f"{urls['kb']}/healthz?wait=true", timeout=60)  # examples started
             with httpx2.Client(base_url=urls["kb"]) as client:
                 client.get("/")  # a reader, as a browser would be after its first page
                 cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())

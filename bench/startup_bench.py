@@ -74,7 +74,7 @@ def one_start(cache_dir: Path, settle: float) -> tuple[float, float]:
                     raise SystemExit("kb serve did not answer within 60 s")
                 time.sleep(0.01)
             first_page = time.perf_counter() - started
-            client.get(f"{url}/healthz")  # answers once every example has been started
+            client.get(f"{url}/healthz?wait=true")  # once every example has been started
         time.sleep(settle)
         return first_page, resident_mb(server.pid)
     finally:

@@ -27,7 +27,7 @@ def test_examples_start_after_the_first_page(site_settings: Settings) -> None:
         time.sleep(0.1)
         assert len(kb.sandboxes) == 0  # nothing imported before a reader asks
         assert client.get("/").status_code == 200
-        assert client.get("/healthz").json()["status"] == "ok"
+        assert client.get("/healthz?wait=true").json()["status"] == "ok"
         assert len(kb.sandboxes) == examples_in(kb)
 
 
