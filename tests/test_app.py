@@ -1,3 +1,4 @@
+import gc
 import logging
 import re
 import time
@@ -215,3 +216,10 @@ def test_the_console_is_called_past_the_framework(
     assert "/try/greeting" not in calls  # the KB's own FastAPI app was not entered
     assert site_client.get("/patterns/nothing").status_code == 404
     assert "/patterns/nothing" in calls
+
+
+def test_the_garbage_collector_rests_while_the_app_is_built(site_settings: Settings) -> None:
+    before = [generation["collections"] for generation in gc.get_stats()]
+    create_app(site_settings)
+    assert [generation["collections"] for generation in gc.get_stats()] == before
+    assert gc.isenabled()
