@@ -1,4 +1,6 @@
-"""The one middleware every request passes through, once.
+"""The one ASGI callable every request passes through, once: the outermost, which uvicorn
+serves, in front of the FastAPI app (:func:`kb.app.create_app`). A page or search answered
+from memory here runs no framework code at all.
 
 :meth:`FrontDoor.__call__` lists the steps in order: arrive (a request id and the
 headers every answer gets), check the host, the rate and the body size, identify the
