@@ -31,7 +31,9 @@ from pathlib import Path
 import httpx2
 
 ROOT = Path(__file__).resolve().parent.parent
-KB = ROOT / ".venv" / "bin" / "kb"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+# `python -m kb` from the tree's root runs this tree's code, also when the virtual
+# environment's editable install points at another work tree.
 TARGETS = {"cold": 1.5, "warm": 0.7}
 MAX_IDLE_MB = 200
 
@@ -63,7 +65,7 @@ def one_start(cache_dir: Path, settle: float) -> tuple[float, float, float]:
     url = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
     server = subprocess.Popen(
-        [str(KB), "serve", "--port", str(port)],
+        [str(PYTHON), "-m", "kb", "serve", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -99,8 +101,8 @@ def main() -> None:
         "--settle", type=float, default=2.0, help="seconds idle before reading memory"
     )
     args = parser.parse_args()
-    if not KB.exists():
-        raise SystemExit("run `make install` first: .venv/bin/kb is missing")
+    if not PYTHON.exists():
+        raise SystemExit("run `make install` first: .venv/bin/python is missing")
 
     times: dict[str, list[float]] = {"cold": [], "warm": []}
     cpu: dict[str, list[float]] = {"cold": [], "warm": []}
