@@ -146,10 +146,25 @@ async def app(scope, receive, send):
 """
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(
-    url: str, endpoint: Endpoint, args: argparse.Namespace, script_dir: Path, cookie: str
-) -> tuple[float, float]:
-    """Requests per second and p99 latency in ms."""
+    url: str,
+    endpoint: Endpoint,
+    args: argparse.Namespace,
+    script_dir: Path,
+    cookie: str,
+    pid: int,
+) -> tuple[float, float, float]:
+    """Requests per second, p99 latency in ms, and the server's CPU µs per request.
+
+    The last is what other load on the machine moves least: a server slowed by other
+    processes answers fewer requests, but spends about the same CPU time on each."""
+    cpu_before = cpu_seconds(pid)
     headers = [*endpoint.headers, ("Cookie", cookie)]
     script = script_dir / f"{abs(hash(endpoint))}.lua"
     lines = [f'wrk.method = "{endpoint.method}"']
@@ -175,7 +190,9 @@ def wrk(
         text=True,
         check=True,
     ).stdout
+    cpu = cpu_seconds(pid) - cpu_before
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
@@ -184,7 +201,7 @@ def wrk(
             f"  warning: {non2xx.group(1)} non-2xx responses from {url}{endpoint.path}",
             file=sys.stderr,
         )
-    return rps, float(p99.group(1)) * scale
+    return rps, float(p99.group(1)) * scale, cpu / max(requests, 1) * 1e6
 
 
 def main() -> None:
@@ -265,19 +282,25 @@ def main() -> None:
                 f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s, median of "
                 f"{args.rounds} alternating rounds, one uvicorn process each, {os.cpu_count()} cores"
             )
+            # CPU µs per request: each server's own CPU time over the requests it answered;
+            # "by CPU" is the ratio those give against the target's peer (its µs over the
+            # KB's), the figure other load on the machine moves least.
             print(
                 f"{'endpoint':<24} {'KB req/s':>9} {'bare req/s':>11} {'raw req/s':>10} "
-                f"{'KB/bare':>8} {'KB/raw':>7} {'target':>13}  "
-                f"{'KB p99':>8} {'bare p99':>9} {'raw p99':>8}"
+                f"{'KB/bare':>8} {'KB/raw':>7} {'target':>13}  {'KB p99':>7}  "
+                f"{'CPU µs/request: KB':>18} {'bare':>6} {'raw':>6} {'by CPU':>7}"
             )
+            pids = dict(zip(PEERS, (server.pid for server in servers), strict=True))
             failed = False
             for endpoint in endpoints:
-                runs: dict[str, list[tuple[float, float]]] = {peer: [] for peer in PEERS}
+                runs: dict[str, list[tuple[float, float, float]]] = {peer: [] for peer in PEERS}
                 for _ in range(args.rounds):
                     for peer in PEERS:
-                        runs[peer].append(wrk(urls[peer], endpoint, args, tmp_dir, cookie))
-                rps = {peer: statistics.median(r for r, _ in runs[peer]) for peer in PEERS}
-                p99 = {peer: statistics.median(p for _, p in runs[peer]) for peer in PEERS}
+                        pid = pids[peer]
+                        runs[peer].append(wrk(urls[peer], endpoint, args, tmp_dir, cookie, pid))
+                rps = {peer: statistics.median(run[0] for run in runs[peer]) for peer in PEERS}
+                p99 = statistics.median(run[1] for run in runs["kb"])
+                cpu = {peer: statistics.median(run[2] for run in runs[peer]) for peer in PEERS}
                 ratios = {peer: rps["kb"] / rps[peer] for peer in ("bare", "raw")}
                 if endpoint.target is None:
                     target = "—"
@@ -285,10 +308,11 @@ def main() -> None:
                     ok = ratios[endpoint.against] >= endpoint.target
                     failed |= not ok
                     target = f"{endpoint.target:.2f} {endpoint.against} {'ok' if ok else 'BELOW'}"
+                by_cpu = cpu[endpoint.against] / cpu["kb"]
                 print(
                     f"{endpoint.name:<24} {rps['kb']:>9.0f} {rps['bare']:>11.0f} {rps['raw']:>10.0f} "
-                    f"{ratios['bare']:>8.2f} {ratios['raw']:>7.2f} {target:>13}  "
-                    f"{p99['kb']:>6.1f}ms {p99['bare']:>7.1f}ms {p99['raw']:>6.1f}ms"
+                    f"{ratios['bare']:>8.2f} {ratios['raw']:>7.2f} {target:>13}  {p99:>5.1f}ms  "
+                    f"{cpu['kb']:>18.1f} {cpu['bare']:>6.1f} {cpu['raw']:>6.1f} {by_cpu:>7.2f}"
                 )
             sys.exit(1 if failed else 0)
         finally:
