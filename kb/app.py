@@ -133,11 +133,16 @@ class KnowledgeBaseApp(FrontDoor):
 def create_app(settings: Settings | None = None) -> KnowledgeBaseApp:
     # Building the KB makes objects by the hundred thousand and frees few: the garbage
     # collector's passes over them find nothing and took an eighth of a cold start. It
-    # is on again once the app is built (``kb serve`` turns it off before the import).
+    # is on again once the app is built.
+    one_per_process = not gc.isenabled()  # kb serve turns it off before the import
     gc.disable()
     try:
         return _create_app(settings or get_settings())
     finally:
+        if one_per_process:
+            # What was built lives as long as the process: frozen, the first collections
+            # after start-up (during the first requests) need not walk it all.
+            gc.freeze()
         gc.enable()
 
 
