@@ -116,15 +116,23 @@ def bare_app_source(responses: dict[str, tuple[str, str, int, str, bytes]]) -> s
     )
 
 
-def raw_asgi_source(responses: dict[str, tuple[str, str, int, str, bytes]]) -> str:
+def raw_asgi_source(
+    responses: dict[str, tuple[str, str, int, str, bytes]],
+    kb_headers: dict[str, list[tuple[bytes, bytes]]] | None = None,
+) -> str:
     """A plain ASGI callable, no framework, that answers each (method, path) with
-    precomputed bytes and headers: the server's own limit for a Python app."""
+    precomputed bytes and headers: the server's own limit for a Python app.
+
+    With ``kb_headers`` (by endpoint name) it sends every header the KB sent instead of
+    only the content type and length: what the KB's extra headers cost the server."""
     answers = {}
-    for method, path, status, media_type, body in responses.values():
+    for name, (method, path, status, media_type, body) in responses.items():
         headers = [
             (b"content-type", media_type.encode("latin-1")),
             (b"content-length", str(len(body)).encode()),
         ]
+        if kb_headers is not None:
+            headers = kb_headers[name]
         answers[(method, path.split("?")[0])] = (status, headers, body)
     return f"""\
 ANSWERS = {answers!r}
@@ -214,6 +222,11 @@ def main() -> None:
     parser.add_argument(
         "--only", default="", help="run only the endpoints whose name contains this text"
     )
+    parser.add_argument(
+        "--raw-with-kb-headers",
+        action="store_true",
+        help="the raw peer sends every header the KB sends, not only content type and length",
+    )
     args = parser.parse_args()
     endpoints = [e for e in ENDPOINTS if args.only in e.name]
     if shutil.which("wrk") is None:
@@ -251,11 +264,13 @@ def main() -> None:
                 client.get("/")  # a reader, as a browser would be after its first page
                 cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
                 responses = {}
+                kb_headers: dict[str, list[tuple[bytes, bytes]]] = {}
                 for endpoint in endpoints:
                     response = client.request(
                         endpoint.method,
                         endpoint.path,
-                        headers=dict(endpoint.headers),
+                        # As wrk asks: no compression, so the headers are those wrk gets.
+                        headers={**dict(endpoint.headers), "Accept-Encoding": "identity"},
                         content=endpoint.body or None,
                     )
                     media_type = response.headers["content-type"]
@@ -266,8 +281,15 @@ def main() -> None:
                         media_type,
                         response.content,
                     )
+                    kb_headers[endpoint.name] = [
+                        (name.encode("latin-1"), value.encode("latin-1"))
+                        for name, value in response.headers.multi_items()
+                        if name not in ("date", "server")  # uvicorn adds these to every answer
+                    ]
             (tmp_dir / "bare_peer.py").write_text(bare_app_source(responses))
-            (tmp_dir / "raw_peer.py").write_text(raw_asgi_source(responses))
+            (tmp_dir / "raw_peer.py").write_text(
+                raw_asgi_source(responses, kb_headers if args.raw_with_kb_headers else None)
+            )
             for peer in ("bare", "raw"):
                 servers.append(
                     subprocess.Popen(
