@@ -87,6 +87,9 @@ class KnowledgeBaseApp(FrontDoor):
     async def pass_to_app(
         self, visit: Visit, app: ASGIApp | None = None, gzip_app: ASGIApp | None = None
     ) -> None:
+        if app is not None:  # an answer chosen already (answer_error's)
+            await super().pass_to_app(visit, app, gzip_app)
+            return
         scope = visit.scope
         direct = None
         path = scope["path"]
