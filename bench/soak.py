@@ -72,7 +72,7 @@ async def wait_until_up(base: str, timeout: float = 60) -> None:
     async with httpx2.AsyncClient() as client:
         while time.monotonic() < deadline:
             try:
-                if (await client.get(f"{base}/healthz")).status_code == 200:
+                if (await client.get(f"{base}/healthz?wait=true")).status_code == 200:
                     return
             except httpx2.TransportError:
                 pass

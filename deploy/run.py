@@ -121,7 +121,7 @@ class Deployment:
             self.stack.callback(process.terminate)
             self.kb_ports.append(port)
         for port in self.kb_ports:
-            wait_for(f"http://127.0.0.1:{port}/healthz")
+            wait_for(f"http://127.0.0.1:{port}/healthz?wait=true")
         print(f"{processes} kb serve processes on ports {', '.join(map(str, self.kb_ports))}")
 
     def start_nginx(self) -> str:

@@ -1,4 +1,11 @@
-"""The knowledge base's ASGI app: settings in, a FastAPI app with every route and guard out."""
+"""The knowledge base's ASGI app: settings in, the front door around a FastAPI app out.
+
+What uvicorn serves (``kb serve``, the deploy set-up), the tests' TestClient and the
+browser tests' live server all get the same callable from :func:`create_app`: the front
+door, outermost, which applies every guard to every request and answers pages and
+searches already rendered before any framework code runs; everything else it hands to
+the FastAPI app with every route (:attr:`KnowledgeBaseApp.fastapi`).
+"""
 
 from __future__ import annotations
 
@@ -9,16 +16,21 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from inspect import isawaitable
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.datastructures import State
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import ASGIApp
 
 from kb import __version__
 from kb.contribute.views import Contributions
 from kb.dev.reload import DevReloader
 from kb.knowledge import KnowledgeBase
-from kb.middleware.frontdoor import Cached, FrontDoor, Guards
+from kb.middleware.frontdoor import Cached, FrontDoor, Guards, Visit
 from kb.middleware.observability import Metrics
 from kb.middleware.ratelimit import RateLimiter, Rule
 from kb.middleware.security import BodyLimit, TrustedHosts
@@ -32,8 +44,112 @@ log = logging.getLogger("kb")
 EXAMPLES_WAIT = 1.0  # seconds an idle server waits for a first request before starting examples
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
+DIRECT_ROUTES_WITHIN = 4  # the router's first routes looked at for plain ASGI ones
+_INTERNAL_SERVER_ERROR = PlainTextResponse("Internal Server Error", status_code=500)
+
+
+class KnowledgeBaseApp(FrontDoor):
+    """The front door with the FastAPI app behind it; ``state`` is that app's state."""
+
+    def __init__(
+        self,
+        fastapi: FastAPI,
+        guards: Guards,
+        cached: Cached,
+        metrics: Metrics,
+        first_request: threading.Event,
+    ) -> None:
+        super().__init__(fastapi, guards, cached, metrics, first_request=first_request)
+        self.fastapi = fastapi
+
+        # The plain ASGI routes at the head of the router (the consoles): the front door
+        # calls them itself, with their path parameters, as the router would, skipping
+        # FastAPI's middleware stack. Their exceptions are answered below as that stack
+        # answers them.
+        self.direct: dict[int, tuple[ASGIApp, ASGIApp]] = {}  # by id: a Route is unhashable
+        # The routes up to the last direct one, each with the literal start of its path
+        # (a path that does not start so cannot match it: no regular expression tried).
+        self.leading: list[tuple[str, BaseRoute]] = []
+        leading = fastapi.router.routes[:DIRECT_ROUTES_WITHIN]
+        for number, route in enumerate(leading):
+            if isinstance(route, Route) and route.app is route.endpoint:
+                gzip_endpoint = GZipMiddleware(route.app, minimum_size=self.gzip_minimum_size)
+                self.direct[id(route)] = (route.app, gzip_endpoint)
+                self.leading = [
+                    (getattr(each, "path", "").partition("{")[0], each)
+                    for each in leading[: number + 1]
+                ]
+
+    @property
+    def state(self) -> State:
+        return self.fastapi.state
+
+    async def pass_to_app(
+        self, visit: Visit, app: ASGIApp | None = None, gzip_app: ASGIApp | None = None
+    ) -> None:
+        if app is not None:  # an answer chosen already (answer_error's)
+            await super().pass_to_app(visit, app, gzip_app)
+            return
+        scope = visit.scope
+        direct = None
+        path = scope["path"]
+        for start, route in self.leading:  # in the router's order: the first full match answers
+            if not path.startswith(start):
+                continue
+            match, child_scope = route.matches(scope)
+            if match is Match.FULL:
+                direct = self.direct.get(id(route))
+                break
+        if direct is None:
+            await super().pass_to_app(visit)
+            return
+        scope.update(child_scope)
+        scope["app"], scope["router"] = self.fastapi, self.fastapi.router  # as they set them
+        try:
+            await super().pass_to_app(visit, *direct)
+        except Exception as exc:
+            await self.answer_error(visit, exc)
+
+    async def answer_error(self, visit: Visit, exc: Exception) -> None:
+        """As FastAPI's stack answers an exception: its handler for the exception (an
+        HTTPException by its status, then by class), or a plain 500 and the exception on
+        to the server, which logs it."""
+        if visit.answered:
+            raise exc
+        handlers = self.fastapi.exception_handlers
+        handler = None
+        if isinstance(exc, HTTPException):
+            handler = handlers.get(exc.status_code)
+        for cls in type(exc).__mro__:
+            if handler is not None:
+                break
+            handler = handlers.get(cls)
+        if handler is None:
+            await super().pass_to_app(visit, _INTERNAL_SERVER_ERROR, _INTERNAL_SERVER_ERROR)
+            raise exc
+        response = handler(Request(visit.scope), exc)
+        if isawaitable(response):
+            response = await response
+        await super().pass_to_app(visit, response, response)
+
+
+def create_app(settings: Settings | None = None) -> KnowledgeBaseApp:
+    # Building the KB makes objects by the hundred thousand and frees few: the garbage
+    # collector's passes over them find nothing and took an eighth of a cold start. It
+    # is on again once the app is built.
+    one_per_process = not gc.isenabled()  # kb serve turns it off before the import
+    gc.disable()
+    try:
+        return _create_app(settings or get_settings())
+    finally:
+        if one_per_process:
+            # What was built lives as long as the process: frozen, the first collections
+            # after start-up (during the first requests) need not walk it all.
+            gc.freeze()
+        gc.enable()
+
+
+def _create_app(settings: Settings) -> KnowledgeBaseApp:
     kb = KnowledgeBase(settings)
     assets = Assets(settings.static_dir)
     templates = build_templates(
@@ -122,8 +238,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
 
-    app.add_middleware(
-        FrontDoor,
+    # Outermost, not in FastAPI's middleware stack: a page from memory costs no framework
+    # code at all. An error in the app still gets FastAPI's error answer (its own
+    # outermost layer), with the front door's headers added on the way out.
+    return KnowledgeBaseApp(
+        app,
         guards=Guards(
             hosts=TrustedHosts(settings.trusted_hosts),
             limiter=RateLimiter(
@@ -145,4 +264,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         metrics=metrics,
         first_request=first_request,
     )
-    return app

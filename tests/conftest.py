@@ -115,7 +115,7 @@ def copy_pages_site(root: Path) -> Settings:
 def pages_client(tmp_path: Path) -> Iterator[TestClient]:
     """A client, with its reader cookie, of the fixture site plus the pages example."""
     with TestClient(create_app(copy_pages_site(tmp_path / "site"))) as client:
-        client.get("/healthz")
+        client.get("/healthz?wait=true")
         client.get("/")
         yield client
 
@@ -128,7 +128,7 @@ def site_client(site_settings: Settings) -> Iterator[TestClient]:
     reach its own sandboxes.
     """
     with TestClient(create_app(site_settings)) as client:
-        client.get("/healthz")  # answers once the examples have started in the background
+        client.get("/healthz?wait=true")  # once the examples have started in the background
         client.get("/")
         yield client
 
@@ -148,7 +148,7 @@ def project_client(project_settings: Settings) -> Iterator[TestClient]:
     filters; see kb.sandbox.examples).
     """
     with TestClient(create_app(project_settings)) as client:
-        client.get("/healthz")  # answers once every example has been tried
+        client.get("/healthz?wait=true")  # answers once every example has been tried
         kb = client.app.state.kb  # type: ignore[attr-defined]
         for problem in kb.example_errors.values():
             pytest.fail(f"example failed to start: {problem.message}")

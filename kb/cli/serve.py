@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import logging
 import logging.config
 import os
@@ -105,22 +106,28 @@ def serve(args: argparse.Namespace) -> int:
     logging.config.dictConfig(config)
     if args.open:
         open_when_ready(settings.host, settings.port)
-    uvicorn.run(
-        "kb.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        # The client address behind a reverse proxy, for rate limits and logs; only
-        # proxies in KB_FORWARDED_ALLOW_IPS are believed.
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        access_log=False,  # kb.middleware.observability writes a structured access log instead
-        # A WebSocket message to an example is bounded as a request body to one is.
-        ws_max_size=settings.max_body or 16 * 1024 * 1024,
-        log_config=config,
-        log_level=args.log_level,
-        **options,
-    )
+    # No collections while uvicorn imports the KB and builds it: they find nothing to
+    # free then. create_app() turns the collector on again when the app is built.
+    gc.disable()
+    try:
+        uvicorn.run(
+            "kb.app:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            # The client address behind a reverse proxy, for rate limits and logs; only
+            # proxies in KB_FORWARDED_ALLOW_IPS are believed.
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            access_log=False,  # kb.middleware.observability writes a structured access log instead
+            # A WebSocket message to an example is bounded as a request body to one is.
+            ws_max_size=settings.max_body or 16 * 1024 * 1024,
+            log_config=config,
+            log_level=args.log_level,
+            **options,
+        )
+    finally:
+        gc.enable()
     return 0
 
 

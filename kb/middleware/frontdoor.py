@@ -1,4 +1,6 @@
-"""The one middleware every request passes through, once.
+"""The one ASGI callable every request passes through, once: the outermost, which uvicorn
+serves, in front of the FastAPI app (:func:`kb.app.create_app`). A page or search answered
+from memory here runs no framework code at all.
 
 :meth:`FrontDoor.__call__` lists the steps in order: arrive (a request id and the
 headers every answer gets), check the host, the rate and the body size, identify the
@@ -73,6 +75,7 @@ class Visit:
     outgoing: list[tuple[bytes, bytes]]  # added to whatever answer goes out
     status: int = 500  # until an answer says otherwise
     route: str = ""
+    answered: bool = False  # whether the app has started its answer
 
 
 class FrontDoor:
@@ -90,8 +93,10 @@ class FrontDoor:
         """``first_request`` is set when the first HTTP request comes in."""
         self.app = app
         self.first_request = first_request
+        self.arrived = False  # whether a request has come in: first_request is set once
         # Only a client that accepts gzip goes through the compressing layer: for the
         # others (curl, API clients) it would look through every response for nothing.
+        self.gzip_minimum_size = gzip_minimum_size
         self.gzip_app = GZipMiddleware(app, minimum_size=gzip_minimum_size)
         self.guards = guards
         self.cached = cached
@@ -108,12 +113,17 @@ class FrontDoor:
         token = request_id.set(visit.request_id)
         try:
             refused = self.check_host(visit) or self.check_rate(visit)
-            refused = refused or await self.check_body_size(visit)
+            if refused is None and self.guards.body_limit.applies(scope["path"]):
+                refused = await self.check_body_size(visit)
             if refused is not None:
                 await self.refuse(visit, refused)
                 return
             self.identify_reader(visit)
-            if await self.answer_from_memory(visit):
+            # Looked up here rather than in a coroutine of its own: this is the path a
+            # page from memory takes, and every call on it shows in its throughput.
+            page = self._cached(scope) if scope["method"] == "GET" else None
+            if page is not None:
+                await self.answer_from_memory(visit, page)
                 return
             await self.pass_to_app(visit)
         finally:
@@ -165,8 +175,10 @@ class FrontDoor:
 
     def arrive(self, scope: Scope, receive: Receive, send: Send) -> Visit:
         """A request id (the client's, if well formed) and the headers every answer gets."""
-        if self.first_request is not None and not self.first_request.is_set():
-            self.first_request.set()
+        if not self.arrived:
+            self.arrived = True
+            if self.first_request is not None:
+                self.first_request.set()
         headers = dict(scope["headers"])
         rid = new_request_id(headers.get(REQUEST_ID_HEADER, b""))
         https = scope.get("scheme") == "https"
@@ -189,12 +201,10 @@ class FrontDoor:
         return Refused(429, over.message, ((b"retry-after", b"%d" % over.retry_after),))
 
     async def check_body_size(self, visit: Visit) -> Refused | None:
-        """A declared length past the limit is refused at once; a body of unknown length
-        is read up to the limit and replayed to the app."""
-        limit = self.guards.body_limit
-        if not limit.applies(visit.scope["path"]):
-            return None
-        limit = limit.for_type(visit.headers.get(b"content-type", b""))
+        """For a path the body limit applies to: a declared length past the limit is
+        refused at once; a body of unknown length is read up to the limit and replayed
+        to the app."""
+        limit = self.guards.body_limit.for_type(visit.headers.get(b"content-type", b""))
         if not limit.max_bytes:
             return None
         declared = visit.headers.get(b"content-length")
@@ -229,32 +239,42 @@ class FrontDoor:
             new = readers.set_cookie(readers.new_reader(), self.guards.secret, visit.https)
             visit.outgoing.append((b"set-cookie", new))
 
-    async def answer_from_memory(self, visit: Visit) -> bool:
+    async def answer_from_memory(self, visit: Visit, page: Page) -> None:
         """Pages and search answers already rendered are sent from here, app untouched."""
-        page = self._cached(visit.scope) if visit.scope["method"] == "GET" else None
-        if page is None:
-            return False
         visit.route = page.route
         headers = visit.headers
         visit.status, head, body = page.answer(
             headers.get(b"if-none-match", b""), headers.get(b"accept-encoding", b"")
         )
-        await _respond(visit.send, visit.status, head + visit.outgoing, body)
-        return True
+        send = visit.send
+        await send(
+            {
+                "type": "http.response.start",
+                "status": visit.status,
+                "headers": head + visit.outgoing,
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
-    async def pass_to_app(self, visit: Visit) -> None:
-        """The app answers, through gzip for clients that accept it, with our headers added."""
+    async def pass_to_app(
+        self, visit: Visit, app: ASGIApp | None = None, gzip_app: ASGIApp | None = None
+    ) -> None:
+        """The app (or ``app``, with ``gzip_app`` its compressing twin) answers, through
+        gzip for clients that accept it, with our headers added."""
         send = visit.send
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 visit.status = message["status"]
+                visit.answered = True
                 message["headers"] = _merged(message.get("headers", []), visit.outgoing)
             await send(message)
 
-        accepts_gzip = b"gzip" in visit.headers.get(b"accept-encoding", b"")
-        app = self.gzip_app if accepts_gzip else self.app
-        await app(visit.scope, visit.receive, send_with_headers)
+        if b"gzip" in visit.headers.get(b"accept-encoding", b""):
+            chosen = gzip_app or self.gzip_app
+        else:
+            chosen = app or self.app
+        await chosen(visit.scope, visit.receive, send_with_headers)
 
     def record(self, visit: Visit) -> None:
         """Metrics and the access log, for every request however it ended."""
@@ -264,7 +284,7 @@ class FrontDoor:
         method = scope.get("method", "WEBSOCKET")
         if method == "WEBSOCKET":
             # Counted, but its time is the connection's, not a latency: kept out of those.
-            self.metrics.requests.labels(route, method, str(visit.status)).inc()
+            self.metrics.count(route, method, visit.status)
         else:
             self.metrics.record(route, method, visit.status, elapsed)
         client = (scope.get("client") or ("-", 0))[0]

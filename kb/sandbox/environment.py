@@ -37,7 +37,17 @@ class ContextEnviron(os._Environ[str]):
         return super().__getitem__(key)
 
     def __contains__(self, key: object) -> bool:
-        return key in _current.get() or super().__contains__(key)
+        # Straight to the storage, not Mapping's way (a lookup that raises KeyError when
+        # the name is missing): libraries ask for unset names on every request
+        # (OpenTelemetry, through FastAPI's telemetry, three times per request).
+        return key in _current.get() or self.encodekey(key) in self._data  # type: ignore[attr-defined, arg-type]
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        extra = _current.get()
+        if key in extra:
+            return extra[key]
+        value = self._data.get(self.encodekey(key))  # type: ignore[attr-defined]
+        return default if value is None else self.decodevalue(value)
 
     def __iter__(self) -> Iterator[str]:
         extra = _current.get()

@@ -211,7 +211,8 @@ async def search(
 
 
 class Health(BaseModel):
-    status: str
+    status: str  # "ok"; "degraded" when there are problems; "starting" while examples start
+    examples_starting: bool
     entries: int
     broken_entries: int
     examples_running: int
@@ -219,16 +220,27 @@ class Health(BaseModel):
     problems: list[str]
 
 
-async def healthz(kb: KB) -> Health:
+async def healthz(
+    kb: KB,
+    wait: Annotated[
+        bool, Query(description="Answer once every example has been tried, not at once.")
+    ] = False,
+) -> Health:
     """Whether the KB serves its whole catalogue: entry count, broken entries, problems.
 
-    Answers once every example has been tried, so that a failing one is in the report.
+    The examples start in the background once the server is up: until every one has
+    been tried, ``status`` is "starting" (unless a problem is already known) and
+    ``examples_starting`` true. With ``wait=true`` the answer waits for them, so that an
+    example that fails to start is in the report.
     """
-    await kb.examples_checked.wait()
+    if wait:
+        await kb.examples_checked.wait()
+    starting = not kb.examples_checked.is_set()
     problems = kb.problems()
     root = kb.settings.content_dir.parent
     return Health(
-        status="ok" if not problems else "degraded",
+        status="degraded" if problems else "starting" if starting else "ok",
+        examples_starting=starting,
         entries=len(kb.catalogue.entries),
         broken_entries=len(kb.catalogue.broken),
         examples_running=sum(kb.has_example(slug) for slug in kb.catalogue.entries),

@@ -87,7 +87,9 @@ class LiveServer:
                 raise RuntimeError("the KB server stopped while starting; see the log above")
             if self.server.started:
                 try:
-                    if httpx2.get(f"{self.url}/healthz", timeout=2).status_code < 500:
+                    # Once every example has started: none is built while a test runs.
+                    health = httpx2.get(f"{self.url}/healthz?wait=true", timeout=timeout)
+                    if health.status_code < 500:
                         return
                 except httpx2.TransportError:
                     pass

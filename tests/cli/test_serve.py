@@ -221,3 +221,17 @@ def test_open_opens_the_browser_once_the_server_answers(
     assert any(
         json.loads(line)["message"] == f"opened {server.url}/ in the web browser" for line in lines
     )
+
+
+def test_serve_builds_the_kb_without_garbage_collections_then_turns_them_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    import uvicorn
+
+    seen: list[bool] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.append(gc.isenabled()))
+    monkeypatch.setattr(logging.config, "dictConfig", lambda config: None)
+    assert main(["serve", "--port", "0"]) == 0
+    assert seen == [False] and gc.isenabled()

@@ -62,13 +62,9 @@ def front_client(pages: PageCache, metrics: Metrics) -> Iterator[TestClient]:
         body_limit=BodyLimit(100, prefixes=("/try/",)),
         secret=SECRET,
     )
-    app.add_middleware(
-        FrontDoor,
-        guards=guards,
-        cached=Cached(pages, PageCache(), response_paths=()),
-        metrics=metrics,
-    )
-    with TestClient(app) as client:
+    # Outermost, around the app, as kb.app serves it.
+    door = FrontDoor(app, guards, Cached(pages, PageCache(), response_paths=()), metrics)
+    with TestClient(door) as client:
         yield client
 
 
@@ -178,10 +174,8 @@ def socket_client(metrics: Metrics) -> Iterator[TestClient]:
         body_limit=BodyLimit(100, prefixes=("/examples/",)),
         secret=SECRET,
     )
-    app.add_middleware(
-        FrontDoor, guards=guards, cached=Cached(PageCache(), PageCache(), ()), metrics=metrics
-    )
-    with TestClient(app) as client:
+    door = FrontDoor(app, guards, Cached(PageCache(), PageCache(), ()), metrics)
+    with TestClient(door) as client:
         yield client
 
 

@@ -110,3 +110,20 @@ def test_no_env_file_no_variables_and_the_process_environment_shows_through(
         assert {"A", "KB_TEST_PROCESS_VARIABLE"} <= set(os.environ)
         assert len(os.environ) == len(set(os.environ))
     assert "A" not in os.environ
+
+
+def test_lookups_see_the_examples_variables_then_the_process_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    environment._install()
+    monkeypatch.setenv("KB_TEST_PROCESS", "process")
+    monkeypatch.delenv("KB_TEST_UNSET", raising=False)
+    with environment.applied({"KB_TEST_OWN": "own", "KB_TEST_PROCESS": "theirs"}):
+        assert "KB_TEST_OWN" in os.environ and os.environ.get("KB_TEST_OWN") == "own"
+        assert os.environ.get("KB_TEST_PROCESS") == "theirs"
+        assert "KB_TEST_UNSET" not in os.environ
+        assert os.environ.get("KB_TEST_UNSET", "default") == "default"
+    assert "KB_TEST_OWN" not in os.environ and os.environ.get("KB_TEST_OWN") is None
+    assert "KB_TEST_PROCESS" in os.environ and os.environ.get("KB_TEST_PROCESS") == "process"
+    with pytest.raises(TypeError):
+        assert 1 in os.environ  # as the process's own os.environ answers

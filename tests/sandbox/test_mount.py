@@ -60,7 +60,7 @@ def test_an_example_that_fails_is_reported_not_served(site_settings: Settings) -
         assert response.status_code == 404
         page = client.get("/patterns/greeting").text
         assert "This example failed to start" in page
-        problems = client.get("/healthz").json()["problems"]
+        problems = client.get("/healthz?wait=true").json()["problems"]
     assert any("KB501" in p and "not a FastAPI app" in p for p in problems)
 
 
@@ -341,7 +341,9 @@ class Server:
         deadline = time.monotonic() + 30
         while not self.server.started and time.monotonic() < deadline:
             time.sleep(0.02)
-        httpx2.get(f"http://127.0.0.1:{self.port}/healthz", timeout=30)  # examples started
+        httpx2.get(
+            f"http://127.0.0.1:{self.port}/healthz?wait=true", timeout=30
+        )  # examples started
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -2,6 +2,9 @@ import re
 
 from fastapi.testclient import TestClient
 
+from kb.app import create_app
+from kb.settings import Settings
+
 
 def test_list_patterns(site_client: TestClient) -> None:
     patterns = site_client.get("/api/patterns").json()
@@ -99,6 +102,7 @@ def test_search_api_validates_limit(site_client: TestClient) -> None:
 def test_healthz(site_client: TestClient) -> None:
     assert site_client.get("/healthz").json() == {
         "status": "ok",
+        "examples_starting": False,
         "entries": 2,
         "broken_entries": 0,
         "examples_running": 1,
@@ -119,3 +123,14 @@ def test_openapi_and_local_docs(site_client: TestClient) -> None:
     docs = site_client.get("/docs").text
     assert re.search(r'src="/static/vendor/swagger-ui/swagger-ui-bundle\.[0-9a-f]{10}\.js"', docs)
     assert 'data-openapi-url="/openapi.json"' in docs
+
+
+def test_healthz_says_when_the_examples_are_still_starting(site_settings: Settings) -> None:
+    site = create_app(site_settings)
+    with TestClient(site) as client:
+        # Before any request, an idle server waits a moment before starting them.
+        starting = client.get("/healthz").json()
+        waited = client.get("/healthz", params={"wait": "true"}).json()
+    assert (starting["status"], starting["examples_starting"]) == ("starting", True)
+    assert (waited["status"], waited["examples_starting"]) == ("ok", False)
+    assert waited["examples_running"] == 1

@@ -92,7 +92,7 @@ def test_the_file_runs_against_the_kb_in_a_fresh_sandbox_each_time(
     site_settings: Settings,
 ) -> None:
     with TestClient(create_app(site_settings)) as kb:
-        kb.get("/healthz")
+        kb.get("/healthz?wait=true")  # once the examples have started
         text = kb.get("/patterns/greeting.hurl").text
         files = site_settings.examples_dir  # greeter.py is one module: its files are beside it
         for _ in range(2):  # a second run starts afresh: alice is new again, not a 409

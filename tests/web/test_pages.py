@@ -160,7 +160,7 @@ def test_a_broken_entry_does_not_stop_the_site(site_settings: Settings) -> None:
     (site_settings.content_dir / "broken.md").write_text("no front matter\n")
     with TestClient(create_app(site_settings)) as client:
         assert client.get("/patterns/greeting").status_code == 200
-        health = client.get("/healthz").json()
+        health = client.get("/healthz?wait=true").json()
     assert health["status"] == "degraded"
     assert any("broken.md:1:1: KB102" in p for p in health["problems"])
 

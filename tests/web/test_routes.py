@@ -20,7 +20,7 @@ def paths(app: FastAPI) -> list[str]:
 
 
 def test_every_route_and_mount_comes_from_one_install(site_settings: Settings) -> None:
-    app = create_app(site_settings)
+    app = create_app(site_settings).fastapi
     listed = paths(app)
     assert listed[:2] == ["/openapi.json", "/try/{slug}"]  # the console before every page
     for path in ("/", "/patterns/{slug}", "/search", "/docs", "/api/search", "/healthz"):
@@ -32,7 +32,7 @@ def test_every_route_and_mount_comes_from_one_install(site_settings: Settings) -
 
 def test_development_mode_adds_the_reload_events(site_settings: Settings) -> None:
     site_settings.dev = True
-    assert "/__dev/events" in paths(create_app(site_settings))
+    assert "/__dev/events" in paths(create_app(site_settings).fastapi)
 
 
 def test_only_the_json_api_is_in_the_schema(site_settings: Settings) -> None:
