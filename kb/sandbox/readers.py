@@ -21,8 +21,16 @@ MAX_AGE = 30 * 24 * 3600
 
 
 def sign(reader: str, secret: str) -> str:
-    mac = hmac.new(secret.encode(), reader.encode(), hashlib.sha256).hexdigest()[:32]
+    # Keyed BLAKE2b (RFC 7693) is a MAC of its own, with HMAC-SHA256's 128-bit tag here:
+    # a browser's first page signs a new id, and HMAC took 2.5 µs of it against 0.7 µs.
+    mac = hashlib.blake2b(reader.encode(), key=_key(secret), digest_size=16).hexdigest()
     return f"{reader}.{mac}"
+
+
+@lru_cache(maxsize=8)
+def _key(secret: str) -> bytes:
+    """The secret as a BLAKE2b key: keys are at most 64 bytes, a secret may be longer."""
+    return hashlib.blake2b(secret.encode(), person=b"kb-reader").digest()
 
 
 def verify(value: str, secret: str) -> str | None:

@@ -71,3 +71,10 @@ def test_verified_cookies_are_remembered_but_long_ones_never_are(
     for n in range(10_000):
         assert readers.verify_cached(f"{n:0>16}." + "a" * 5000, SECRET) is None
     assert readers.verify_cached(value, SECRET) == reader and signed == [reader, reader]
+
+
+def test_a_secret_longer_than_a_blake2b_key_signs_and_tells_secrets_apart() -> None:
+    long_secret = "k" * 200
+    value = readers.sign("reader-id-0123456789", long_secret)
+    assert readers.verify(value, long_secret) == "reader-id-0123456789"
+    assert readers.verify(value, "k" * 199 + "j") is None
