@@ -159,34 +159,15 @@
     if (send) send.focus({ preventScroll: true });
   }
 
-  // navigator.clipboard exists in secure contexts only (https, or localhost): elsewhere,
-  // copy from a hidden textarea.
-  function copyFromTextarea(text) {
-    var area = document.createElement("textarea");
-    area.value = text;
-    area.setAttribute("readonly", "");
-    area.setAttribute("aria-hidden", "true");
-    area.style.position = "fixed";
-    area.style.left = "-9999px";
-    document.body.appendChild(area);
-    area.select();
-    var copied = false;
-    try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
-    document.body.removeChild(area);
-    return copied;
-  }
-
   function copy(text, button, label) {
     var say = function (words) {
       button.textContent = words;
       setTimeout(function () { button.textContent = label; }, 1500);
     };
-    var fallBack = function () { say(copyFromTextarea(text) ? "Copied" : "Not copied"); button.focus(); };
-    if (navigator.clipboard && navigator.clipboard.writeText) {
-      navigator.clipboard.writeText(text).then(function () { say("Copied"); }, fallBack);
-    } else {
-      fallBack();
-    }
+    window.kbCopyText(text).then(function (copied) {
+      say(copied ? "Copied" : "Not copied");
+      button.focus();
+    });
   }
 
   // Captured values: a page loaded again asks the server for them while the reader's

@@ -85,22 +85,11 @@
     button.copyTimer = setTimeout(function () { button.textContent = "Copy"; }, 1500);
   }
 
-  // navigator.clipboard exists in secure contexts only (https, or http on localhost):
-  // elsewhere a hidden textarea is copied, and failing that the code is selected.
+  // Copied by site.js's kbCopyText; failing that, the code is selected for the keyboard.
   function copy(button) {
     var code = button.closest(".request-code-panel").querySelector("pre code");
     var text = code.textContent;
-    function fallBack() {
-      var area = document.createElement("textarea");
-      area.value = text;
-      area.setAttribute("readonly", "");
-      area.style.position = "fixed";
-      area.style.left = "-9999px";
-      document.body.appendChild(area);
-      area.select();
-      var copied = false;
-      try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
-      document.body.removeChild(area);
+    window.kbCopyText(text).then(function (copied) {
       button.focus();
       if (copied) {
         say(button, "Copied");
@@ -112,11 +101,6 @@
       selection.removeAllRanges();
       selection.addRange(range);
       say(button, /Mac|iPhone|iPad/.test(navigator.platform) ? "Press ⌘C" : "Press Ctrl+C");
-    }
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(function () { say(button, "Copied"); }, fallBack);
-    } else {
-      fallBack();
-    }
+    });
   }
 })();

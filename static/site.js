@@ -2,6 +2,32 @@
 (function () {
   "use strict";
 
+  // navigator.clipboard exists in secure contexts only: https, or http on localhost. On
+  // a LAN address or behind a proxy without TLS, a hidden textarea is copied instead.
+  // Resolves to whether the text was copied; console.js and request-code.js use it too.
+  function copyText(text) {
+    function fromTextarea() {
+      var area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.setAttribute("aria-hidden", "true");
+      area.style.position = "fixed";
+      area.style.top = "0";
+      area.style.left = "-9999px";
+      document.body.appendChild(area);
+      area.select();
+      var copied = false;
+      try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
+      document.body.removeChild(area);
+      return copied;
+    }
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      return navigator.clipboard.writeText(text).then(function () { return true; }, fromTextarea);
+    }
+    return Promise.resolve(fromTextarea());
+  }
+  window.kbCopyText = copyText;
+
   function setTheme(theme) {
     document.documentElement.setAttribute("data-theme", theme);
     try { localStorage.setItem("kb-theme", theme); } catch (e) { /* not remembered */ }
@@ -33,25 +59,6 @@
       }, ms);
     }
 
-    // navigator.clipboard exists in secure contexts only: https, or http on localhost. On
-    // a LAN address or behind a proxy without TLS, copy from a hidden textarea instead.
-    function copyFromTextarea(text) {
-      var area = document.createElement("textarea");
-      area.value = text;
-      area.setAttribute("readonly", "");
-      area.setAttribute("aria-hidden", "true");
-      area.style.position = "fixed";
-      area.style.top = "0";
-      area.style.left = "-9999px";
-      document.body.appendChild(area);
-      area.select();
-      var copied = false;
-      try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
-      document.body.removeChild(area);
-      button.focus();
-      return copied;
-    }
-
     // The last resort: the code is selected, and the reader copies it with the keyboard.
     function selectForTheReader(code) {
       var range = document.createRange();
@@ -67,16 +74,11 @@
       // Code only: not the line numbers (their own cell), not a shell's "$ " prompts.
       var code = block.querySelector("td.code pre") || block.querySelector("pre") || block;
       var text = code.textContent.replace(/^\$ /gm, "");
-      var done = function () { say("Copied", "Copied", 1500); };
-      var fallBack = function () {
-        if (copyFromTextarea(text)) done();
+      copyText(text).then(function (copied) {
+        button.focus();
+        if (copied) say("Copied", "Copied", 1500);
         else selectForTheReader(code);
-      };
-      if (navigator.clipboard && navigator.clipboard.writeText) {
-        navigator.clipboard.writeText(text).then(done, fallBack);
-      } else {
-        fallBack();
-      }
+      });
     });
     return button;
   }
