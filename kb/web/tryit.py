@@ -21,6 +21,7 @@ from kb.consoles.results import MAX_REMEMBERED, ConsoleResult
 from kb.content import tryblocks
 from kb.content.catalogue import Entry
 from kb.knowledge import KnowledgeBase
+from kb.lru import LRU
 from kb.middleware.observability import RouteLabel
 from kb.sandbox.readers import COOKIE, PUBLIC, reader_cookie_of, reader_of
 from kb.web import requestcode
@@ -141,11 +142,12 @@ class TryEndpoint:
             await response(scope, receive, send)
             return
         problem: ConsoleInputError | None = None
+        fields: Fields = []
         uploads: list[Upload] = []
         try:
             fields, uploads = await _form_fields(scope, receive, headers)
         except ConsoleInputError as exc:
-            fields, problem = [], exc
+            problem = exc
         outcome = await _run(kb, entry, (fields, uploads), problem, scope, headers, htmx)
         if isinstance(outcome, bytes):  # a fragment rendered before
             await _send_html(send, outcome, 200)
@@ -172,7 +174,7 @@ try_request = TryEndpoint()
 async def _run(
     kb: KnowledgeBase,
     entry: Entry,
-    form: tuple[list[tuple[str, str]], list[Upload]],
+    form: tuple[Fields, list[Upload]],
     problem: ConsoleInputError | None,
     scope: Scope,
     headers: dict[bytes, bytes],
@@ -196,7 +198,11 @@ async def _run(
     try:
         if problem is not None:
             raise problem
-        index, edited, variables = _parse_form(*form, entry)
+        fields, uploads = form
+        if isinstance(fields, bytes):
+            index, edited, variables = _urlencoded_form(fields, entry)
+        else:
+            index, edited, variables = _parse_form(fields, uploads, entry)
         context["index"] = index
         reader = reader_of(scope)
         app = await kb.example_app(entry.slug, reader)
@@ -319,9 +325,13 @@ def _substituted(
         ) from None
 
 
+# A form's fields, or an urlencoded form's body as it came (read by _urlencoded_form).
+Fields = list[tuple[str, str]] | bytes
+
+
 async def _form_fields(
     scope: Scope, receive: Receive, headers: dict[bytes, bytes]
-) -> tuple[list[tuple[str, str]], list[Upload]]:
+) -> tuple[Fields, list[Upload]]:
     """The form's fields, and the files chosen in it (a multipart form only)."""
     content_type = headers.get(b"content-type", b"").partition(b";")[0].strip().lower()
     if content_type != b"application/x-www-form-urlencoded":
@@ -336,7 +346,26 @@ async def _form_fields(
                 break
             chunks.append(message.get("body", b""))
         body = b"".join(chunks)
-    return parse_urlencoded(body), []
+    return body, []
+
+
+# A reader sends the same console's form again and again: what it asks for is read once.
+MAX_REMEMBERED_FORM = 2048  # bytes of form; longer ones (a big body) are read each time
+_forms: LRU[tuple[str, bytes], tuple[Entry, int, ConsoleRequest, dict[str, str]]] = LRU(256)
+
+
+def _urlencoded_form(body: bytes, entry: Entry) -> tuple[int, ConsoleRequest, dict[str, str]]:
+    """:func:`_parse_form` of an urlencoded form's body, remembered while the entry is
+    the same (a reload in development makes a new one)."""
+    if len(body) > MAX_REMEMBERED_FORM:
+        return _parse_form(parse_urlencoded(body), [], entry)
+    key = (entry.slug, body)
+    kept = _forms.get(key)
+    if kept is not None and kept[0] is entry:
+        return kept[1], kept[2], dict(kept[3])  # the caller adds captured values to its own
+    index, request, variables = _parse_form(parse_urlencoded(body), [], entry)
+    _forms.put(key, (entry, index, request, dict(variables)))
+    return index, request, variables
 
 
 async def _multipart_fields(
