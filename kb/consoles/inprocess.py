@@ -130,13 +130,29 @@ def build_scope(
     root_path: str,
 ) -> Scope:
     """The ASGI scope for ``method target`` sent to ``origin``; ``target`` holds the mount."""
+    scope = _scope(method, target, tuple(headers), len(body), origin, root_path)
+    # Apps write into their scope (state, route, path parameters), and some into its
+    # headers: each call gets its own, and its own of every mutable value in it.
+    return {**scope, "asgi": {"version": "3.0"}, "headers": list(scope["headers"])}
+
+
+# Readers send the same few requests again and again: each one's scope is built once.
+@lru_cache(maxsize=256)
+def _scope(
+    method: str,
+    target: str,
+    headers: tuple[tuple[str, str], ...],
+    body_length: int,
+    origin: str,
+    root_path: str,
+) -> Scope:
     scheme, host, server = _origin(origin)
     path, _, query = target.partition("?")
     raw_path = (path if _SAFE.fullmatch(path) else quote(path, safe=_PATH_SAFE)).encode("ascii")
     raw_headers = [(b"host", host)]
     raw_headers += [(name.lower().encode("latin-1"), _header(value)) for name, value in headers]
-    if body:
-        raw_headers.append((b"content-length", str(len(body)).encode("ascii")))
+    if body_length:
+        raw_headers.append((b"content-length", str(body_length).encode("ascii")))
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
