@@ -38,7 +38,7 @@ class KnowledgeBase:
     # Rendered search answers by URL; bounded, since readers can ask for anything.
     responses: PageCache = field(default_factory=lambda: PageCache(max_size=1024))
     # Console results rendered as fragments, by what they show (kb.web.tryit).
-    fragments: LRU[tuple[Any, ...], str] = field(default_factory=lambda: LRU(max_size=256))
+    fragments: LRU[tuple[Any, ...], bytes] = field(default_factory=lambda: LRU(max_size=256))
     # Each reader's cookies for each entry's example, as their browser would keep them.
     cookie_jars: Jars = field(default_factory=Jars)
     _cache: RenderCache = field(init=False)

@@ -61,6 +61,21 @@ def scope(target: str, body: bytes = b"", headers: list[tuple[str, str]] | None 
     )
 
 
+def test_each_request_gets_a_scope_of_its_own() -> None:
+    first = scope("/echo/x", b"{}", [("X-Demo", "1")])
+    first["state"] = {"user": "ann"}
+    first["headers"].append((b"x-added", b"by a middleware"))
+    first["asgi"]["spec_version"] = "2.4"
+    second = scope("/echo/x", b"{}", [("X-Demo", "1")])
+    assert "state" not in second and second["asgi"] == {"version": "3.0"}
+    assert second["headers"] == [
+        (b"host", b"kb.example:8000"),
+        (b"x-demo", b"1"),
+        (b"content-length", b"2"),
+    ]
+    assert scope("/echo/x", b"{1}")["headers"][-1] == (b"content-length", b"3")
+
+
 @pytest.mark.anyio
 async def test_the_app_sees_its_mount_query_host_and_body() -> None:
     body = b'{"a": 1}'
