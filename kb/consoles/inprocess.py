@@ -214,7 +214,8 @@ async def call(
     request_sent = False
     # Resolved when the last byte is sent, the app ends without it, or the timeout comes
     # (``timed_out``). A bare future and a timer rather than an Event in asyncio.timeout:
-    # both are on every console request, and the two cost a tenth of its time.
+    # both are on every console request, and this call took 17.7 µs with them, 13.7 µs
+    # without (in process; `bench/peer_bench.py --only "simple GET"` shows the whole).
     responded: asyncio.Future[None] = loop.create_future()
     timed_out = False
     first_byte = response_end = 0.0
