@@ -121,7 +121,7 @@ class FrontDoor:
             self.identify_reader(visit)
             # Looked up here rather than in a coroutine of its own: this is the path a
             # page from memory takes, and every call on it shows in its throughput.
-            page = self._cached(scope) if scope["method"] == "GET" else None
+            page = self._cached(scope, visit.headers) if scope["method"] == "GET" else None
             if page is not None:
                 await self.answer_from_memory(visit, page)
                 return
@@ -290,10 +290,10 @@ class FrontDoor:
         client = (scope.get("client") or ("-", 0))[0]
         log_access(method, scope["path"], visit.status, elapsed, client, route)
 
-    def _cached(self, scope: Scope) -> Page | None:
+    def _cached(self, scope: Scope, headers: dict[bytes, bytes]) -> Page | None:
         path = scope["path"]
         if path in self.cached.response_paths:
-            return self.cached.responses.peek(request_key(scope))
+            return self.cached.responses.peek(request_key(scope, headers))
         page = self.cached.pages.peek(path)
         if page is not None and page.media_type.startswith("text/html"):
             return page

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -127,10 +127,12 @@ class PageCache:
         self._pages.clear()
 
 
-def request_key(scope: Scope) -> str:
+def request_key(scope: Scope, headers: Mapping[bytes, bytes] | None = None) -> str:
     """What a search response depends on: the URL, the host (absolute URLs in the JSON)
-    and whether htmx asked for a fragment or a whole page."""
-    headers = dict(scope["headers"])
+    and whether htmx asked for a fragment or a whole page. ``headers``: the request's,
+    as a dict already made (the front door has one)."""
+    if headers is None:
+        headers = dict(scope["headers"])
     return "|".join(
         [
             scope["path"],
