@@ -337,6 +337,15 @@
 
     play.addEventListener("click", run);
     close.addEventListener("click", () => socket && socket.close(1000, "closed by the reader"));
+    // "Reset sandbox" at the head of Try it stops the app this socket talks to: the
+    // conversation ends with it, and the player starts again from its steps.
+    document.addEventListener("htmx:afterRequest", (event) => {
+      const form = event.target;
+      if (!event.detail.successful || !form.matches || !form.matches("form.sandbox-reset")) return;
+      if (socket && socket.readyState <= WebSocket.OPEN) socket.close(1000, "sandbox reset");
+      transcript.replaceChildren();
+      status.textContent = "The sandbox was reset: Play starts a new conversation.";
+    });
     compose.addEventListener("submit", (event) => {
       event.preventDefault();
       if (!socket || socket.readyState !== WebSocket.OPEN || !message.value) return;

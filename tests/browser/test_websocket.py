@@ -63,6 +63,24 @@ def test_play_the_conversation_then_keep_talking(pages: Pages) -> None:
     expect(message).to_be_disabled()
 
 
+def test_reset_sandbox_ends_the_conversation_and_clears_the_transcript(pages: Pages) -> None:
+    page = pages.open()
+    page.goto(ENTRY)
+    player = page.locator("#ws-1")
+    player.get_by_role("button", name="Play").click()
+    transcript = player.get_by_role("list", name="Transcript")
+    expect(transcript.locator(".ws-received")).to_have_count(3)
+    expect(player.get_by_role("button", name="Close")).to_be_enabled()
+
+    page.get_by_role("button", name="Reset sandbox").click()
+    expect(player.locator(".ws-status")).to_have_text(
+        "The sandbox was reset: Play starts a new conversation."
+    )
+    expect(transcript.locator(".ws-received")).to_have_count(0)
+    expect(player.get_by_role("button", name="Close")).to_be_disabled()
+    expect(player.get_by_role("button", name="Play")).to_be_enabled()
+
+
 def test_an_edited_message_that_gets_another_answer_is_marked(pages: Pages) -> None:
     page = pages.open()
     page.goto(ENTRY)
