@@ -32,14 +32,7 @@ def from_sent(sent: ConsoleRequest, base_url: str, mount: str, cookie: str = "")
     """What a console sent; ``cookie`` (``kb_reader=…``) is the reader's own, so that the
     code reaches the reader's sandbox, with the cookies the console's jar added."""
     origin = base_url.rstrip("/")
-    headers = list(sent.headers)
-    if cookie:
-        for index, (name, value) in enumerate(headers):
-            if name.lower() == "cookie":
-                headers[index] = (name, f"{cookie}; {value}")
-                break
-        else:
-            headers.append(("Cookie", cookie))
+    headers = sent.with_cookies(cookie).headers
     chosen = {upload.name: upload for upload in sent.uploads}
     parts = tuple(
         dataclasses.replace(part, file=upload.filename, content_type=upload.content_type)
@@ -48,6 +41,6 @@ def from_sent(sent: ConsoleRequest, base_url: str, mount: str, cookie: str = "")
         for part in sent.parts
     )
     request = requestcode.CodeRequest(
-        sent.method, f"{origin}{mount}{sent.path}", tuple(headers), sent.body, parts
+        sent.method, f"{origin}{mount}{sent.path}", headers, sent.body, parts
     )
     return RequestCode(origin, tuple(requestcode.snippets(request)), sent=True)
