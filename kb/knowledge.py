@@ -39,6 +39,10 @@ class KnowledgeBase:
     responses: PageCache = field(default_factory=lambda: PageCache(max_size=1024))
     # Console results rendered as fragments, by what they show (kb.web.tryit).
     fragments: LRU[tuple[Any, ...], bytes] = field(default_factory=lambda: LRU(max_size=256))
+    # Urlencoded console forms read already, by entry and bytes (kb.web.tryit).
+    forms: LRU[tuple[str, bytes], tuple[Any, ...]] = field(
+        default_factory=lambda: LRU(max_size=256)
+    )
     # Each reader's cookies for each entry's example, as their browser would keep them.
     cookie_jars: Jars = field(default_factory=Jars)
     _cache: RenderCache = field(init=False)
@@ -72,6 +76,7 @@ class KnowledgeBase:
         self.pages.clear()
         self.responses.clear()
         self.fragments.clear()
+        self.forms.clear()
         for problem in self.catalogue.problems():
             log.warning("%s", problem.format())
 

@@ -21,7 +21,6 @@ from kb.consoles.results import MAX_REMEMBERED, ConsoleResult
 from kb.content import tryblocks
 from kb.content.catalogue import Entry
 from kb.knowledge import KnowledgeBase
-from kb.lru import LRU
 from kb.middleware.observability import RouteLabel
 from kb.sandbox.readers import COOKIE, PUBLIC, reader_cookie_of, reader_of
 from kb.web import requestcode
@@ -200,7 +199,7 @@ async def _run(
             raise problem
         fields, uploads = form
         if isinstance(fields, bytes):
-            index, edited, variables = _urlencoded_form(fields, entry)
+            index, edited, variables = _urlencoded_form(kb, fields, entry)
         else:
             index, edited, variables = _parse_form(fields, uploads, entry)
         context["index"] = index
@@ -351,20 +350,21 @@ async def _form_fields(
 
 # A reader sends the same console's form again and again: what it asks for is read once.
 MAX_REMEMBERED_FORM = 2048  # bytes of form; longer ones (a big body) are read each time
-_forms: LRU[tuple[str, bytes], tuple[Entry, int, ConsoleRequest, dict[str, str]]] = LRU(256)
 
 
-def _urlencoded_form(body: bytes, entry: Entry) -> tuple[int, ConsoleRequest, dict[str, str]]:
+def _urlencoded_form(
+    kb: KnowledgeBase, body: bytes, entry: Entry
+) -> tuple[int, ConsoleRequest, dict[str, str]]:
     """:func:`_parse_form` of an urlencoded form's body, remembered while the entry is
     the same (a reload in development makes a new one)."""
     if len(body) > MAX_REMEMBERED_FORM:
         return _parse_form(parse_urlencoded(body), [], entry)
     key = (entry.slug, body)
-    kept = _forms.get(key)
+    kept = kb.forms.get(key)
     if kept is not None and kept[0] is entry:
         return kept[1], kept[2], dict(kept[3])  # the caller adds captured values to its own
     index, request, variables = _parse_form(parse_urlencoded(body), [], entry)
-    _forms.put(key, (entry, index, request, dict(variables)))
+    kb.forms.put(key, (entry, index, request, dict(variables)))
     return index, request, variables
 
 

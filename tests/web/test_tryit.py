@@ -202,16 +202,17 @@ def test_the_urlencoded_parser_reads_what_browsers_send() -> None:
 
 
 def test_a_form_sent_again_is_read_once_per_entry(site_client: TestClient) -> None:
-    entry = site_client.app.state.kb.catalogue.entries["greeting"]  # type: ignore[attr-defined]
+    kb = site_client.app.state.kb  # type: ignore[attr-defined]
+    entry = kb.catalogue.entries["greeting"]
     body = b"block=1&method=GET&path=%2Fnames%2F%7B%7Bname%7D%7D&headers=&body=&var_name=ann"
-    index, request, variables = tryit._urlencoded_form(body, entry)
+    index, request, variables = tryit._urlencoded_form(kb, body, entry)
     assert (index, request.path, variables) == (1, "/names/{{name}}", {"name": "ann"})
     variables["token"] = "captured later"  # what a console's captures add to its own copy
-    again = tryit._urlencoded_form(body, entry)
+    again = tryit._urlencoded_form(kb, body, entry)
     assert again == (1, request, {"name": "ann"}) and again[1] is request
     # An entry loaded again (development mode) has its forms read anew.
     reloaded = dataclasses.replace(entry)
-    assert tryit._urlencoded_form(body, reloaded)[1] is not request
+    assert tryit._urlencoded_form(kb, body, reloaded)[1] is not request
     # A form that cannot be sent is refused each time, never remembered.
     for _ in range(2):
         assert send(site_client, method="BREW").status_code == 422
