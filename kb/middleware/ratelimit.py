@@ -18,6 +18,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 ALL_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+_PATHS_REMEMBERED = 4096
 
 
 @dataclass(frozen=True)
@@ -60,19 +61,33 @@ class Refusal:
         )
 
 
+_UNKNOWN = Rule("unknown", None)  # a path whose rule is not looked up yet
+
+
 class RateLimiter:
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = [rule for rule in rules if rule.limit is not None]
         self._by_name = {rule.name: rule for rule in self.rules}
         self._paths = [rule for rule in self.rules if rule.prefix is not None]
+        # The rule of each (path, method) seen: most paths have none, and a page asked
+        # for again and again need not be held against every prefix again.
+        self._rule_of: dict[tuple[str, str], Rule | None] = {}
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
 
     def hit(self, path: str, method: str, client: str) -> Refusal | None:
         """Count the request against its path's rule; a :class:`Refusal` when over the limit."""
-        for rule in self._paths:
-            if path.startswith(rule.prefix or "") and method in rule.methods:
-                return self._hit(rule, client)
-        return None
+        if not self._paths:
+            return None
+        key = (path, method)
+        rule = self._rule_of.get(key, _UNKNOWN)
+        if rule is _UNKNOWN:
+            rule = next(
+                (r for r in self._paths if path.startswith(r.prefix or "") and method in r.methods),
+                None,
+            )
+            if len(self._rule_of) < _PATHS_REMEMBERED:  # the paths a site has, not all asked
+                self._rule_of[key] = rule
+        return None if rule is None else self._hit(rule, client)
 
     def hit_named(self, name: str, client: str) -> Refusal | None:
         """Count one use of the rule called ``name`` (no rule by that name: no limit)."""

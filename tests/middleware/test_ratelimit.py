@@ -72,3 +72,30 @@ def test_path_rules_match_prefix_and_method_and_named_rules_no_path() -> None:
     over = limiter.hit("/try/y", "POST", "a")
     assert over is not None and over.rule.name == "try"
     assert limiter.hit("/previews", "POST", "a") is None  # a named rule has no path
+
+
+def test_a_paths_rule_is_found_by_prefix_and_method_however_often_asked() -> None:
+    limiter = RateLimiter(
+        [
+            Rule.per_minute("try", "/try/", 1, frozenset({"POST"})),
+            Rule.per_minute("search", "/search", 1),
+        ]
+    )
+    for _ in range(2):  # the second time from what was remembered
+        assert limiter.hit("/try/a", "GET", "c1") is None  # not a method the rule counts
+        assert limiter.hit("/patterns/a", "GET", "c1") is None
+    assert limiter.hit("/try/a", "POST", "c1") is None
+    refusal = limiter.hit("/try/a", "POST", "c1")
+    assert refusal is not None and refusal.rule.name == "try"
+    assert limiter.hit("/search", "HEAD", "c1") is None
+    over = limiter.hit("/search", "GET", "c1")
+    assert over is not None and over.rule.name == "search"
+
+
+def test_the_paths_remembered_are_bounded() -> None:
+    limiter = RateLimiter([Rule.per_minute("search", "/search", 1)])
+    for n in range(5000):
+        assert limiter.hit(f"/patterns/{n}", "GET", "c") is None
+    assert len(limiter._rule_of) <= 4096
+    assert limiter.hit("/search", "GET", "c") is None
+    assert limiter.hit("/search", "GET", "c") is not None  # unremembered paths still count
