@@ -10,8 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,6 +30,10 @@ class Page:
     route: str = ""  # the route template that made it, for metrics and logs
     vary: str = "Accept-Encoding"
     cache_control: str = "no-cache"
+    _plain: list[tuple[bytes, bytes]] = field(init=False, repr=False, compare=False)
+    _zipped: list[tuple[bytes, bytes]] | None = field(init=False, repr=False, compare=False)
+    _not_modified: list[tuple[bytes, bytes]] = field(init=False, repr=False, compare=False)
+    html: bool = field(init=False, repr=False, compare=False)
 
     @classmethod
     def of(
@@ -46,13 +49,9 @@ class Page:
         vary = ", ".join(filter(None, [vary, "Accept-Encoding"]))
         return cls(body, gzipped, etag, media_type, route, vary, cache_control)
 
-    @cached_property
-    def _heads(
-        self,
-    ) -> tuple[
-        list[tuple[bytes, bytes]], list[tuple[bytes, bytes]] | None, list[tuple[bytes, bytes]]
-    ]:
-        """Raw response headers, built once: plain, gzipped and 304."""
+    def __post_init__(self) -> None:
+        # The raw headers of each answer, built once: the front door sends a page from
+        # memory with no header made or looked up per request.
         common = [
             (b"etag", self.etag.encode()),
             (b"cache-control", self.cache_control.encode()),
@@ -68,18 +67,20 @@ class Page:
                 (b"content-encoding", b"gzip"),
                 *common,
             ]
-        return plain, zipped, common
+        object.__setattr__(self, "_plain", plain)
+        object.__setattr__(self, "_zipped", zipped)
+        object.__setattr__(self, "_not_modified", common)
+        object.__setattr__(self, "html", self.media_type.startswith("text/html"))
 
     def answer(
         self, if_none_match: bytes, accept_encoding: bytes
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         """Status, raw headers and body for a request with these two headers."""
-        plain, zipped, not_modified = self._heads
         if if_none_match and self.etag in _etags(if_none_match.decode("latin-1")):
-            return 304, not_modified, b""
-        if zipped is not None and b"gzip" in accept_encoding:
-            return 200, zipped, self.gzipped or b""
-        return 200, plain, self.body
+            return 304, self._not_modified, b""
+        if self._zipped is not None and b"gzip" in accept_encoding:
+            return 200, self._zipped, self.gzipped or b""
+        return 200, self._plain, self.body
 
     def respond(self, request: Request, cache_control: str | None = None) -> Response:
         """200 with the (compressed, when accepted) body, or 304 when the ETag matches."""
