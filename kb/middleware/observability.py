@@ -27,7 +27,7 @@ from prometheus_client.registry import Collector
 from starlette.types import Scope
 
 REQUEST_ID_HEADER = b"x-request-id"
-_VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_VALID_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 access_log = logging.getLogger("kb.access")
 
@@ -65,7 +65,10 @@ class _RequestCollector(Collector):
         key = (route, method, status)
         self.counts[key] = self.counts.get(key, 0) + 1
 
-    def observe(self, route: str, elapsed: float) -> None:
+    def record(self, route: str, method: str, status: int, elapsed: float) -> None:
+        """Count a request and its latency, in one call: every request answered makes it."""
+        key = (route, method, status)
+        self.counts[key] = self.counts.get(key, 0) + 1
         latency = self.latency.get(route)
         if latency is None:
             latency = self.latency[route] = _Latency()
@@ -109,10 +112,9 @@ class Metrics:
         )
         self.sandboxes.set_function(sandboxes_alive)
 
-    def record(self, route: str, method: str, status: int, elapsed: float) -> None:
-        """Count one answered request and its latency."""
-        self._requests.count(route, method, status)
-        self._requests.observe(route, elapsed)
+        # Count one answered request and its latency (route, method, status, seconds):
+        # the collector's own method, not a call through this one.
+        self.record: Callable[[str, str, int, float], None] = self._requests.record
 
     def count(self, route: str, method: str, status: int) -> None:
         """Count one request whose time is not a latency (a WebSocket's is the connection's)."""
@@ -211,17 +213,16 @@ def configure_logging(*, json_lines: bool = True, level: str = "info") -> None:
 
 # A random prefix per process and a counter: unique like a uuid4, without asking the
 # kernel for random bytes on every request.
-_ID_PREFIX = secrets.token_hex(8)
+_ID_PREFIX = secrets.token_hex(8).encode()
 _ID_COUNTER = itertools.count()
 
 
-def new_request_id(incoming: bytes) -> str:
-    """The client's request id when it sends a sane one, else a new one (32 hex digits)."""
-    if incoming:
-        text = incoming.decode("latin-1")
-        if _VALID_ID.match(text):
-            return text
-    return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
+def new_request_id(incoming: bytes) -> bytes:
+    """The client's request id when it sends a sane one, else a new one (32 hex digits),
+    as the header's value."""
+    if incoming and _VALID_ID.match(incoming):
+        return incoming
+    return b"%s%016x" % (_ID_PREFIX, next(_ID_COUNTER))
 
 
 def log_access(

@@ -41,17 +41,6 @@ def verify(value: str, secret: str) -> str | None:
     return reader if hmac.compare_digest(sign(reader, secret), value) else None
 
 
-def verify_cached(value: str, secret: str) -> str | None:
-    """:func:`verify`, remembered: a browser sends the same cookie with every request."""
-    # Longer than any value sign() makes: refused without taking a place in the cache.
-    if len(value) > 64 + 1 + 32:
-        return None
-    return _verify_remembered(value, secret)
-
-
-_verify_remembered = lru_cache(maxsize=4096)(verify)
-
-
 def reader_of(scope: Scope) -> str:
     """The reader :class:`kb.middleware.frontdoor.FrontDoor` found for this request."""
     reader: str = scope.get("state", {}).get("reader", PUBLIC)
@@ -64,18 +53,44 @@ def reader_cookie_of(scope: Scope) -> str:
     return cookie
 
 
-def cookie_value(headers: list[tuple[bytes, bytes]]) -> str:
-    """The ``kb_reader`` cookie's value in the request's Cookie headers, or ""."""
+def reader_in(headers: list[tuple[bytes, bytes]], secret: str) -> tuple[str, str] | None:
+    """The reader id and its signed cookie value from the request's Cookie headers, or
+    None when no ``kb_reader`` cookie there is one this KB signed."""
     for name, value in headers:
-        if name == b"cookie" and _WANTED in value:
-            # A browser sends the same header again and again: short ones are remembered.
-            found = _in_header_remembered(value) if len(value) <= 1024 else _in_header(value)
-            if found:
+        if name == b"cookie":
+            found = reader_in_cookie_header(value, secret)
+            if found is not None:
                 return found
-    return ""
+    return None
+
+
+def reader_in_cookie_header(value: bytes, secret: str) -> tuple[str, str] | None:
+    """:func:`reader_in` for one Cookie header's value, remembered when it names a reader.
+
+    A browser sends the same header with every request: found once, it costs a dict
+    lookup after that. Only headers with a cookie this KB signed take a place, so
+    forged or stale cookies, however many, push no reader out.
+    """
+    key = (value, secret)
+    known = _known.get(key)
+    if known is not None:
+        return known
+    if _WANTED not in value:
+        return None
+    cookie = _in_header(value)
+    # Longer than any value sign() makes: refused unchecked.
+    reader = verify(cookie, secret) if cookie and len(cookie) <= 64 + 1 + 32 else None
+    if reader is None:
+        return None
+    if len(_known) >= _KNOWN_MAX:
+        del _known[next(iter(_known))]  # the oldest first
+    _known[key] = (reader, cookie)
+    return reader, cookie
 
 
 _WANTED = COOKIE.encode() + b"="
+_KNOWN_MAX = 4096
+_known: dict[tuple[bytes, str], tuple[str, str]] = {}
 
 
 def _in_header(value: bytes) -> str:
@@ -85,9 +100,6 @@ def _in_header(value: bytes) -> str:
             # The values this KB signs are plain ASCII; anything else is forged.
             return pair[len(_WANTED) :].decode("latin-1")
     return ""
-
-
-_in_header_remembered = lru_cache(maxsize=4096)(_in_header)
 
 
 def new_reader() -> str:

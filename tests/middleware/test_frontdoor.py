@@ -252,3 +252,15 @@ async def test_without_the_denial_extension_a_refusal_closes_with_a_code(
         ("websocket.close", 1008),
         ("websocket.close", 1013),
     ]
+
+
+def test_a_reader_is_known_by_a_second_cookie_header(front_client: TestClient) -> None:
+    reader = readers.new_reader()
+    signed = readers.sign(reader, SECRET)
+    both = [(b"cookie", b"theme=dark"), (b"cookie", f"{readers.COOKIE}={signed}".encode())]
+    for headers in (both, both[::-1]):
+        response = front_client.get("/reader", headers=headers)
+        assert response.json() == {"reader": reader}
+        assert "set-cookie" not in response.headers
+        cached = front_client.get("/cached", headers=headers)
+        assert cached.status_code == 200 and "set-cookie" not in cached.headers

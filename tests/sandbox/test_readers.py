@@ -40,20 +40,20 @@ def test_over_https_the_cookie_is_secure(site_settings: Settings) -> None:
 
 
 def test_the_cookie_is_found_among_others() -> None:
-    value = readers.sign("abcdefghijklmnop", SECRET)
+    reader = "abcdefghijklmnop"
+    value = readers.sign(reader, SECRET)
     headers = [
         (b"host", b"x"),
         (b"cookie", b"theme=dark; xkb_reader=nope"),
         (b"cookie", f"a=1; {readers.COOKIE}={value}; b=2".encode()),
     ]
-    assert readers.cookie_value(headers) == value
-    assert readers.cookie_value([(b"cookie", b"kb_reader_old=1")]) == ""
-    assert readers.cookie_value([]) == ""
+    assert readers.reader_in(headers, SECRET) == (reader, value)
+    assert readers.reader_in([(b"cookie", b"kb_reader_old=1")], SECRET) is None
+    assert readers.reader_in([(b"cookie", f"{readers.COOKIE}={value}".encode())], "x" * 40) is None
+    assert readers.reader_in([], SECRET) is None
 
 
-def test_verified_cookies_are_remembered_but_long_ones_never_are(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_only_cookies_this_kb_signed_are_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
     signed: list[str] = []
     sign = readers.sign
 
@@ -62,15 +62,22 @@ def test_verified_cookies_are_remembered_but_long_ones_never_are(
         return sign(reader, secret)
 
     reader = readers.new_reader()  # not remembered by an earlier test
-    value = sign(reader, SECRET)
+    header = f"theme=dark; {readers.COOKIE}={sign(reader, SECRET)}".encode()
     monkeypatch.setattr(readers, "sign", counting_sign)
-    assert readers.verify_cached(value, SECRET) == reader and signed == [reader]
-    assert readers.verify_cached(value, SECRET) == reader and signed == [reader]
-    assert readers.verify_cached(value, "t" * 40) is None and signed == [reader, reader]
-    # Refused unchecked, and however many arrive they push no verified cookie out.
-    for n in range(10_000):
-        assert readers.verify_cached(f"{n:0>16}." + "a" * 5000, SECRET) is None
-    assert readers.verify_cached(value, SECRET) == reader and signed == [reader, reader]
+    found = readers.reader_in_cookie_header(header, SECRET)
+    assert found is not None and found[0] == reader and signed == [reader]
+    assert readers.reader_in_cookie_header(header, SECRET) == found and signed == [reader]
+    assert readers.reader_in_cookie_header(header, "t" * 40) is None and signed == [reader] * 2
+    # A forged cookie is checked every time it comes, and however many arrive, of any
+    # length, they push no reader out.
+    forged = f"{readers.COOKIE}={'f' * 16}.{'a' * 32}".encode()
+    assert readers.reader_in_cookie_header(forged, SECRET) is None and len(signed) == 3
+    assert readers.reader_in_cookie_header(forged, SECRET) is None and len(signed) == 4
+    for n in range(5_000):
+        forged = f"{readers.COOKIE}={n:0>16}.{'a' * (n % 200)}".encode()
+        assert readers.reader_in_cookie_header(forged, SECRET) is None
+    signed.clear()
+    assert readers.reader_in_cookie_header(header, SECRET) == found and signed == []
 
 
 def test_a_secret_longer_than_a_blake2b_key_signs_and_tells_secrets_apart() -> None:

@@ -1,0 +1,109 @@
+"""The front door's own cost per request, in process: what the KB adds to an answer from
+memory, without the server, the network or the load generator around it.
+
+The app is built with the real catalogue and default settings, except that searches
+are not rate limited (the loop would be refused after 300), warmed so that each URL
+below is in memory, then called in a loop with the scope uvicorn would
+give it and a ``send`` that does nothing. Printed: µs per request, less a loop that
+only builds the scope and awaits the two sends (what any ASGI app costs the caller).
+
+    .venv/bin/python bench/frontdoor_bench.py              # 200,000 calls, best of 3
+    .venv/bin/python bench/frontdoor_bench.py --calls 50000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+from collections.abc import Callable
+
+from starlette.types import Message, Scope
+
+from kb.app import create_app
+from kb.sandbox import readers
+
+Headers = list[tuple[bytes, bytes]]
+
+
+def scope_of(url: str, headers: Headers) -> Callable[[], Scope]:
+    path, _, query = url.partition("?")
+
+    def make() -> Scope:
+        return {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.4"},
+            "http_version": "1.1",
+            "server": ("127.0.0.1", 8000),
+            "client": ("127.0.0.1", 50000),
+            "scheme": "http",
+            "method": "GET",
+            "root_path": "",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": query.encode(),
+            "headers": [(b"host", b"127.0.0.1:8000"), *headers],
+            "state": {},
+        }
+
+    return make
+
+
+async def receive() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=200_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    os.environ["KB_RATE_LIMIT_SEARCH"] = "0"
+    app = create_app()
+    sent: list[Message] = []
+
+    async def keep(message: Message) -> None:
+        sent.append(message)
+
+    async def drop(message: Message) -> None:
+        return None
+
+    await app(scope_of("/", [])(), receive, keep)
+    cookie = next(v for n, v in sent[0]["headers"] if n == b"set-cookie").split(b";")[0]
+    assert readers.COOKIE.encode() in cookie
+    reader = [(b"cookie", cookie)]
+    cases = {
+        "entry page": ("/patterns/query-parameters", reader),
+        "home page": ("/", reader),
+        "/api/search": ("/api/search?q=pagination", reader),
+        "/search (htmx)": ("/search?q=pagination", [*reader, (b"hx-request", b"true")]),
+        "entry page, new reader": ("/patterns/query-parameters", []),
+    }
+    for url, headers in cases.values():  # rendered and kept in memory
+        await app(scope_of(url, headers)(), receive, drop)
+
+    async def per_call(make: Callable[[], Scope], call: bool) -> float:
+        best = float("inf")
+        for _ in range(args.rounds):
+            started = time.perf_counter()
+            for _ in range(args.calls):
+                scope = make()
+                if call:
+                    await app(scope, receive, drop)
+                else:
+                    await drop({"type": "http.response.start"})
+                    await drop({"type": "http.response.body"})
+            best = min(best, (time.perf_counter() - started) / args.calls)
+        return best * 1e6
+
+    print(f"{args.calls} calls, best of {args.rounds}: µs per request in the front door")
+    for name, (url, headers) in cases.items():
+        make = scope_of(url, headers)
+        cost = await per_call(make, True) - await per_call(make, False)
+        print(f"{name:24} {cost:6.2f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
