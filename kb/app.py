@@ -59,7 +59,15 @@ class KnowledgeBaseApp(FrontDoor):
         metrics: Metrics,
         first_request: threading.Event,
     ) -> None:
-        super().__init__(fastapi, guards, cached, metrics, first_request=first_request)
+        # An example answers HEAD as its own app does (FastAPI: 405 on a GET route).
+        super().__init__(
+            fastapi,
+            guards,
+            cached,
+            metrics,
+            first_request=first_request,
+            heads_kept=("/examples/",),
+        )
         self.fastapi = fastapi
 
         # The plain ASGI routes at the head of the router (the consoles): the front door

@@ -254,3 +254,19 @@ def test_the_garbage_collector_rests_while_the_app_is_built(site_settings: Setti
         [sys.executable, "-c", GC_PROBE], capture_output=True, text=True, check=True, env=env
     )
     assert out.stdout.split("\n")[:2] == ["[False] True True", "[False, False] True True"]
+
+
+def test_head_is_answered_on_the_kbs_pages_and_as_fastapi_does_on_examples(
+    site_settings: Settings,
+) -> None:
+    with TestClient(create_app(site_settings)) as client:
+        for url in ("/", "/patterns/greeting", "/api/search?q=greeting", "/static/site.js"):
+            first = client.head(url)  # before the page is in memory, then from memory
+            got = client.get(url, headers={"accept-encoding": "identity"})
+            again = client.head(url, headers={"accept-encoding": "identity"})
+            for head in (first, again):
+                assert (head.status_code, head.content) == (200, b""), url
+                assert head.headers["content-type"] == got.headers["content-type"]
+            assert again.headers["content-length"] == str(len(got.content))
+        assert client.get("/examples/greeting/names").status_code == 200
+        assert client.head("/examples/greeting/names").status_code == 405

@@ -100,9 +100,12 @@ class FrontDoor:
         metrics: Metrics,
         gzip_minimum_size: int = 1024,
         first_request: threading.Event | None = None,
+        heads_kept: tuple[str, ...] = (),
     ) -> None:
-        """``first_request`` is set when the first HTTP request comes in."""
+        """``first_request`` is set when the first HTTP request comes in; under the
+        ``heads_kept`` path prefixes the app answers HEAD itself."""
         self.app = app
+        self.heads_kept = heads_kept
         self.first_request = first_request
         self.arrived = False  # whether a request has come in: first_request is set once
         # Only a client that accepts gzip goes through the compressing layer: for the
@@ -123,7 +126,7 @@ class FrontDoor:
         started = perf_counter()
         headers = dict(scope["headers"])
         method = scope["method"]
-        if method == "GET":
+        if method == "GET" or method == "HEAD":
             answer = self.from_memory(scope, headers, method)
             if answer is not None:
                 # A page or search already rendered, the most frequent request by far:
@@ -157,8 +160,8 @@ class FrontDoor:
     def from_memory(
         self, scope: Scope, headers: dict[bytes, bytes], method: str = "GET"
     ) -> _Quick | None:
-        """A GET answered from memory, every guard applied, ready to send: its
-        ``http.response.start`` and ``http.response.body`` messages and its route.
+        """A GET (or HEAD) answered from memory, every guard applied, ready to send:
+        its ``http.response.start`` and ``http.response.body`` messages and its route.
 
         None when the request takes the long way: nothing cached for it, or a guard
         refuses it (the long way refuses it again, and answers; a refused hit of the rate
@@ -194,7 +197,7 @@ class FrontDoor:
             outgoing.append((b"set-cookie", self.new_reader_cookie(https)))
         return (
             {"type": "http.response.start", "status": status, "headers": outgoing},
-            {"type": "http.response.body", "body": body},
+            {"type": "http.response.body", "body": b"" if method == "HEAD" else body},
             page.route,
         )
 
@@ -348,21 +351,32 @@ class FrontDoor:
         self, visit: Visit, app: ASGIApp | None = None, gzip_app: ASGIApp | None = None
     ) -> None:
         """The app (or ``app``, with ``gzip_app`` its compressing twin) answers, through
-        gzip for clients that accept it, with our headers added."""
+        gzip for clients that accept it, with our headers added.
+
+        A HEAD is answered as the GET it asks about, without the body, except under the
+        paths that answer HEAD themselves (``heads_kept``, the examples): FastAPI answers
+        HEAD on a GET route with 405, and ``curl -I`` or a link checker would find every
+        page of the KB missing."""
         send = visit.send
+        scope = visit.scope
+        head_as_get = scope["method"] == "HEAD" and not scope["path"].startswith(self.heads_kept)
+        if head_as_get:
+            scope = {**scope, "method": "GET"}
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 visit.status = message["status"]
                 visit.answered = True
                 message["headers"] = _merged(message.get("headers", []), visit.outgoing)
+            elif head_as_get and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         if b"gzip" in visit.headers.get(b"accept-encoding", b""):
             chosen = gzip_app or self.gzip_app
         else:
             chosen = app or self.app
-        await chosen(visit.scope, visit.receive, send_with_headers)
+        await chosen(scope, visit.receive, send_with_headers)
 
     def record(self, visit: Visit) -> None:
         """Metrics and the access log, for every request however it ended."""

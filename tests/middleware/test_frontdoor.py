@@ -254,6 +254,42 @@ async def test_without_the_denial_extension_a_refusal_closes_with_a_code(
     ]
 
 
+def test_head_is_answered_as_the_get_without_its_body(
+    front_client: TestClient, pages: PageCache, metrics: Metrics
+) -> None:
+    page = pages.peek("/cached")
+    assert page is not None
+    cached = front_client.head("/cached", headers={"accept-encoding": "identity"})
+    assert (cached.status_code, cached.content) == (200, b"")
+    assert cached.headers["content-length"] == str(len(page.body))
+    assert cached.headers["etag"] == page.etag
+    assert_guarded(cached)
+    # A GET route of the app, which FastAPI alone answers HEAD on with 405.
+    passed = front_client.head("/reader")
+    assert (passed.status_code, passed.content) == (200, b"")
+    assert_guarded(passed)
+    assert front_client.head("/try/echo").status_code == 405  # a POST route is still one
+    text = metrics.render().decode()
+    assert 'kb_requests_total{method="HEAD",route="/cached",status="200"} 1.0' in text
+
+
+def test_under_the_paths_kept_the_app_answers_head_itself(metrics: Metrics) -> None:
+    app = FastAPI()
+
+    @app.get("/examples/x/items")
+    async def items() -> list[int]:
+        return [1]
+
+    guards = Guards(
+        TrustedHosts(["testserver"]), RateLimiter([]), BodyLimit(100, prefixes=()), SECRET
+    )
+    cached = Cached(PageCache(), PageCache(), response_paths=())
+    door = FrontDoor(app, guards, cached, metrics, heads_kept=("/examples/",))
+    with TestClient(door) as client:
+        assert client.get("/examples/x/items").json() == [1]
+        assert client.head("/examples/x/items").status_code == 405  # as FastAPI answers
+
+
 def test_a_reader_is_known_by_a_second_cookie_header(front_client: TestClient) -> None:
     reader = readers.new_reader()
     signed = readers.sign(reader, SECRET)
