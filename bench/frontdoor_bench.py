@@ -6,6 +6,9 @@ are not rate limited (the loop would be refused after 300), warmed so that each 
 below is in memory, then called in a loop with the scope uvicorn would
 give it and a ``send`` that does nothing. Printed: µs per request, less a loop that
 only builds the scope and awaits the two sends (what any ASGI app costs the caller).
+Last, what uvicorn's writing of the headers costs for the headers a page from memory
+sends beyond the content type and length (the raw ASGI peer of bench/peer_bench.py sends
+only those two): its loop over them, as uvicorn 0.54's httptools protocol runs it.
 
     .venv/bin/python bench/frontdoor_bench.py              # 200,000 calls, best of 3
     .venv/bin/python bench/frontdoor_bench.py --calls 50000
@@ -17,9 +20,11 @@ import argparse
 import asyncio
 import os
 import time
+import timeit
 from collections.abc import Callable
 
 from starlette.types import Message, Scope
+from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE
 
 from kb.app import create_app
 from kb.sandbox import readers
@@ -103,6 +108,40 @@ async def main() -> None:
         make = scope_of(url, headers)
         cost = await per_call(make, True) - await per_call(make, False)
         print(f"{name:24} {cost:6.2f}")
+
+    await app(scope_of("/", reader)(), receive, keep)
+    extra = [
+        (name, value)
+        for name, value in sent[-2]["headers"]
+        if name not in (b"content-type", b"content-length")
+    ]
+    if HEADER_RE is not None:
+        best = min(
+            timeit.repeat(lambda: uvicorn_header_loop(extra), number=args.calls, repeat=args.rounds)
+        )
+        names = ", ".join(name.decode() for name, _ in extra)
+        print(
+            f"uvicorn writing {len(extra)} more headers ({names}): {best / args.calls * 1e6:.2f} µs"
+        )
+
+
+def uvicorn_header_loop(headers: Headers) -> bytes:
+    """The loop uvicorn's httptools protocol runs over an answer's headers (0.54, send())."""
+    content = []
+    for name, value in headers:
+        if HEADER_RE.search(name):
+            raise RuntimeError("Invalid HTTP header name.")
+        if HEADER_VALUE_RE.search(value):
+            raise RuntimeError("Invalid HTTP header value.")
+        name = name.lower()
+        if name == b"content-length":
+            int(value.decode())
+        elif name == b"transfer-encoding" and value.lower() == b"chunked":
+            pass
+        elif name == b"connection":
+            [token.lower().strip() for token in value.split(b",")]
+        content.extend([name, b": ", value, b"\r\n"])
+    return b"".join(content)
 
 
 if __name__ == "__main__":
