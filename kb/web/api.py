@@ -9,6 +9,7 @@ from fastapi import HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from kb.content import wsblocks
 from kb.content.catalogue import Entry
 from kb.middleware.pagecache import Page, request_key
 from kb.web.deps import KB
@@ -23,6 +24,24 @@ class TryBlockOut(BaseModel):
     form_data: list[str]  # [MultipartFormData] lines, when the request is a multipart form
     expected_status: int | None
     captures: list[str]
+
+
+class WebSocketStepOut(BaseModel):
+    """One step of a conversation: exactly one of ``send``, ``expect`` and ``close``."""
+
+    send: str | None = None
+    expect: str | None = Field(None, description='The message expected; "*" for any one.')
+    asserts: list[str] = Field(default_factory=list, description="On the message expected.")
+    close: int | None = Field(None, description="The close code the example must send.")
+    reason: str | None = Field(None, description="The close reason, when one is expected.")
+
+
+class WebSocketBlockOut(BaseModel):
+    path: str
+    url: str = Field(description="ws:// (or wss://) on this server, to the reader's sandbox.")
+    headers: list[tuple[str, str]]
+    steps: list[WebSocketStepOut]
+    source: str = Field(description="The block as the entry writes it.")
 
 
 class PatternSummary(BaseModel):
@@ -43,6 +62,7 @@ class Pattern(PatternSummary):
     example_url: str | None
     docs_url: str | None
     try_blocks: list[TryBlockOut]
+    websocket_blocks: list[WebSocketBlockOut]
     headings: list[dict[str, object]]
 
 
@@ -109,6 +129,14 @@ def _summary(entry: Entry, base: str) -> dict[str, object]:
     }
 
 
+def _step(step: wsblocks.Step) -> WebSocketStepOut:
+    if isinstance(step, wsblocks.Send):
+        return WebSocketStepOut(send=step.text)
+    if isinstance(step, wsblocks.Expect):
+        return WebSocketStepOut(expect=step.text, asserts=[a.describe() for a in step.asserts])
+    return WebSocketStepOut(close=step.code, reason=step.reason)
+
+
 def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
@@ -143,6 +171,17 @@ async def get_pattern(slug: str, request: Request, kb: KB) -> Pattern:
                 captures=[capture.name for capture in block.captures],
             )
             for block in entry.rendered.try_blocks
+        ],
+        websocket_blocks=[
+            WebSocketBlockOut(
+                path=block.path,
+                url=f"{'wss' if base.startswith('https:') else 'ws'}:{base.partition(':')[2]}"
+                f"{entry.mount}{block.path}",
+                headers=list(block.headers),
+                steps=[_step(step) for step in block.steps],
+                source=block.source,
+            )
+            for block in entry.rendered.websocket_blocks
         ],
         headings=[
             {"level": h.level, "anchor": h.anchor, "text": h.text} for h in entry.rendered.headings

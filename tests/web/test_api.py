@@ -134,3 +134,27 @@ def test_healthz_says_when_the_examples_are_still_starting(site_settings: Settin
     assert (starting["status"], starting["examples_starting"]) == ("starting", True)
     assert (waited["status"], waited["examples_starting"]) == ("ok", False)
     assert waited["examples_running"] == 1
+
+
+def test_a_pattern_lists_its_websocket_conversations(project_client: TestClient) -> None:
+    pattern = project_client.get("/api/patterns/websockets").json()
+    lobby, forged, cross = pattern["websocket_blocks"][:3]
+    assert lobby["path"] == "/ws/lobby?token=ann-token"
+    assert lobby["url"] == "ws://testserver/examples/websockets/ws/lobby?token=ann-token"
+    assert lobby["steps"][0] == {
+        "send": None,
+        "expect": '{"type": "joined", "user": "ann", "members": ["ann"]}',
+        "asserts": [],
+        "close": None,
+        "reason": None,
+    }
+    assert lobby["steps"][1]["send"] == '{"text": "Hello, lobby!"}'
+    assert lobby["source"].startswith("WS /ws/lobby?token=ann-token\n<")
+    assert forged["steps"] == [
+        {"send": None, "expect": None, "asserts": [], "close": 1008, "reason": "invalid token"}
+    ]
+    assert cross["headers"] == [["Origin", "https://evil.example"]]
+    https = TestClient(project_client.app, base_url="https://testserver")
+    secure = https.get("/api/patterns/websockets").json()["websocket_blocks"][0]
+    assert secure["url"].startswith("wss://testserver/examples/websockets/ws/lobby")
+    assert project_client.get("/api/patterns/query-parameters").json()["websocket_blocks"] == []
