@@ -68,8 +68,9 @@ def reader_in_cookie_header(value: bytes, secret: str) -> tuple[str, str] | None
     """:func:`reader_in` for one Cookie header's value, remembered when it names a reader.
 
     A browser sends the same header with every request: found once, it costs a dict
-    lookup after that. Only headers with a cookie this KB signed take a place, so
-    forged or stale cookies, however many, push no reader out.
+    lookup after that. Only headers of at most 1 kB with a cookie this KB signed take a
+    place, so forged or stale cookies, however many, push no reader out, and however
+    long the headers sent, what is kept stays under 5 MB.
     """
     key = (value, secret)
     known = _known.get(key)
@@ -82,14 +83,18 @@ def reader_in_cookie_header(value: bytes, secret: str) -> tuple[str, str] | None
     reader = verify(cookie, secret) if cookie and len(cookie) <= 64 + 1 + 32 else None
     if reader is None:
         return None
-    if len(_known) >= _KNOWN_MAX:
-        del _known[next(iter(_known))]  # the oldest first
-    _known[key] = (reader, cookie)
+    if len(value) <= _KNOWN_HEADER_MAX:
+        if len(_known) >= _KNOWN_MAX:
+            # Started again rather than the oldest dropped: one step, safe in any thread;
+            # the readers still browsing are each verified once more.
+            _known.clear()
+        _known[key] = (reader, cookie)
     return reader, cookie
 
 
 _WANTED = COOKIE.encode() + b"="
 _KNOWN_MAX = 4096
+_KNOWN_HEADER_MAX = 1024
 _known: dict[tuple[bytes, str], tuple[str, str]] = {}
 
 

@@ -85,3 +85,20 @@ def test_a_secret_longer_than_a_blake2b_key_signs_and_tells_secrets_apart() -> N
     value = readers.sign("reader-id-0123456789", long_secret)
     assert readers.verify(value, long_secret) == "reader-id-0123456789"
     assert readers.verify(value, "k" * 199 + "j") is None
+
+
+def test_a_long_cookie_header_is_read_but_not_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    signed: list[str] = []
+    sign = readers.sign
+    reader = readers.new_reader()
+    header = f"junk={'x' * 5000}; {readers.COOKIE}={sign(reader, SECRET)}".encode()
+
+    def counting_sign(reader: str, secret: str) -> str:
+        signed.append(reader)
+        return sign(reader, secret)
+
+    monkeypatch.setattr(readers, "sign", counting_sign)
+    for _ in range(2):
+        found = readers.reader_in_cookie_header(header, SECRET)
+        assert found is not None and found[0] == reader
+    assert signed == [reader, reader]
