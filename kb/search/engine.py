@@ -11,7 +11,6 @@ links. Results are entries, each with its best sections.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import sqlite3
 import time
@@ -329,23 +328,14 @@ class SearchIndex:
             page += self.ranker.beyond_pool(
                 match, ranked, results, options, options.limit - len(page)
             )
-        details = {
-            row["rowid"]: row
-            for row in self.db.query(
-                DETAILS_SQL, {"rowids": json.dumps([candidate.rowid for candidate in page])}
-            )
-        }
+        details = self._details([candidate.rowid for candidate in page])
         rows = [details[candidate.rowid] for candidate in page]
         highlighter = Highlighter.for_query(topic)
         sections = self._sections(highlighter, rows[: options.deep_links])
         results.hits = [
-            Hit(
-                slug=row["slug"],
-                title=row["title"],
-                section=row["section"],
-                summary=row["summary"],
-                url=f"/patterns/{row['slug']}",
-                snippet=highlighter.snippet(row["body"]) or html.escape(row["summary"]),
+            Hit.of_row(
+                row,
+                snippet=highlighter.snippet(row["body"]),
                 score=round(candidate.score, 4),
                 sections=tuple(sections.get(row["slug"], ())),
                 matched_all=candidate.matched == len(topic.terms),
@@ -354,22 +344,13 @@ class SearchIndex:
         ]
 
     def _suggestions(self, ids: list[int]) -> list[Hit]:
-        rows = {
-            row["rowid"]: row for row in self.db.query(DETAILS_SQL, {"rowids": json.dumps(ids)})
-        }
-        return [
-            Hit(
-                slug=row["slug"],
-                title=row["title"],
-                section=row["section"],
-                summary=row["summary"],
-                url=f"/patterns/{row['slug']}",
-                snippet=html.escape(row["summary"]),
-                score=0.0,
-                matched_all=False,
-            )
-            for row in (rows[rowid] for rowid in ids if rowid in rows)
-        ]
+        rows = self._details(ids)
+        return [Hit.of_row(rows[rowid]) for rowid in ids if rowid in rows]
+
+    def _details(self, rowids: list[int]) -> dict[int, dict[str, Any]]:
+        """What a hit shows of each entry (its body too), by rowid."""
+        query = self.db.query(DETAILS_SQL, {"rowids": json.dumps(rowids)})
+        return {row["rowid"]: row for row in query}
 
     def _facets(self, params: Mapping[str, object], options: Options) -> dict[str, list[Facet]]:
         """Matches by section (within the tag filter) and by tag (within the section filter).

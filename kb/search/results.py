@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,30 @@ class Hit:
     @property
     def anchor(self) -> str:
         return self.sections[0].anchor if self.sections else ""
+
+    @classmethod
+    def of_row(
+        cls,
+        row: Mapping[str, Any],
+        *,
+        snippet: str = "",
+        score: float = 0.0,
+        sections: tuple[SectionHit, ...] = (),
+        matched_all: bool = False,
+    ) -> Hit:
+        """A result from an entry's row of the index (kb.search.sql.DETAILS_SQL); its
+        summary stands for a snippet when there is none."""
+        return cls(
+            slug=row["slug"],
+            title=row["title"],
+            section=row["section"],
+            summary=row["summary"],
+            url=f"/patterns/{row['slug']}",
+            snippet=snippet or html.escape(row["summary"]),
+            score=score,
+            sections=sections,
+            matched_all=matched_all,
+        )
 
 
 @dataclass(frozen=True)
