@@ -6,9 +6,12 @@ are not rate limited (the loop would be refused after 300), warmed so that each 
 below is in memory, then called in a loop with the scope uvicorn would
 give it and a ``send`` that does nothing. Printed: µs per request, less a loop that
 only builds the scope and awaits the two sends (what any ASGI app costs the caller).
-Last, what uvicorn's writing of the headers costs for the headers a page from memory
+Then what uvicorn's writing of the headers costs for the headers a page from memory
 sends beyond the content type and length (the raw ASGI peer of bench/peer_bench.py sends
-only those two): its loop over them, as uvicorn 0.54's httptools protocol runs it.
+only those two): its loop over them, as uvicorn 0.54's httptools protocol runs it. Last,
+one access log line as ``kb serve`` writes it (JSON, here to /dev/null): the front door
+measured above writes none, as under bench/peer_bench.py, where the log level is uvicorn's
+"warning".
 
     .venv/bin/python bench/frontdoor_bench.py              # 200,000 calls, best of 3
     .venv/bin/python bench/frontdoor_bench.py --calls 50000
@@ -18,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import logging.config
 import os
 import time
 import timeit
@@ -27,6 +32,7 @@ from starlette.types import Message, Scope
 from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE
 
 from kb.app import create_app
+from kb.middleware.observability import log_access, logging_config
 from kb.sandbox import readers
 
 Headers = list[tuple[bytes, bytes]]
@@ -115,14 +121,23 @@ async def main() -> None:
         for name, value in sent[-2]["headers"]
         if name not in (b"content-type", b"content-length")
     ]
-    if HEADER_RE is not None:
-        best = min(
-            timeit.repeat(lambda: uvicorn_header_loop(extra), number=args.calls, repeat=args.rounds)
-        )
-        names = ", ".join(name.decode() for name, _ in extra)
-        print(
-            f"uvicorn writing {len(extra)} more headers ({names}): {best / args.calls * 1e6:.2f} µs"
-        )
+    best = min(
+        timeit.repeat(lambda: uvicorn_header_loop(extra), number=args.calls, repeat=args.rounds)
+    )
+    names = ", ".join(name.decode() for name, _ in extra)
+    print(f"uvicorn writing {len(extra)} more headers ({names}): {best / args.calls * 1e6:.2f} µs")
+
+    logging.config.dictConfig(logging_config(json_lines=True, level="info"))
+    with open(os.devnull, "w") as null:
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(null)
+
+        def line() -> None:
+            log_access("GET", "/patterns/query-parameters", 200, 0.0004, "127.0.0.1", "/x")
+
+        best = min(timeit.repeat(line, number=args.calls, repeat=args.rounds))
+        print(f"an access log line (kb serve's JSON lines): {best / args.calls * 1e6:.2f} µs")
 
 
 def uvicorn_header_loop(headers: Headers) -> bytes:

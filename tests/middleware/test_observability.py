@@ -92,6 +92,18 @@ def test_json_times_are_utc_iso_8601_with_milliseconds() -> None:
     assert line["time"] == "2026-11-30T00:53:20.042Z"
 
 
+def test_json_times_are_right_from_one_second_to_the_next_and_back() -> None:
+    times = {
+        1_796_000_000.0421: "2026-11-30T00:53:20.042Z",
+        1_796_000_000.9999: "2026-11-30T00:53:20.999Z",
+        1_796_000_001.5: "2026-11-30T00:53:21.500Z",
+        1_796_000_000.25: "2026-11-30T00:53:20.250Z",  # a record made earlier, written later
+        1_796_086_400.0: "2026-12-01T00:53:20.000Z",
+    }
+    for created, expected in times.items():
+        assert json.loads(JsonFormatter().format(record_at(created)))["time"] == expected
+
+
 def test_text_lines_are_for_a_person_with_the_request_and_its_duration() -> None:
     record = record_at(1_796_000_000.5, "GET / 200")
     record.fields = {"duration_ms": 3.25}
