@@ -278,6 +278,10 @@ def test_a_shared_link_opens_a_filled_unsent_console(pages: Pages, device: str) 
     assert box is not None and box["y"] < DEVICES[device]["height"]
     assert not [url for url in sent if not url.endswith("/values")]
     shoot(other, f"console-shared-link-light-{device}", full_page=False)
+    dark = open_on(pages, device, theme="dark")
+    dark.goto(link)
+    expect(dark.locator("#try-5 .share-note")).to_contain_text("nothing has been sent")
+    shoot(dark, f"console-shared-link-dark-{device}", full_page=False)
 
     # A bad link fills nothing it should not, and says so.
     bad = open_on(pages, device)
