@@ -7,6 +7,7 @@
   "use strict";
   const script = document.currentScript;
   const mount = script ? script.dataset.mount : "";
+  const slug = script ? script.dataset.slug : "";
   if (!mount || !("WebSocket" in window)) return;
   const WAIT_MS = 5000; // how long a step waits for the example, as kb check does
   // What a browser reports for a handshake the server turned down: never the app's code.
@@ -35,6 +36,29 @@
         keys.every((key) => Object.hasOwn(b, key) && sameJson(a[key], b[key]));
     }
     return false;
+  }
+
+  // {{name}}: a value the entry's consoles captured (a login's token), kept in the
+  // captured values at the head of Try it, as kb.content.variables reads it.
+  const VARIABLE = /\{\{\s*([A-Za-z_]\w*)\s*\}\}/g;
+
+  function captured(name) {
+    const box = slug ? document.getElementById(`vars-${slug}`) : null;
+    const input = box ? box.querySelector(`input[name="var_${CSS.escape(name)}"]`) : null;
+    return input ? input.value : null;
+  }
+
+  function fill(text) {
+    return text.replace(VARIABLE, (whole, name) => captured(name) ?? whole);
+  }
+
+  function uncaptured(texts) {
+    for (const text of texts) {
+      for (const match of text.matchAll(VARIABLE)) {
+        if (captured(match[1]) === null) return match[1];
+      }
+    }
+    return null;
   }
 
   function parsed(text) {
@@ -67,18 +91,22 @@
   function mismatch(step, text) {
     const got = parsed(text);
     if (step.expect !== "*") {
-      if (step.json) {
-        if (!got.ok || !sameJson(got.value, JSON.parse(step.expect))) return `expected ${step.expect}`;
-      } else if (text !== step.expect) {
-        return `expected ${step.expect}`;
+      const expected = fill(step.expect);
+      const wanted = parsed(expected);
+      if (wanted.ok) {
+        if (!got.ok || !sameJson(got.value, wanted.value)) return `expected ${expected}`;
+      } else if (text !== expected) {
+        return `expected ${expected}`;
       }
     }
     if (step.asserts.length && !got.ok) return "the assertions need a JSON message";
     for (const check of step.asserts) {
       const at = find(got.value, check.path);
-      if (!at.found) return `${check.text}: nothing there`;
-      if (check.op === "==" && !sameJson(at.value, check.value)) return `${check.text}: got ${JSON.stringify(at.value)}`;
-      if (check.op === "!=" && sameJson(at.value, check.value)) return `${check.text}: got ${JSON.stringify(at.value)}`;
+      const value = typeof check.value === "string" ? fill(check.value) : check.value;
+      const shown = fill(check.text);
+      if (!at.found) return `${shown}: nothing there`;
+      if (check.op === "==" && !sameJson(at.value, value)) return `${shown}: got ${JSON.stringify(at.value)}`;
+      if (check.op === "!=" && sameJson(at.value, value)) return `${shown}: got ${JSON.stringify(at.value)}`;
     }
     return "";
   }
@@ -222,7 +250,7 @@
     }
 
     function open() {
-      const target = path.value.trim();
+      const target = fill(path.value.trim());
       if (!target.startsWith("/") || target.startsWith("//")) {
         status.textContent = "The path must start with a single “/”.";
         return null;
@@ -260,6 +288,15 @@
     }
 
     async function run() {
+      const missing = uncaptured([
+        path.value,
+        ...inputs.filter(Boolean).map((input) => input.value),
+        ...data.steps.flatMap((step) => "expect" in step ? [step.expect, ...step.asserts.map((check) => check.text)] : []),
+      ]);
+      if (missing !== null) {
+        status.textContent = `{{${missing}}} has no value yet: send the request above that captures it, then Play.`;
+        return;
+      }
       if (socket) socket.close(1000);
       const connection = open();
       if (!connection) return;
@@ -287,7 +324,7 @@
             verdict(last.item, "the conversation could not go on: the connection is closed");
             break;
           }
-          const text = inputs[index].value;
+          const text = fill(inputs[index].value);
           ws.send(text);
           line("sent", text);
           continue;
@@ -295,7 +332,7 @@
         total += 1;
         if ("expect" in step) {
           if (state !== "open") {
-            verdict(last.item, `expected ${step.expect}, but the connection is closed`);
+            verdict(last.item, `expected ${fill(step.expect)}, but the connection is closed`);
             break;
           }
           const event = await events.next(WAIT_MS);
@@ -304,9 +341,9 @@
             continue;
           }
           if (event.kind === "timeout") {
-            verdict(line("event", "waiting"), `expected ${step.expect}, nothing came within ${WAIT_MS / 1000} s`);
+            verdict(line("event", "waiting"), `expected ${fill(step.expect)}, nothing came within ${WAIT_MS / 1000} s`);
           } else {
-            verdict(event.item, `expected ${step.expect}`);
+            verdict(event.item, `expected ${fill(step.expect)}`);
           }
           break;
         }
@@ -349,8 +386,9 @@
     compose.addEventListener("submit", (event) => {
       event.preventDefault();
       if (!socket || socket.readyState !== WebSocket.OPEN || !message.value) return;
-      socket.send(message.value);
-      line("sent", message.value);
+      const text = fill(message.value);
+      socket.send(text);
+      line("sent", text);
       message.value = "";
     });
   }

@@ -180,14 +180,21 @@ async def _run_in_order(running: ASGIApp, entry: Entry, timeout: float) -> list[
         if is_websocket:
             for block in group:
                 assert isinstance(block, wsblocks.WebSocketBlock)
-                played = await websocket.converse(running, entry.mount, block, timeout=timeout)
+                where = f"WebSocket block {numbers[id(block)]} (WS {block.path})"
+                try:
+                    filled = block.with_values(variables)
+                except tryblocks.UnknownVariable as exc:
+                    line = entry.source.line_of(block.line)
+                    problems.append(Problem(path, line, 1, "KB602", f"{where}: {exc.uncaptured}"))
+                    continue
+                played = await websocket.converse(running, entry.mount, filled, timeout=timeout)
                 problems.extend(
                     Problem(
                         path,
                         entry.source.line_of(block.line_of(step) if step else block.line),
                         1,
                         "KB602",
-                        f"WebSocket block {numbers[id(block)]} (WS {block.path}): {failure}",
+                        f"{where}: {failure}",
                     )
                     for step, failure in played.failures
                 )

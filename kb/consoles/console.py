@@ -186,8 +186,7 @@ async def run_blocks(
         try:
             request = ConsoleRequest.from_block(block, variables, files_dir)
         except tryblocks.UnknownVariable as exc:
-            failure = f"uses {{{{{exc.name}}}}}, which no earlier block captures"
-            outcomes.append(BlockOutcome(block, None, [failure], {}))
+            outcomes.append(BlockOutcome(block, None, [exc.uncaptured], {}))
             continue
         request = jar.send_with(request, ORIGIN)
         try:

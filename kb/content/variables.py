@@ -14,6 +14,11 @@ class UnknownVariable(LookupError):
         super().__init__(name)
         self.name = name
 
+    @property
+    def uncaptured(self) -> str:
+        """What ``kb check`` says of a block that uses it."""
+        return f"uses {{{{{self.name}}}}}, which no earlier block captures"
+
 
 def substitute(text: str, variables: dict[str, str]) -> str:
     """Replace ``{{name}}``; raise :class:`UnknownVariable` for the first unknown one."""

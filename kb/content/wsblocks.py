@@ -14,7 +14,9 @@ has the whole of it)::
 ``>`` sends a text message, ``<`` expects the next message the example sends (compared
 as JSON when the expected text is JSON, else as text), ``< *`` takes any one message,
 ``jsonpath`` lines assert on the message just received, and ``close CODE`` expects the
-example to close the connection with that code.
+example to close the connection with that code. ``{{name}}`` in the path, a header value,
+a message or an expected value is a value an earlier try block captured (a login's
+token), filled in as the block is played.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
 
 from kb.content import jsonpath
+from kb.content import variables as _variables
 
 _REQUEST_LINE = re.compile(r"^WS\s+(?P<path>\S+)\s*$")
 _HEADER = re.compile(r"^(?P<name>[A-Za-z0-9!#$%&'*+.^_`|~-]+):\s*(?P<value>.*)$")
@@ -136,6 +139,45 @@ class WebSocketBlock:
         """The 0-based body line of ``step``."""
         return self.line + 1 + step.line
 
+    @property
+    def variables(self) -> list[str]:
+        """Names the block uses as ``{{name}}`` (values captured by earlier try blocks),
+        in order of first use: in the path, header values, messages and expected values."""
+        texts = [self.path, *(value for _, value in self.headers)]
+        for step in self.steps:
+            if isinstance(step, Send | Expect):
+                texts.append(step.text)
+            if isinstance(step, Expect):
+                texts += [a.expected for a in step.asserts if isinstance(a.expected, str)]
+        return _variables.names("\n".join(texts))
+
+    def with_values(self, values: dict[str, str]) -> WebSocketBlock:
+        """The block with each ``{{name}}`` replaced by its value (``UnknownVariable``
+        for the first without one), as it is played."""
+
+        def fill(text: str) -> str:
+            return _variables.substitute(text, values)
+
+        def filled(step: Step) -> Step:
+            if isinstance(step, Send):
+                return replace(step, text=fill(step.text))
+            if isinstance(step, Expect):
+                asserts = tuple(
+                    replace(a, expected=fill(a.expected)) if isinstance(a.expected, str) else a
+                    for a in step.asserts
+                )
+                return replace(step, text=fill(step.text), asserts=asserts)
+            return step
+
+        if not self.variables:
+            return self
+        return replace(
+            self,
+            path=fill(self.path),
+            headers=tuple((name, fill(value)) for name, value in self.headers),
+            steps=tuple(filled(step) for step in self.steps),
+        )
+
     def to_json(self) -> dict[str, Any]:
         """What the page's player needs (static/websocket.js), JSONPaths split into steps."""
         steps: list[dict[str, Any]] = []
@@ -160,7 +202,12 @@ class WebSocketBlock:
                 )
             else:
                 steps.append({"close": step.code, "reason": step.reason})
-        return {"path": self.path, "headers": [list(h) for h in self.headers], "steps": steps}
+        return {
+            "path": self.path,
+            "headers": [list(h) for h in self.headers],
+            "steps": steps,
+            "variables": self.variables,
+        }
 
 
 def same_json(a: Any, b: Any) -> bool:
@@ -212,12 +259,10 @@ def parse(text: str, line: int = 0) -> WebSocketBlock:
     path = request["path"]
     if not path.startswith("/") or path.startswith("//"):
         raise WebSocketBlockError(f"the path must start with a single '/': {path!r}", position)
-    _no_variables(path, position)
     position += 1
 
     headers: list[tuple[str, str]] = []
     while position < len(lines) and (match := _HEADER.match(lines[position].strip())):
-        _no_variables(match["value"], position)
         headers.append((match["name"], match["value"].strip()))
         position += 1
 
@@ -258,7 +303,6 @@ def _step(stripped: str, position: int) -> Step:
         message = stripped[1:].strip()
         if not message:
             raise WebSocketBlockError("'>' needs the message to send: '> hello'", position)
-        _no_variables(message, position)
         return Send(message, position)
     if stripped.startswith("<"):
         message = stripped[1:].strip()
@@ -305,12 +349,3 @@ def _assertion(match: re.Match[str], position: int) -> MessageAssert:
             f"the expected value must be JSON (quote strings): {match['value']!r}", position
         ) from None
     return MessageAssert(query, cast(Literal["==", "!="], match["op"]), expected)
-
-
-def _no_variables(text: str, position: int) -> None:
-    # Captured values live in the HTTP consoles' form; a WebSocket block is played by the
-    # browser on its own, so it could not fill them in.
-    if "{{" in text:
-        raise WebSocketBlockError(
-            "WebSocket blocks do not use {{variables}}: write the value itself", position
-        )

@@ -41,6 +41,9 @@ class WebSocketBlockOut(BaseModel):
     url: str = Field(description="ws:// (or wss://) on this server, to the reader's sandbox.")
     headers: list[tuple[str, str]]
     steps: list[WebSocketStepOut]
+    variables: list[str] = Field(
+        description="Values earlier try blocks capture, used here as {{name}}."
+    )
     source: str = Field(description="The block as the entry writes it.")
 
 
@@ -179,6 +182,7 @@ async def get_pattern(slug: str, request: Request, kb: KB) -> Pattern:
                 f"{entry.mount}{block.path}",
                 headers=list(block.headers),
                 steps=[_step(step) for step in block.steps],
+                variables=block.variables,
                 source=block.source,
             )
             for block in entry.rendered.websocket_blocks

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+import shutil
+from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import Pages
+from kb.app import create_app
+from kb.settings import Settings
+from tests.browser.conftest import LiveServer, Pages, _watched
 from tests.browser.support import axe_violations, describe, send
+from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.browser
 
@@ -137,3 +142,64 @@ def test_the_played_conversation_passes_axe(pages: Pages, theme: str) -> None:
     expect(page.locator("#ws-1 .ws-status")).to_contain_text("Played")
     violations = axe_violations(page)
     assert not violations, describe(violations)
+
+
+# A conversation that opens with the token the entry's login captures (try block 3 of the
+# fixture site's greeting entry) and sends it back.
+TOKEN_SOCKET = """
+```websocket
+WS /ws/echo?token={{token}}
+> hello {{token}}
+< *
+jsonpath "$.text" == "hello {{token}}"
+jsonpath "$.from" == "alice"
+```
+"""
+
+
+@pytest.fixture(scope="module")
+def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    root = tmp_path_factory.mktemp("token") / "site"
+    shutil.copytree(FIXTURES / "site", root)
+    with (root / "content" / "greeting.md").open("a") as entry:
+        entry.write(TOKEN_SOCKET)
+    settings = Settings(content_dir=root / "content", examples_dir=root / "examples")
+    server = LiveServer(create_app(settings))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def token_pages(browser: Browser, token_server: LiveServer) -> Iterator[Pages]:
+    yield from _watched(browser, token_server)
+
+
+def test_a_conversation_uses_the_values_the_consoles_captured(token_pages: Pages) -> None:
+    page = token_pages.open()
+    page.goto("/patterns/greeting")
+    player = page.locator("#ws-1")
+    path = player.get_by_label("WebSocket path")
+    expect(path).to_have_value("/ws/echo?token={{token}}")  # as the entry writes it
+    status = player.locator(".ws-status")
+
+    player.get_by_role("button", name="Play").click()  # before the login: nothing is opened
+    expect(status).to_have_text(
+        "{{token}} has no value yet: send the request above that captures it, then Play."
+    )
+    expect(player.get_by_role("list", name="Transcript").locator("li")).to_have_count(0)
+
+    assert send(page, 3).startswith("200 OK")  # the login, which captures token = t-alice
+    player.get_by_role("button", name="Play").click()
+    expect(status).to_have_text(
+        "Played: 1 of 1 expected answer as written. Still connected: send more below."
+    )
+    transcript = player.get_by_role("list", name="Transcript")
+    expect(transcript.locator(".ws-sent .ws-message")).to_have_text("hello t-alice")
+    expect(transcript.locator(".ws-received")).to_contain_text('"from":"alice"')
+    expect(transcript.locator(".ws-verdict.ok")).to_have_count(1)
+    expect(path).to_have_value("/ws/echo?token={{token}}")
+    player.get_by_role("button", name="Close").click()
+    expect(player.get_by_role("button", name="Play")).to_be_enabled()

@@ -209,6 +209,32 @@ async def test_websocket_blocks_run_in_order_with_the_try_blocks(site_settings: 
     assert await check(site_settings) == []
 
 
+async def test_a_websocket_block_uses_the_values_captured_before_it(
+    site_settings: Settings,
+) -> None:
+    # The login above captures token = "t-alice"; the block opens the socket with it.
+    start = append_to_greeting(
+        site_settings,
+        "```websocket\n"
+        "WS /ws/echo?token={{token}}\n"
+        "> hi\n"
+        '< {"from": "alice", "text": "hi", "count": 1}\n'
+        "> {{token}}\n"
+        "< *\n"
+        'jsonpath "$.text" == "{{token}}"\n'
+        "```\n\n"
+        "```websocket\nWS /ws/echo?token={{ticket}}\n> hi\n< *\n```\n",
+    )
+    assert [(p.line, p.code, p.message) for p in await check(site_settings)] == [
+        (
+            start + 9,  # the block's fence, as for a try block
+            "KB602",
+            "WebSocket block 2 (WS /ws/echo?token={{ticket}}): "
+            "uses {{ticket}}, which no earlier block captures",
+        )
+    ]
+
+
 async def test_a_websocket_block_that_no_longer_holds_is_reported_at_its_step(
     site_settings: Settings,
 ) -> None:

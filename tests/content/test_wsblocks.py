@@ -5,6 +5,7 @@ import re
 import pytest
 
 from kb.content import wsblocks
+from kb.content.variables import UnknownVariable
 from kb.content.wsblocks import Close, Expect, MessageAssert, Send, WebSocketBlockError
 
 CHAT = """\
@@ -65,8 +66,6 @@ def test_a_close_may_name_its_reason() -> None:
         ("WS /ws\nclose 1000\n> late", 2, "nothing can follow 'close'"),
         ("WS /ws\nclose 1000 'why'", 1, "expected '> message'"),
         ("WS /ws\nhello", 1, "expected '> message' (send)"),
-        ("WS /ws?token={{token}}\n> a", 0, "do not use {{variables}}"),
-        ("WS /ws\n> {{token}}", 1, "do not use {{variables}}"),
     ],
 )
 def test_what_does_not_parse_says_why_and_where(text: str, line: int, message: str) -> None:
@@ -135,3 +134,34 @@ def test_the_players_data_has_every_step_and_split_paths() -> None:
         "value": "bye",
     }
     assert data["steps"][4] == {"close": 1000, "reason": None}
+    assert data["variables"] == []
+
+
+def test_captured_values_fill_the_path_headers_messages_and_expectations() -> None:
+    block = wsblocks.parse(
+        "WS /ws/echo?token={{token}}\n"
+        "X-User: {{user}}\n"
+        '> {"text": "hi {{user}}"}\n'
+        '< {"from": "{{user}}", "id": {{id}}}\n'
+        'jsonpath "$.from" == "{{user}}"\n'
+        "close 1000\n"
+    )
+    assert block.variables == ["token", "user", "id"]
+    assert block.to_json()["variables"] == ["token", "user", "id"]
+    filled = block.with_values({"token": "t-ann", "user": "ann", "id": "7"})
+    assert filled.path == "/ws/echo?token=t-ann"
+    assert filled.headers == (("X-User", "ann"),)
+    send, expect, close = filled.steps
+    assert isinstance(send, Send) and send.text == '{"text": "hi ann"}'
+    assert isinstance(expect, Expect) and expect.as_json == (True, {"from": "ann", "id": 7})
+    assert expect.mismatch('{"id": 7, "from": "ann"}') is None
+    assert expect.asserts[0].expected == "ann"
+    assert close == block.steps[2] and filled.line == block.line and filled.source == block.source
+    with pytest.raises(UnknownVariable) as caught:
+        block.with_values({"token": "t-ann"})
+    assert caught.value.name == "user"
+
+
+def test_a_block_without_variables_is_played_as_it_is() -> None:
+    block = wsblocks.parse(CHAT)
+    assert block.variables == [] and block.with_values({}) is block

@@ -154,6 +154,7 @@ def test_a_pattern_lists_its_websocket_conversations(project_client: TestClient)
         {"send": None, "expect": None, "asserts": [], "close": 1008, "reason": "invalid token"}
     ]
     assert cross["headers"] == [["Origin", "https://evil.example"]]
+    assert lobby["variables"] == []
     https = TestClient(project_client.app, base_url="https://testserver")
     secure = https.get("/api/patterns/websockets").json()["websocket_blocks"][0]
     assert secure["url"].startswith("wss://testserver/examples/websockets/ws/lobby")
