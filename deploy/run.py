@@ -203,8 +203,12 @@ def check_websockets(url: str, readers: int = 8) -> bool:
         with httpx2.Client(base_url=url) as client:
             client.get("/")
             cookie = f"kb_reader={client.cookies['kb_reader']}"
-            room = f"/examples/websockets/ws/room-{reader}?token=ann-token"
             try:
+                # The ticket comes from the reader's sandbox: the socket must reach the same.
+                ticket = client.post(
+                    "/examples/websockets/tickets", headers={"Authorization": "Bearer ann-token"}
+                ).json()["ticket"]
+                room = f"/examples/websockets/ws/room-{reader}?ticket={ticket}"
                 with connect(
                     f"ws://{address}{room}", additional_headers={"Cookie": cookie}, open_timeout=10
                 ) as websocket:
@@ -212,7 +216,7 @@ def check_websockets(url: str, readers: int = 8) -> bool:
                     websocket.send(json.dumps({"text": f"hello from reader {reader}"}))
                     echoed = json.loads(websocket.recv(timeout=10))
                     members = client.get(f"/examples/websockets/rooms/room-{reader}").json()
-            except (OSError, TimeoutError, ValueError, WebSocketException) as exc:
+            except (OSError, TimeoutError, ValueError, KeyError, WebSocketException) as exc:
                 print(f"reader {reader}: the WebSocket through nginx failed: {exc!r}")
                 failed += 1
                 continue

@@ -1,11 +1,16 @@
 """A chat over WebSockets: rooms, JSON messages, an authenticated connection, broadcasting.
 
+A client first asks over HTTP, with its API token, for a ticket; the ticket opens one
+socket within 30 seconds. The token itself never goes in a URL.
+
 Run alone: uvicorn --factory examples.websocket_chat:create_app --reload
 """
 
 from __future__ import annotations
 
 import asyncio
+import secrets
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -15,6 +20,7 @@ from fastapi import (
     Cookie,
     Depends,
     FastAPI,
+    HTTPException,
     Path,
     Query,
     Request,
@@ -23,11 +29,13 @@ from fastapi import (
     WebSocketException,
     status,
 )
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, ValidationError
 
-# Who each token belongs to. A real app verifies a signed token here instead (see the
-# JWT Token Validation entry); the lookup stands in for that check.
+# Who each API token belongs to. A real app verifies a signed token here instead (see
+# the JWT Token Validation entry); the lookup stands in for that check.
 TOKENS = {"ann-token": "ann", "bob-token": "bob"}
+TICKET_SECONDS = 30  # how long a ticket waits for its socket
 SEND_TIMEOUT = 2.0  # seconds one slow client may hold up a broadcast before it is dropped
 RoomName = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,32}$")]
 
@@ -36,6 +44,30 @@ class ChatMessage(BaseModel):
     """What a client sends: ``{"text": "..."}``."""
 
     text: str = Field(min_length=1, max_length=500)
+
+
+class Ticket(BaseModel):
+    ticket: str
+    expires_in: int = Field(description="Seconds left to open the socket with it.")
+
+
+class Tickets:
+    """Single-use tickets, each good for opening one socket within TICKET_SECONDS."""
+
+    def __init__(self) -> None:
+        self.waiting: dict[str, tuple[str, float]] = {}  # ticket: (user, expiry)
+
+    def issue(self, user: str) -> str:
+        now = time.monotonic()
+        self.waiting = {t: entry for t, entry in self.waiting.items() if entry[1] > now}
+        ticket = secrets.token_urlsafe(24)
+        self.waiting[ticket] = (user, now + TICKET_SECONDS)
+        return ticket
+
+    def redeem(self, ticket: str) -> str | None:
+        """The ticket's user, once: it is gone after this, used or expired."""
+        user, expiry = self.waiting.pop(ticket, ("", 0.0))
+        return user if user and time.monotonic() < expiry else None
 
 
 class Rooms:
@@ -86,20 +118,39 @@ def same_origin(websocket: WebSocket) -> None:
         raise WebSocketException(status.WS_1008_POLICY_VIOLATION, reason="cross-origin")
 
 
+def api_user(
+    credentials: Annotated[
+        HTTPAuthorizationCredentials | None, Depends(HTTPBearer(auto_error=False))
+    ],
+) -> str:
+    """The user of the ``Authorization: Bearer`` token of an HTTP request."""
+    user = TOKENS.get(credentials.credentials if credentials else "")
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "invalid token",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    return user
+
+
 def authenticate(
-    token: Annotated[str | None, Query()] = None,
+    websocket: WebSocket,
+    ticket: Annotated[str | None, Query()] = None,
     session: Annotated[str | None, Cookie()] = None,
 ) -> str:
-    """The user of a token in the query string or a ``session`` cookie."""
-    user = TOKENS.get(token or session or "")
+    """The user of a ticket in the query string, or of the token in a ``session`` cookie."""
+    tickets: Tickets = websocket.app.state.tickets
+    user = tickets.redeem(ticket) if ticket else TOKENS.get(session or "")
     if user is None:
-        raise WebSocketException(status.WS_1008_POLICY_VIOLATION, reason="invalid token")
+        raise WebSocketException(status.WS_1008_POLICY_VIOLATION, reason="not authenticated")
     return user
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.rooms = Rooms()
+    app.state.tickets = Tickets()
     yield
 
 
@@ -131,6 +182,12 @@ def create_app() -> FastAPI:
             await rooms.broadcast(
                 room, {"type": "left", "user": user, "members": rooms.members(room)}
             )
+
+    @app.post("/tickets")
+    async def new_ticket(user: Annotated[str, Depends(api_user)], request: Request) -> Ticket:
+        """A ticket that opens one socket as this user: ``/ws/{room}?ticket=...``."""
+        tickets: Tickets = request.app.state.tickets
+        return Ticket(ticket=tickets.issue(user), expires_in=TICKET_SECONDS)
 
     @app.get("/rooms/{room}")
     async def room_members(room: RoomName, request: Request) -> dict[str, Any]:

@@ -22,6 +22,11 @@ ENTRY = "/patterns/websockets"
 REFUSED_HANDSHAKE = r"WebSocket connection to .* failed"
 
 
+def get_ticket(page: Page) -> None:
+    """Send the entry's first request, which captures the ticket ws-1 opens the socket with."""
+    assert send(page, 1).startswith("200 OK")
+
+
 def test_play_the_conversation_then_keep_talking(pages: Pages) -> None:
     page = pages.open()
     page.goto(ENTRY)
@@ -29,9 +34,10 @@ def test_play_the_conversation_then_keep_talking(pages: Pages) -> None:
     # The block's source gives way to the player: path, steps, and the sent ones editable.
     expect(player.locator(".ws-source")).to_be_hidden()
     expect(player.get_by_role("button", name="Copy code")).to_be_hidden()
-    expect(player.get_by_label("WebSocket path")).to_have_value("/ws/lobby?token=ann-token")
+    expect(player.get_by_label("WebSocket path")).to_have_value("/ws/lobby?ticket={{ticket}}")
     expect(player.locator(".ws-step-send input")).to_have_count(2)
 
+    get_ticket(page)
     player.get_by_role("button", name="Play").click()
     status = player.locator(".ws-status")
     expect(status).to_have_text(
@@ -58,8 +64,8 @@ def test_play_the_conversation_then_keep_talking(pages: Pages) -> None:
     expect(message).to_have_value("")
 
     # The socket reached this reader's own sandbox: its HTTP console sees ann in the room.
-    assert send(page, 1).startswith("200 OK")
-    expect(page.locator("#try-1-result .response-body")).to_contain_text('"ann"')
+    assert send(page, 2).startswith("200 OK")
+    expect(page.locator("#try-2-result .response-body")).to_contain_text('"ann"')
 
     player.get_by_role("button", name="Close").click()
     closed = transcript.locator(".ws-event .ws-event-text").last
@@ -72,6 +78,7 @@ def test_reset_sandbox_ends_the_conversation_and_clears_the_transcript(pages: Pa
     page = pages.open()
     page.goto(ENTRY)
     player = page.locator("#ws-1")
+    get_ticket(page)
     player.get_by_role("button", name="Play").click()
     transcript = player.get_by_role("list", name="Transcript")
     expect(transcript.locator(".ws-received")).to_have_count(3)
@@ -90,6 +97,7 @@ def test_an_edited_message_that_gets_another_answer_is_marked(pages: Pages) -> N
     page = pages.open()
     page.goto(ENTRY)
     player = page.locator("#ws-1")
+    get_ticket(page)
     player.locator(".ws-step-send input").first.fill('{"text": "Changed my mind"}')
     play = player.get_by_role("button", name="Play")
     play.focus()
@@ -101,7 +109,7 @@ def test_an_edited_message_that_gets_another_answer_is_marked(pages: Pages) -> N
     expect(player.locator(".ws-sent").first).to_contain_text("Changed my mind")
 
 
-def test_a_refused_token_and_a_block_only_kb_check_can_play(pages: Pages) -> None:
+def test_a_refused_ticket_and_a_block_only_kb_check_can_play(pages: Pages) -> None:
     page = pages.open()
     pages.watch(page).allow_console_error(REFUSED_HANDSHAKE)
     page.goto(ENTRY)
@@ -115,9 +123,9 @@ def test_a_refused_token_and_a_block_only_kb_check_can_play(pages: Pages) -> Non
     expect(origin.locator(".ws-headers-note")).to_contain_text(
         "a browser cannot set on a WebSocket"
     )
+    # Connect opens it with the browser's own headers: no ticket and no session cookie.
     origin.get_by_role("button", name="Connect").click()
-    expect(origin.locator(".ws-status")).to_have_text("Connected: type a message below.")
-    expect(origin.locator(".ws-received")).to_contain_text('"type":"joined"')
+    expect(origin.locator(".ws-status")).to_have_text("The connection was refused.")
 
 
 def test_without_javascript_the_block_is_code_with_a_note(pages: Pages) -> None:
@@ -138,6 +146,7 @@ def test_entries_without_websocket_blocks_do_not_load_the_player(page: Page) -> 
 def test_the_played_conversation_passes_axe(pages: Pages, theme: str) -> None:
     page = pages.open(color_scheme=theme, bypass_csp=True)
     page.goto(ENTRY)
+    get_ticket(page)
     page.locator("#ws-1").get_by_role("button", name="Play").click()
     expect(page.locator("#ws-1 .ws-status")).to_contain_text("Played")
     violations = axe_violations(page)

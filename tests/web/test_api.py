@@ -139,8 +139,9 @@ def test_healthz_says_when_the_examples_are_still_starting(site_settings: Settin
 def test_a_pattern_lists_its_websocket_conversations(project_client: TestClient) -> None:
     pattern = project_client.get("/api/patterns/websockets").json()
     lobby, forged, cross = pattern["websocket_blocks"][:3]
-    assert lobby["path"] == "/ws/lobby?token=ann-token"
-    assert lobby["url"] == "ws://testserver/examples/websockets/ws/lobby?token=ann-token"
+    assert lobby["path"] == "/ws/lobby?ticket={{ticket}}"
+    assert lobby["url"] == "ws://testserver/examples/websockets/ws/lobby?ticket={{ticket}}"
+    assert lobby["variables"] == ["ticket"]
     assert lobby["steps"][0] == {
         "send": None,
         "expect": '{"type": "joined", "user": "ann", "members": ["ann"]}',
@@ -149,12 +150,11 @@ def test_a_pattern_lists_its_websocket_conversations(project_client: TestClient)
         "reason": None,
     }
     assert lobby["steps"][1]["send"] == '{"text": "Hello, lobby!"}'
-    assert lobby["source"].startswith("WS /ws/lobby?token=ann-token\n<")
+    assert lobby["source"].startswith("WS /ws/lobby?ticket={{ticket}}\n<")
     assert forged["steps"] == [
-        {"send": None, "expect": None, "asserts": [], "close": 1008, "reason": "invalid token"}
+        {"send": None, "expect": None, "asserts": [], "close": 1008, "reason": "not authenticated"}
     ]
-    assert cross["headers"] == [["Origin", "https://evil.example"]]
-    assert lobby["variables"] == []
+    assert cross["headers"] == [["Cookie", "session=ann-token"], ["Origin", "https://evil.example"]]
     https = TestClient(project_client.app, base_url="https://testserver")
     secure = https.get("/api/patterns/websockets").json()["websocket_blocks"][0]
     assert secure["url"].startswith("wss://testserver/examples/websockets/ws/lobby")
