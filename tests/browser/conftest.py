@@ -124,19 +124,18 @@ def live_server() -> Iterator[LiveServer]:
         rate_limit_examples=0,
         rate_limit_search=0,
     )
-    server = LiveServer(create_app(settings))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from served(settings)
 
 
 @pytest.fixture(scope="package")
 def pages_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The fixture site plus the example with pages of its own and sub-applications
     (tests/fixtures/pages)."""
-    settings = copy_pages_site(tmp_path_factory.mktemp("pages") / "site")
+    yield from served(copy_pages_site(tmp_path_factory.mktemp("pages") / "site"))
+
+
+def served(settings: Settings) -> Iterator[LiveServer]:
+    """The KB of ``settings`` on a live server, for a fixture to yield from."""
     server = LiveServer(create_app(settings))
     server.start()
     try:
@@ -250,7 +249,7 @@ class Pages:
         return problems
 
 
-def _watched(browser: Browser, server: LiveServer) -> Iterator[Pages]:
+def watched_pages(browser: Browser, server: LiveServer) -> Iterator[Pages]:
     opened = Pages(browser, server)
     yield opened
     problems = opened.close()
@@ -261,13 +260,13 @@ def _watched(browser: Browser, server: LiveServer) -> Iterator[Pages]:
 
 @pytest.fixture
 def pages(browser: Browser, live_server: LiveServer) -> Iterator[Pages]:
-    yield from _watched(browser, live_server)
+    yield from watched_pages(browser, live_server)
 
 
 @pytest.fixture
 def fixture_pages(browser: Browser, pages_server: LiveServer) -> Iterator[Pages]:
     """Like ``pages``, on ``pages_server``."""
-    yield from _watched(browser, pages_server)
+    yield from watched_pages(browser, pages_server)
 
 
 @pytest.fixture

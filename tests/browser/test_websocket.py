@@ -9,9 +9,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from kb.app import create_app
 from kb.settings import Settings
-from tests.browser.conftest import LiveServer, Pages, _watched
+from tests.browser.conftest import LiveServer, Pages, served, watched_pages
 from tests.browser.support import axe_violations, describe, send
 from tests.conftest import FIXTURES
 
@@ -172,18 +171,12 @@ def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe
     shutil.copytree(FIXTURES / "site", root)
     with (root / "content" / "greeting.md").open("a") as entry:
         entry.write(TOKEN_SOCKET)
-    settings = Settings(content_dir=root / "content", examples_dir=root / "examples")
-    server = LiveServer(create_app(settings))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from served(Settings(content_dir=root / "content", examples_dir=root / "examples"))
 
 
 @pytest.fixture
 def token_pages(browser: Browser, token_server: LiveServer) -> Iterator[Pages]:
-    yield from _watched(browser, token_server)
+    yield from watched_pages(browser, token_server)
 
 
 def test_a_conversation_uses_the_values_the_consoles_captured(token_pages: Pages) -> None:

@@ -128,11 +128,16 @@ def test_the_apps_own_headers_and_cookies(front_client: TestClient) -> None:
     assert any(c.startswith(f"{readers.COOKIE}=") for c in cookies)
 
 
+@pytest.fixture
+def page(pages: PageCache) -> Page:
+    cached = pages.peek("/cached")
+    assert cached is not None
+    return cached
+
+
 def test_a_cached_page_is_answered_with_every_header(
-    front_client: TestClient, pages: PageCache, metrics: Metrics
+    front_client: TestClient, page: Page, metrics: Metrics
 ) -> None:
-    page = pages.peek("/cached")
-    assert page is not None
     response = front_client.get("/cached", headers={"accept-encoding": "identity"})
     assert response.content == page.body and response.headers["etag"] == page.etag
     assert response.headers["content-type"] == "text/html; charset=utf-8"
@@ -255,10 +260,8 @@ async def test_without_the_denial_extension_a_refusal_closes_with_a_code(
 
 
 def test_head_is_answered_as_the_get_without_its_body(
-    front_client: TestClient, pages: PageCache, metrics: Metrics
+    front_client: TestClient, page: Page, metrics: Metrics
 ) -> None:
-    page = pages.peek("/cached")
-    assert page is not None
     cached = front_client.head("/cached", headers={"accept-encoding": "identity"})
     assert (cached.status_code, cached.content) == (200, b"")
     assert cached.headers["content-length"] == str(len(page.body))
