@@ -376,7 +376,11 @@ class FrontDoor:
             chosen = gzip_app or self.gzip_app
         else:
             chosen = app or self.app
-        await chosen(scope, visit.receive, send_with_headers)
+        try:
+            await chosen(scope, visit.receive, send_with_headers)
+        finally:
+            if scope is not visit.scope and "route" in scope:
+                visit.scope["route"] = scope["route"]  # for the metrics and the log line
 
     def record(self, visit: Visit) -> None:
         """Metrics and the access log, for every request however it ended."""

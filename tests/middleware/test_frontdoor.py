@@ -274,6 +274,7 @@ def test_head_is_answered_as_the_get_without_its_body(
     assert front_client.head("/try/echo").status_code == 405  # a POST route is still one
     text = metrics.render().decode()
     assert 'kb_requests_total{method="HEAD",route="/cached",status="200"} 1.0' in text
+    assert 'kb_requests_total{method="HEAD",route="/reader",status="200"} 1.0' in text
 
 
 def test_under_the_paths_kept_the_app_answers_head_itself(metrics: Metrics) -> None:
