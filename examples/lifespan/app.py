@@ -31,7 +31,10 @@ class Settings(BaseSettings):
     database_path: Path | None = None  # None: a file in a temporary directory
     rates_url: str = "http://rates.internal"
     rates_refresh_seconds: float = Field(default=300, gt=0)
-    rates_retry_seconds: float = Field(default=1, gt=0)  # until the first rates arrive
+    # Until the first rates arrive: the first retry, each next one twice as late, up to
+    # the longest, so that a remote that is down is not asked (nor logged) every second.
+    rates_retry_seconds: float = Field(default=1, gt=0)
+    rates_retry_max_seconds: float = Field(default=8, gt=0)
     # How long the simulated remote answers 503 after it starts; see the example's .env.
     fake_rates_warmup: float = Field(default=0, ge=0)
 
@@ -87,6 +90,7 @@ SEED = (("Kettle", "49.00"), ("Teapot", "32.50"), ("Mug", "9.90"))
 
 async def keep_rates_fresh(http: httpx2.AsyncClient, book: RateBook, settings: Settings) -> None:
     """Refresh the rates until cancelled; a failed refresh keeps the last good rates."""
+    retry = settings.rates_retry_seconds
     while True:
         try:
             response = await http.get("/v1/rates")
@@ -94,10 +98,11 @@ async def keep_rates_fresh(http: httpx2.AsyncClient, book: RateBook, settings: S
             book.rates = RatesReply.model_validate_json(response.content).rates
         except (httpx2.HTTPError, ValidationError) as exc:
             logger.warning("exchange rates not refreshed: %s", exc)
-        loaded = book.rates is not None
-        await asyncio.sleep(
-            settings.rates_refresh_seconds if loaded else settings.rates_retry_seconds
-        )
+        if book.rates is not None:
+            await asyncio.sleep(settings.rates_refresh_seconds)
+        else:
+            await asyncio.sleep(retry)
+            retry = min(retry * 2, settings.rates_retry_max_seconds)
 
 
 async def cancel(task: asyncio.Task[None]) -> None:

@@ -4,11 +4,13 @@ import asyncio
 import time
 from pathlib import Path
 
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 
-from .app import Settings, create_app, resources
+from .app import RateBook, Settings, create_app, keep_rates_fresh, resources
+from .rates_service import create_rates_service
 
 
 def wait_for_rates(client: TestClient, timeout: float = 5.0) -> None:
@@ -74,3 +76,28 @@ def test_shutdown_cancels_the_background_refresh() -> None:
         return [task for task in started if not task.cancelled()]
 
     assert asyncio.run(not_cancelled_at_shutdown()) == []
+
+
+def test_until_the_first_rates_each_retry_waits_twice_as_long(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    waits: list[float] = []
+
+    class Stop(Exception):
+        pass
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 6:
+            raise Stop
+
+    async def refresh_against_a_remote_that_is_down() -> None:
+        remote = httpx2.ASGITransport(app=create_rates_service(warmup=3600))
+        async with httpx2.AsyncClient(base_url="http://rates.test", transport=remote) as http:
+            monkeypatch.setattr(asyncio, "sleep", sleep)
+            with pytest.raises(Stop):
+                await keep_rates_fresh(http, RateBook(), Settings())
+
+    asyncio.run(refresh_against_a_remote_that_is_down())
+    assert waits == [1, 2, 4, 8, 8, 8]  # up to rates_retry_max_seconds
+    assert len([r for r in caplog.records if "not refreshed" in r.getMessage()]) == 6
