@@ -368,6 +368,12 @@
         ? `Played: ${good} of ${total} expected ${total === 1 ? "answer" : "answers"} as written.` +
           (state === "open" && ws.readyState === WebSocket.OPEN ? " Still connected: send more below." : "")
         : "Played.";
+      if (first.kind === "close" && first.refused && good < total && data.variables.length) {
+        // A captured value that opened a socket once (a single-use ticket) may not again.
+        const names = data.variables.map((name) => `{{${name}}}`).join(", ");
+        status.textContent += ` The handshake used ${names}, which may be spent or out of date:` +
+          " send the request that captures it again, then Play.";
+      }
       // Messages from now on are the reader's own conversation: shown, not checked.
       events.stop();
     }

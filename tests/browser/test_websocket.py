@@ -73,6 +73,26 @@ def test_play_the_conversation_then_keep_talking(pages: Pages) -> None:
     expect(message).to_be_disabled()
 
 
+def test_a_spent_ticket_is_refused_and_the_player_says_what_to_do(pages: Pages) -> None:
+    page = pages.open()
+    pages.watch(page).allow_console_error(REFUSED_HANDSHAKE)
+    page.goto(ENTRY)
+    player = page.locator("#ws-1")
+    status = player.locator(".ws-status")
+    get_ticket(page)
+    player.get_by_role("button", name="Play").click()
+    expect(status).to_contain_text("Played: 3 of 3")
+    player.get_by_role("button", name="Close").click()
+    player.get_by_role("button", name="Play").click()  # the same ticket, spent by now
+    expect(status).to_have_text(
+        "Played: 0 of 1 expected answer as written. The handshake used {{ticket}}, which may"
+        " be spent or out of date: send the request that captures it again, then Play."
+    )
+    get_ticket(page)
+    player.get_by_role("button", name="Play").click()
+    expect(status).to_contain_text("Played: 3 of 3")
+
+
 def test_reset_sandbox_ends_the_conversation_and_clears_the_transcript(pages: Pages) -> None:
     page = pages.open()
     page.goto(ENTRY)
