@@ -35,19 +35,12 @@ from kb.middleware.observability import (
 )
 from kb.middleware.pagecache import PageCache, request_key
 from kb.middleware.ratelimit import RateLimiter
-from kb.middleware.security import (
-    HTTPS_HEADERS,
-    SECURITY_HEADERS,
-    BodyLimit,
-    BodyTooLarge,
-    TrustedHosts,
-    security_headers,
-)
+from kb.middleware.security import BodyLimit, BodyTooLarge, TrustedHosts, security_headers
 from kb.sandbox import readers
 
 _TEXT = (b"content-type", b"text/plain; charset=utf-8")
-# An answer from memory: its two messages and its route (FrontDoor.from_memory).
-_Quick = tuple[Message, Message, str]
+# An answer from memory: its two messages, its route and its request id (FrontDoor.from_memory).
+_Quick = tuple[Message, Message, str, bytes]
 
 
 @dataclass(frozen=True)
@@ -131,7 +124,7 @@ class FrontDoor:
             if answer is not None:
                 # A page or search already rendered, the most frequent request by far:
                 # the same steps as below, written out flat (see from_memory).
-                start, body, route = answer
+                start, body, route, rid = answer
                 try:
                     await send(start)
                     await send(body)
@@ -140,7 +133,7 @@ class FrontDoor:
                     elapsed = perf_counter() - started
                     self.metrics.record(route, method, status, elapsed)
                     if access_log.isEnabledFor(logging.INFO):
-                        self.log_quick(scope, status, elapsed, route, start["headers"])
+                        self.log_quick(scope, status, elapsed, route, rid)
                 return
         visit = self.arrive(scope, receive, send, headers, started)
         token = request_id.set(visit.request_id)
@@ -157,11 +150,10 @@ class FrontDoor:
             self.record(visit)
             request_id.reset(token)
 
-    def from_memory(
-        self, scope: Scope, headers: dict[bytes, bytes], method: str = "GET"
-    ) -> _Quick | None:
+    def from_memory(self, scope: Scope, headers: dict[bytes, bytes], method: str) -> _Quick | None:
         """A GET (or HEAD) answered from memory, every guard applied, ready to send:
-        its ``http.response.start`` and ``http.response.body`` messages and its route.
+        its ``http.response.start`` and ``http.response.body`` messages, its route and
+        its request id.
 
         None when the request takes the long way: nothing cached for it, or a guard
         refuses it (the long way refuses it again, and answers; a refused hit of the rate
@@ -191,14 +183,14 @@ class FrontDoor:
             headers.get(b"if-none-match", b""), headers.get(b"accept-encoding", b"")
         )
         rid = new_request_id(headers.get(REQUEST_ID_HEADER, b""))
-        ours = HTTPS_HEADERS if https else SECURITY_HEADERS
-        outgoing = [*head, *ours, (REQUEST_ID_HEADER, rid)]
+        outgoing = [*head, *security_headers(https), (REQUEST_ID_HEADER, rid)]
         if self.reader(scope, headers) is None and headers.get(b"origin") != b"null":
             outgoing.append((b"set-cookie", self.new_reader_cookie(https)))
         return (
             {"type": "http.response.start", "status": status, "headers": outgoing},
             {"type": "http.response.body", "body": b"" if method == "HEAD" else body},
             page.route,
+            rid,
         )
 
     def log_quick(
@@ -207,10 +199,9 @@ class FrontDoor:
         status: int,
         elapsed: float,
         route: str,
-        sent: list[tuple[bytes, bytes]],
+        rid: bytes,
     ) -> None:
         """The access log line of an answer from memory, with its request id."""
-        rid = next(value for name, value in reversed(sent) if name == REQUEST_ID_HEADER)
         token = request_id.set(rid.decode("latin-1"))
         try:
             client = (scope.get("client") or ("-", 0))[0]
@@ -226,7 +217,7 @@ class FrontDoor:
         Nothing is cached or compressed, and no reader cookie is given: the handshake's
         answer carries no headers of ours.
         """
-        visit = self.arrive(scope, receive, send)
+        visit = self.arrive(scope, receive, send, dict(scope["headers"]), perf_counter())
         token = request_id.set(visit.request_id)
         try:
             refused = self.check_host(visit) or self.check_rate(visit)
@@ -266,19 +257,16 @@ class FrontDoor:
         scope: Scope,
         receive: Receive,
         send: Send,
-        headers: dict[bytes, bytes] | None = None,
-        started: float | None = None,
+        headers: dict[bytes, bytes],
+        started: float,
     ) -> Visit:
         """A request id (the client's, if well formed) and the headers every answer gets."""
         if not self.arrived:
             self.note_first_request()
-        if headers is None:
-            headers = dict(scope["headers"])
         rid = new_request_id(headers.get(REQUEST_ID_HEADER, b""))
         https = scope.get("scheme") == "https"
         outgoing = [*security_headers(https), (REQUEST_ID_HEADER, rid)]
-        when = perf_counter() if started is None else started
-        return Visit(scope, receive, send, headers, when, https, rid.decode("latin-1"), outgoing)
+        return Visit(scope, receive, send, headers, started, https, rid.decode("latin-1"), outgoing)
 
     def note_first_request(self) -> None:
         self.arrived = True
