@@ -105,7 +105,7 @@ async def converse(
     to_app: asyncio.Queue[Message] = asyncio.Queue()
     from_app: asyncio.Queue[Message | None] = asyncio.Queue()  # None: the app returned
     to_app.put_nowait({"type": "websocket.connect"})
-    ending = _Ending()
+    ending = Ending()
 
     def record(kind: EventKind, text: str = "", code: int | None = None) -> None:
         conversation.events.append(Event(kind, (loop.time() - started) * 1000, text, code))
@@ -176,7 +176,7 @@ async def converse(
                 ended(message)
                 raise _Stop(ending.gone(step))
             record("received", _shown(message))
-            if (why := step.mismatch(_received(message))) is not None:
+            if (why := step.mismatch(received_data(message))) is not None:
                 conversation.failures.append((step, why))
     except _Stop as stop:
         conversation.failures.append((step, str(stop)))
@@ -185,7 +185,7 @@ async def converse(
             # The client leaves, as a browser leaving the page does ("going away").
             ending.client_left = True
             await to_app.put({"type": "websocket.disconnect", "code": 1001})
-        await _wind_down(task)
+        await wind_down(task)
     if conversation.failure is not None:
         conversation.failures.append((step, f"the example raised {conversation.failure.short}"))
     return conversation
@@ -196,7 +196,7 @@ class _Stop(Exception):
 
 
 @dataclass
-class _Ending:
+class Ending:
     """Whether the connection was accepted, and how it ended once it has."""
 
     accepted: bool = False
@@ -238,7 +238,7 @@ class _Ending:
         return None
 
 
-async def _wind_down(task: asyncio.Task[None]) -> None:
+async def wind_down(task: asyncio.Task[None]) -> None:
     """Let the app finish after the client has gone; cancel it if it does not."""
     await asyncio.wait({task}, timeout=WIND_DOWN)
     if not task.done():
@@ -247,14 +247,14 @@ async def _wind_down(task: asyncio.Task[None]) -> None:
             await task
 
 
-def _received(message: Message) -> str | bytes:
+def received_data(message: Message) -> str | bytes:
     if message.get("text") is not None:
         return str(message["text"])
     return bytes(message.get("bytes") or b"")
 
 
 def _shown(message: Message) -> str:
-    received = _received(message)
+    received = received_data(message)
     if isinstance(received, bytes):
         return f"(binary, {len(received)} bytes)"
     return received

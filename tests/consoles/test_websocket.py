@@ -1,5 +1,4 @@
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from starlette.types import Message, Receive, Scope, Send
@@ -7,17 +6,7 @@ from starlette.types import Message, Receive, Scope, Send
 from kb.consoles import websocket
 from kb.content import wsblocks
 from kb.sandbox import examples
-from kb.settings import Settings
-
-MOUNT = "/examples/greeting"
-
-
-@pytest.fixture
-async def greeter(site_settings: Settings) -> AsyncIterator[examples.RunningApp]:
-    running = examples.RunningApps()
-    app = await running.start("greeting", examples.build(site_settings.examples_dir, "greeter"))
-    yield app
-    await running.aclose()
+from tests.consoles.conftest import MOUNT
 
 
 async def play(app: examples.RunningApp, text: str, timeout: float = 2.0) -> list[str]:
