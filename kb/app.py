@@ -235,6 +235,16 @@ def _create_app(settings: Settings) -> KnowledgeBaseApp:
     app.state.metrics = metrics
     app.state.contributions = contributions
     app.state.devreload = reloader
+    limiter = RateLimiter(
+        [
+            Rule.per_minute("try", "/try/", settings.rate_limit_try, frozenset({"POST"})),
+            Rule.per_minute("examples", "/examples/", settings.rate_limit_examples),
+            Rule.per_minute("search", "/search", settings.rate_limit_search),
+            Rule.per_minute("search", "/api/search", settings.rate_limit_search),
+        ]
+    )
+    # The console's WebSocket relay counts each conversation it opens as one "try".
+    app.state.limiter = limiter
     routes.install(app, kb, assets, settings.static_dir, dev_mode=settings.dev)
 
     @app.exception_handler(HTTPException)
@@ -253,14 +263,7 @@ def _create_app(settings: Settings) -> KnowledgeBaseApp:
         app,
         guards=Guards(
             hosts=TrustedHosts(settings.trusted_hosts),
-            limiter=RateLimiter(
-                [
-                    Rule.per_minute("try", "/try/", settings.rate_limit_try, frozenset({"POST"})),
-                    Rule.per_minute("examples", "/examples/", settings.rate_limit_examples),
-                    Rule.per_minute("search", "/search", settings.rate_limit_search),
-                    Rule.per_minute("search", "/api/search", settings.rate_limit_search),
-                ]
-            ),
+            limiter=limiter,
             body_limit=BodyLimit(
                 settings.max_body,
                 prefixes=("/try/", "/examples/"),

@@ -1,17 +1,18 @@
 // The WebSocket player: turns each ```websocket block of an entry (a section.ws-console,
 // rendered by kb/content/render.py with its steps in data-ws) into a live conversation
-// with the reader's own sandbox of the example, at ws(s)://<this host><mount><path>.
-// The browser sends the reader cookie with the handshake, which is what picks the sandbox.
+// with the reader's own sandbox of the example. It talks through the KB's relay,
+// /try/<slug>/ws (kb/web/trysocket.py), because a page's own WebSocket can neither send
+// the block's headers (Origin, Cookie, Authorization) nor learn the code of a refused
+// handshake. The browser sends the reader cookie with the relay's handshake, which is
+// what picks the sandbox.
 // Loaded only by entries that have such a block; without JavaScript the block stays code.
 (() => {
   "use strict";
   const script = document.currentScript;
   const mount = script ? script.dataset.mount : "";
   const slug = script ? script.dataset.slug : "";
-  if (!mount || !("WebSocket" in window)) return;
+  if (!mount || !slug || !("WebSocket" in window)) return;
   const WAIT_MS = 5000; // how long a step waits for the example, as kb check does
-  // What a browser reports for a handshake the server turned down: never the app's code.
-  const REFUSED = 1006;
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -160,16 +161,24 @@
 
   function setUp(section, data) {
     const id = section.id;
-    const scripted = data.headers.length === 0;
     const path = el("input", {
       id: `${id}-path`, class: "path", value: data.path, spellcheck: "false", autocomplete: "off",
     });
-    const play = el("button", { type: "button", class: "send ws-play", text: scripted ? "Play" : "Connect" });
+    const play = el("button", { type: "button", class: "send ws-play", text: "Play" });
     const close = el("button", { type: "button", class: "ws-close", text: "Close", disabled: true });
     const request = el("div", { class: "ws-request" },
       el("span", { class: "mount", title: "Where this example is mounted", text: mount }),
       el("label", { class: "visually-hidden", for: path.id, text: "WebSocket path" }),
       path, play, close);
+    // The handshake's headers, one "Name: value" a line, as the block has them.
+    const headers = el("textarea", {
+      id: `${id}-headers`, class: "ws-headers", rows: String(Math.max(data.headers.length, 1)),
+      spellcheck: "false", autocomplete: "off",
+    });
+    headers.value = data.headers.map(([name, value]) => `${name}: ${value}`).join("\n");
+    const headerBox = el("div", { class: "ws-headers-box" },
+      el("label", { for: headers.id, text: "Headers" }), headers);
+    if (!data.headers.length) headerBox.hidden = true;
 
     const steps = el("ol", { class: "ws-steps", "aria-label": "The conversation" });
     const inputs = [];
@@ -203,16 +212,7 @@
     const sendMore = el("button", { type: "submit", text: "Send", disabled: true });
     const compose = el("form", { class: "ws-compose" },
       el("label", { for: message.id, text: "Message" }), message, sendMore);
-    const notes = [];
-    if (!scripted) {
-      const names = data.headers.map((header) => header[0]).join(", ");
-      notes.push(el("p", {
-        class: "ws-note ws-headers-note muted",
-        text: `This conversation sets headers a browser cannot set on a WebSocket (${names}), ` +
-          "so kb check plays it; here, Connect opens the socket with your browser's own headers.",
-      }));
-    }
-    const player = el("div", { class: "ws-player" }, request, steps, ...notes, status, transcript, compose);
+    const player = el("div", { class: "ws-player" }, request, headerBox, steps, status, transcript, compose);
     // The player shows the steps: the source (and the Copy button site.js gives it) goes.
     section.querySelector(".ws-source")?.setAttribute("hidden", "");
     section.querySelector(".ws-nojs")?.remove();
@@ -249,47 +249,95 @@
       sendMore.disabled = !on;
     }
 
+    // The block's headers as the reader left them, each {{name}} filled; a line that is
+    // no header is named, and nothing is sent.
+    function handshakeHeaders() {
+      const pairs = [];
+      for (const [index, raw] of headers.value.split("\n").entries()) {
+        const text = raw.trim();
+        if (!text) continue;
+        const colon = text.indexOf(":");
+        if (colon < 1) return { error: `Header line ${index + 1} is not “Name: value”.` };
+        pairs.push([text.slice(0, colon).trim(), fill(text.slice(colon + 1).trim())]);
+      }
+      return { pairs };
+    }
+
     function open() {
       const target = fill(path.value.trim());
       if (!target.startsWith("/") || target.startsWith("//")) {
         status.textContent = "The path must start with a single “/”.";
         return null;
       }
+      const sent = handshakeHeaders();
+      if (sent.error) {
+        status.textContent = sent.error;
+        return null;
+      }
       const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-      const url = `${scheme}//${location.host}${mount}${target}`;
       transcript.replaceChildren();
       status.textContent = `Connecting to ${mount}${target}…`;
       const events = inbox();
-      const ws = new WebSocket(url);
-      let opened = false;
+      const ws = new WebSocket(`${scheme}//${location.host}/try/${encodeURIComponent(slug)}/ws`);
+      const conversation = { ws, events, live: false, over: false };
+      function over(item) {
+        conversation.over = true;
+        conversation.live = false;
+        connected(false);
+        events.push(item);
+      }
       ws.addEventListener("open", () => {
-        opened = true;
-        connected(true);
-        line("event", "connected");
-        events.push({ kind: "open" });
+        ws.send(JSON.stringify({ open: { path: target, headers: sent.pairs } }));
       });
       ws.addEventListener("message", (event) => {
-        if (socket !== ws) return; // played again since: this socket is on its way out
-        const text = typeof event.data === "string" ? event.data : `(binary, ${event.data.size} bytes)`;
-        events.push({ kind: "message", text, item: line("received", text) });
+        if (socket !== conversation) return; // played again since: this one is on its way out
+        const data = JSON.parse(event.data);
+        if (data.event === "accepted") {
+          conversation.live = true;
+          connected(true);
+          const agreed = data.subprotocol ? ` (subprotocol ${data.subprotocol})` : "";
+          line("event", `connected${agreed}`);
+          events.push({ kind: "open" });
+        } else if (data.event === "received") {
+          const text = data.text ?? `(binary, ${data.binary} bytes)`;
+          events.push({ kind: "message", text, item: line("received", text) });
+        } else if (data.event === "refused") {
+          const item = line("event", `refused ${closeText(data.code, data.reason)}`);
+          over({ kind: "close", code: data.code, reason: data.reason, refused: true, item });
+        } else if (data.event === "denied") {
+          const said = data.body ? `: ${data.body}` : "";
+          const item = line("event", `refused with HTTP ${data.status}${said}`);
+          over({ kind: "close", status: data.status, refused: true, item });
+        } else if (data.event === "closed") {
+          const item = line("event", `closed ${closeText(data.code, data.reason)}`);
+          over({ kind: "close", code: data.code, reason: data.reason, refused: false, item });
+        } else if (data.event === "failed") {
+          const item = line("event", `failed: ${data.message}`);
+          if (!conversation.live && !conversation.over) over({ kind: "failed", message: data.message, item });
+        }
       });
-      ws.addEventListener("close", (event) => {
-        if (socket !== ws) return;
+      ws.addEventListener("close", () => {
+        if (socket !== conversation) return;
         socket = null;
+        if (!conversation.over) {
+          const item = line("event", "the connection to the KB was lost");
+          over({ kind: "failed", message: "The connection to the KB was lost.", item });
+        }
         connected(false);
-        const refused = !opened;
-        const shown = refused
-          ? "refused: the example turned the handshake down (browsers see code 1006 for that, never the app's own code)"
-          : `closed ${closeText(event.code, event.reason)}`;
-        events.push({ kind: "close", code: event.code, reason: event.reason, refused, item: line("event", shown) });
       });
-      socket = ws;
-      return { ws, events };
+      socket = conversation;
+      return conversation;
+    }
+
+    function say(text) {
+      socket.ws.send(JSON.stringify({ send: text }));
+      line("sent", text);
     }
 
     async function run() {
       const missing = uncaptured([
         path.value,
+        headers.value,
         ...inputs.filter(Boolean).map((input) => input.value),
         ...data.steps.flatMap((step) => "expect" in step ? [step.expect, ...step.asserts.map((check) => check.text)] : []),
       ]);
@@ -297,21 +345,15 @@
         status.textContent = `{{${missing}}} has no value yet: send the request above that captures it, then Play.`;
         return;
       }
-      if (socket) socket.close(1000);
+      if (socket) socket.ws.close(1000);
       const connection = open();
       if (!connection) return;
       const { ws, events } = connection;
-      const first = await events.next(WAIT_MS);
-      if (first.kind === "timeout") {
-        status.textContent = `No answer within ${WAIT_MS / 1000} s.`;
+      // The first answer may wait for the reader's sandbox to start, then the handshake.
+      const first = await events.next(2 * WAIT_MS);
+      if (first.kind === "timeout" || first.kind === "failed") {
+        status.textContent = first.kind === "timeout" ? `No answer within ${2 * WAIT_MS / 1000} s.` : first.message;
         ws.close();
-        return;
-      }
-      if (!scripted) {
-        status.textContent = first.kind === "open"
-          ? "Connected: type a message below."
-          : "The connection was refused.";
-        events.stop();
         return;
       }
       let state = first.kind === "open" ? "open" : "closed";
@@ -324,9 +366,7 @@
             verdict(last.item, "the conversation could not go on: the connection is closed");
             break;
           }
-          const text = fill(inputs[index].value);
-          ws.send(text);
-          line("sent", text);
+          say(fill(inputs[index].value));
           continue;
         }
         total += 1;
@@ -349,24 +389,25 @@
         }
         let ending = last;
         if (state === "open") ending = await events.next(WAIT_MS);
-        if (ending.kind === "close" && ending.refused) {
-          // A refused handshake is the close a block expects before accepting; its code
-          // reaches kb check, not a browser.
-          good += verdict(ending.item, "") ? 1 : 0;
+        if (ending.kind === "close" && ending.status !== undefined) {
+          verdict(ending.item, `expected close ${closeText(step.close, step.reason)}`);
         } else if (ending.kind === "close") {
           const same = ending.code === step.close && (step.reason === null || step.reason === ending.reason);
           good += verdict(ending.item, same ? "" : `expected close ${closeText(step.close, step.reason)}`) ? 1 : 0;
         } else if (ending.kind === "message") {
           verdict(ending.item, `expected close ${closeText(step.close, step.reason)}`);
+        } else if (ending.kind === "failed") {
+          verdict(ending.item, `expected close ${closeText(step.close, step.reason)}: ${ending.message}`);
         } else {
           verdict(line("event", "waiting"), `expected close ${step.close}, the connection stayed open`);
         }
-        state = "closed";
+        // A message or a wait where a close was expected leaves the connection open.
+        if (ending.kind === "close" || ending.kind === "failed") state = "closed";
         break;
       }
       status.textContent = total
         ? `Played: ${good} of ${total} expected ${total === 1 ? "answer" : "answers"} as written.` +
-          (state === "open" && ws.readyState === WebSocket.OPEN ? " Still connected: send more below." : "")
+          (state === "open" && connection.live ? " Still connected: send more below." : "")
         : "Played.";
       if (first.kind === "close" && first.refused && good < total && data.variables.length) {
         // A captured value that opened a socket once (a single-use ticket) may not again.
@@ -379,22 +420,27 @@
     }
 
     play.addEventListener("click", run);
-    close.addEventListener("click", () => socket && socket.close(1000, "closed by the reader"));
+    close.addEventListener("click", () => {
+      if (socket && socket.live) socket.ws.send(JSON.stringify({ close: { code: 1000, reason: "closed by the reader" } }));
+    });
     // "Reset sandbox" at the head of Try it stops the app this socket talks to: the
     // conversation ends with it, and the player starts again from its steps.
     document.addEventListener("htmx:afterRequest", (event) => {
       const form = event.target;
       if (!event.detail.successful || !form.matches || !form.matches("form.sandbox-reset")) return;
-      if (socket && socket.readyState <= WebSocket.OPEN) socket.close(1000, "sandbox reset");
+      if (socket) {
+        const ending = socket;
+        socket = null; // what this socket says from now on is not shown
+        ending.ws.close(1000, "sandbox reset");
+        connected(false);
+      }
       transcript.replaceChildren();
       status.textContent = "The sandbox was reset: Play starts a new conversation.";
     });
     compose.addEventListener("submit", (event) => {
       event.preventDefault();
-      if (!socket || socket.readyState !== WebSocket.OPEN || !message.value) return;
-      const text = fill(message.value);
-      socket.send(text);
-      line("sent", text);
+      if (!socket || !socket.live || !message.value) return;
+      say(fill(message.value));
       message.value = "";
     });
   }

@@ -15,7 +15,7 @@ from kb.contribute import views as contribute
 from kb.dev import reload as devreload
 from kb.knowledge import KnowledgeBase
 from kb.sandbox.mount import ExamplesMount
-from kb.web import api, docs, exports, pages, tryit, trylive, trysandbox
+from kb.web import api, docs, exports, pages, tryit, trylive, trysandbox, trysocket
 from kb.web.assets import Assets, HashedStaticFiles
 
 # Pages (HTML) for readers: none of them is part of the JSON API's schema.
@@ -80,6 +80,9 @@ def install(
         methods=["POST"],
         include_in_schema=False,
     )
+    # The page's WebSocket player, which a browser's own WebSocket could not be: the
+    # block's headers sent as written, and the example's refusals told as they were.
+    app.router.add_websocket_route(trysocket.PATH, trysocket.try_socket)
     app.include_router(site, include_in_schema=False)
     app.include_router(api_router)
     if dev_mode:
