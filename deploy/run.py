@@ -38,6 +38,7 @@ import httpx2
 import postgres  # deploy/postgres.py, beside this script: the throwaway PostgreSQL server
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import connect
+from websockets.typing import Origin
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
@@ -216,6 +217,19 @@ def check_websockets(url: str, readers: int = 8) -> bool:
                     websocket.send(json.dumps({"text": f"hello from reader {reader}"}))
                     echoed = json.loads(websocket.recv(timeout=10))
                     members = client.get(f"/examples/websockets/rooms/room-{reader}").json()
+                # The page's player, through the KB's relay: to the same sandbox.
+                ticket = client.post(
+                    "/examples/websockets/tickets", headers={"Authorization": "Bearer ann-token"}
+                ).json()["ticket"]
+                with connect(
+                    f"ws://{address}/try/websockets/ws",
+                    additional_headers={"Cookie": cookie},
+                    origin=Origin(f"http://{address}"),
+                    open_timeout=10,
+                ) as relay:
+                    opening = {"path": f"/ws/relayed-{reader}?ticket={ticket}", "headers": []}
+                    relay.send(json.dumps({"open": opening}))
+                    relayed = [json.loads(relay.recv(timeout=10)) for _ in range(2)]
             except (OSError, TimeoutError, ValueError, KeyError, WebSocketException) as exc:
                 print(f"reader {reader}: the WebSocket through nginx failed: {exc!r}")
                 failed += 1
@@ -224,10 +238,15 @@ def check_websockets(url: str, readers: int = 8) -> bool:
             joined.get("type") != "joined"
             or echoed.get("text") != f"hello from reader {reader}"
             or members.get("members") != ["ann"]
+            or relayed[0].get("event") != "accepted"
+            or '"joined"' not in relayed[1].get("text", "")
         ):
-            print(f"reader {reader}: {joined}, {echoed}, {members}")
+            print(f"reader {reader}: {joined}, {echoed}, {members}, {relayed}")
             failed += 1
-    print(f"{readers} readers × a WebSocket round trip through nginx: {failed} failed")
+    print(
+        f"{readers} readers × a WebSocket round trip through nginx, directly and through the"
+        f" player's relay: {failed} failed"
+    )
     return failed == 0
 
 
