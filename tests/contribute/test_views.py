@@ -12,6 +12,7 @@ from kb.app import create_app
 from kb.contribute.proposals import ProposalStore
 from kb.contribute.views import starter_text
 from kb.settings import Settings
+from tests.conftest import FIXTURES
 
 HTMX = {"HX-Request": "true"}
 
@@ -33,6 +34,8 @@ A call fails; [greeting](/patterns/greeting#adding-names) shows a conflict.
 print("retry")
 ```
 """
+
+GREETER_LINES = len((FIXTURES / "site" / "examples" / "greeter.py").read_text().splitlines())
 
 
 def form_token(client: TestClient) -> str:
@@ -137,7 +140,8 @@ def test_the_preview_renders_safely_and_lists_no_problems(site_client: TestClien
         (
             "```python\n",
             '```python include="greeter.py" lines="1-999"\n',
-            "Line 15:</span> Lines 1-999 out of range: examples/greeter.py has 138 lines. (KB201)",
+            "Line 15:</span> Lines 1-999 out of range: examples/greeter.py has "
+            f"{GREETER_LINES} lines. (KB201)",
         ),
         (
             "## Why retry",
