@@ -146,7 +146,7 @@ async def try_socket(websocket: WebSocket) -> None:
         if not _open[client]:
             del _open[client]
         if websocket.application_state == WebSocketState.CONNECTED:
-            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect, OSError):
                 await websocket.close(1000)
 
 
