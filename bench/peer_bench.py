@@ -12,6 +12,7 @@ exits non-zero when a ratio is under its target.
     apt-get install wrk                      # the load generator
     .venv/bin/python bench/peer_bench.py     # wrk -t1 -c16, 4 s per run, median of 3 rounds
     .venv/bin/python bench/peer_bench.py --only POST --duration 10
+    .venv/bin/python bench/peer_bench.py --only page --system   # and the kernel's share
 
 Rate limits are off for the run. Only 127.0.0.1 is contacted.
 """
@@ -154,10 +155,11 @@ async def app(scope, receive, send):
 """
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> tuple[float, float]:
     """User and system CPU time a process has used (from /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def wrk(
@@ -167,8 +169,9 @@ def wrk(
     script_dir: Path,
     cookie: str,
     pid: int,
-) -> tuple[float, float, float]:
-    """Requests per second, p99 latency in ms, and the server's CPU µs per request.
+) -> tuple[float, float, float, float]:
+    """Requests per second, p99 latency in ms, and the server's CPU µs per request: in
+    all, and the part spent in the kernel (system time).
 
     The last is what other load on the machine moves least: a server slowed by other
     processes answers fewer requests, but spends about the same CPU time on each."""
@@ -198,7 +201,9 @@ def wrk(
         text=True,
         check=True,
     ).stdout
-    cpu = cpu_seconds(pid) - cpu_before
+    user_after, system_after = cpu_seconds(pid)
+    cpu = user_after + system_after - sum(cpu_before)
+    system = system_after - cpu_before[1]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
@@ -209,7 +214,8 @@ def wrk(
             f"  warning: {non2xx.group(1)} non-2xx responses from {url}{endpoint.path}",
             file=sys.stderr,
         )
-    return rps, float(p99.group(1)) * scale, cpu / max(requests, 1) * 1e6
+    per_request = 1e6 / max(requests, 1)
+    return rps, float(p99.group(1)) * scale, cpu * per_request, system * per_request
 
 
 def main() -> None:
@@ -226,6 +232,11 @@ def main() -> None:
         "--raw-with-kb-headers",
         action="store_true",
         help="the raw peer sends every header the KB sends, not only content type and length",
+    )
+    parser.add_argument(
+        "--system",
+        action="store_true",
+        help="also print each round's system (kernel) µs per request, for every server",
     )
     args = parser.parse_args()
     endpoints = [e for e in ENDPOINTS if args.only in e.name]
@@ -315,7 +326,9 @@ def main() -> None:
             pids = dict(zip(PEERS, (server.pid for server in servers), strict=True))
             failed = False
             for endpoint in endpoints:
-                runs: dict[str, list[tuple[float, float, float]]] = {peer: [] for peer in PEERS}
+                runs: dict[str, list[tuple[float, float, float, float]]] = {
+                    peer: [] for peer in PEERS
+                }
                 for _ in range(args.rounds):
                     for peer in PEERS:
                         pid = pids[peer]
@@ -323,6 +336,7 @@ def main() -> None:
                 rps = {peer: statistics.median(run[0] for run in runs[peer]) for peer in PEERS}
                 p99 = statistics.median(run[1] for run in runs["kb"])
                 cpu = {peer: statistics.median(run[2] for run in runs[peer]) for peer in PEERS}
+                system = {peer: [run[3] for run in runs[peer]] for peer in PEERS}
                 ratios = {peer: rps["kb"] / rps[peer] for peer in ("bare", "raw")}
                 if endpoint.target is None:
                     target = "—"
@@ -336,6 +350,12 @@ def main() -> None:
                     f"{ratios['bare']:>8.2f} {ratios['raw']:>7.2f} {target:>13}  {p99:>5.1f}ms  "
                     f"{cpu['kb']:>18.1f} {cpu['bare']:>6.1f} {cpu['raw']:>6.1f} {by_cpu:>7.2f}"
                 )
+                if args.system:
+                    rounds = " · ".join(
+                        f"{peer} " + " ".join(f"{value:.1f}" for value in system[peer])
+                        for peer in PEERS
+                    )
+                    print(f"  {'system µs/request, each round':<30} {rounds}")
             sys.exit(1 if failed else 0)
         finally:
             for process in servers:
