@@ -13,6 +13,7 @@ from kb.consoles.wsrelay import Leave, Say
 from kb.settings import Settings
 from kb.web import trysocket
 from kb.web.trysocket import RelayInputError, parse_command, parse_open, same_origin
+from tests.web.test_tryit import send
 
 SAME_ORIGIN = {"Origin": "http://testserver"}
 
@@ -125,16 +126,12 @@ def test_the_block_headers_and_the_readers_cookie_jar_reach_the_example(
         assert session.receive_json()["event"] == "accepted"
         assert session.receive_json()["text"] == '{"sid":"s-own"}'
     # A console's request sets the session cookie in this reader's jar for the entry.
-    login = site_client.post(
-        "/try/greeting",
-        data={
-            "block": "5",
-            "method": "POST",
-            "path": "/session",
-            "headers": "Content-Type: application/x-www-form-urlencoded",
-            "body": "username=ann",
-        },
-        headers={"HX-Request": "true"},
+    login = send(
+        site_client,
+        block="5",
+        path="/session",
+        headers="Content-Type: application/x-www-form-urlencoded",
+        body="username=ann",
     )
     assert "200 OK" in login.text
     with site_client.websocket_connect("/try/greeting/ws", headers=SAME_ORIGIN) as session:
