@@ -163,10 +163,21 @@ async def test_a_handshake_never_answered_fails_and_the_example_is_cancelled() -
 
 
 @pytest.mark.anyio
-async def test_an_app_that_returns_without_answering_is_refused_as_a_server_refuses_it() -> None:
+async def test_an_app_that_ends_without_answering_is_refused_as_a_server_refuses_it() -> None:
     async def quitter(scope: Scope, receive: Receive, send: Send) -> None:
         await receive()
 
-    reader = Reader()
-    await relayed(quitter, "/ws", reader)
-    assert reader.events == [{"event": "denied", "status": 403, "body": ""}]
+    async def raiser(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        raise LookupError("no such room")
+
+    # Nothing more can come from an app that has returned: no wait for a denial's body.
+    async with asyncio.timeout(10):
+        reader = Reader()
+        await relayed(quitter, "/ws", reader, timeout=60)
+        assert reader.events == [{"event": "denied", "status": 403, "body": ""}]
+        raised = Reader()
+        failure = await relayed(raiser, "/ws", raised, timeout=60)
+    assert failure is not None and failure.short.startswith("LookupError: no such room")
+    assert raised.events[0] == {"event": "denied", "status": 500, "body": ""}
+    assert raised.events[1]["message"].startswith("LookupError: no such room")
