@@ -29,6 +29,7 @@ from kb.consoles.requests import ConsoleRequest
 from kb.consoles.wsrelay import Command, Event, Handshake, Leave, Say, relay
 from kb.content.wsblocks import WebSocketBlock
 from kb.knowledge import KnowledgeBase
+from kb.middleware.observability import RouteLabel
 from kb.middleware.ratelimit import RateLimiter
 from kb.sandbox.mount import MAX_SOCKETS_PER_CLIENT
 from kb.sandbox.readers import PUBLIC, reader_of
@@ -36,6 +37,7 @@ from kb.sandbox.readers import PUBLIC, reader_of
 log = logging.getLogger("kb")
 
 PATH = "/try/{slug}/ws"
+_LABEL = RouteLabel(PATH)
 OPEN_WAIT = 10.0  # seconds the page has to say what to open
 MAX_PATH = 2048
 MAX_HEADERS = 50
@@ -125,6 +127,7 @@ def same_origin(origin: str, host: str) -> bool:
 
 async def try_socket(websocket: WebSocket) -> None:
     scope = websocket.scope
+    scope["route"] = _LABEL  # for the metrics and the access log: the router sets none
     headers = dict(scope["headers"])
     host = headers.get(b"host", b"").decode("latin-1")
     if not same_origin(headers.get(b"origin", b"").decode("latin-1"), host):

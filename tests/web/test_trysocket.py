@@ -106,6 +106,8 @@ def test_a_conversation_through_the_relay(site_client: TestClient) -> None:
         with pytest.raises(WebSocketDisconnect) as caught:
             session.receive_json()
         assert caught.value.code == 1000
+    counted = 'kb_requests_total{method="WEBSOCKET",route="/try/{slug}/ws",status="101"} 1.0'
+    assert counted in site_client.get("/metrics").text
 
 
 def test_a_refusal_is_told_with_the_examples_code(site_client: TestClient) -> None:
