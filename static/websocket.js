@@ -292,7 +292,12 @@
       ws.addEventListener("message", (event) => {
         if (socket !== conversation) return; // played again since: this one is on its way out
         const data = JSON.parse(event.data);
-        if (data.event === "accepted") {
+        if (data.event === "opening") {
+          // What the handshake carries, as the consoles show what they sent.
+          const parts = [`handshake ${data.path}`, ...data.headers.map(([name, value]) => `${name}: ${value}`)];
+          if (data.cookies.length) parts.push(`the cookies the consoles above were given: ${data.cookies.join(", ")}`);
+          line("handshake", parts.join(" · "));
+        } else if (data.event === "accepted") {
           conversation.live = true;
           connected(true);
           const agreed = data.subprotocol ? ` (subprotocol ${data.subprotocol})` : "";

@@ -45,7 +45,8 @@ class Leave:
 
 Command = Say | Leave
 # An event as the page receives it: {"event": "accepted" | "received" | "refused" |
-# "denied" | "closed" | "failed", ...}; CONTRIBUTING.md lists the fields of each.
+# "denied" | "closed" | "failed", ...} (and "opening", which kb.web.trysocket sends
+# first); CONTRIBUTING.md lists the fields of each.
 Event = dict[str, Any]
 
 

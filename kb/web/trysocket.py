@@ -214,10 +214,22 @@ async def _serve(websocket: WebSocket, host: str, client: str) -> None:
     origin = f"{'https' if secure else 'http'}://{host}"
     # Readers without a cookie share one sandbox: they get no jar to share.
     jar = kb.cookie_jars.of(reader, entry.slug, app) if reader != PUBLIC else None
-    request = ConsoleRequest("GET", path, block_headers, "")
-    if jar is not None:
-        request = jar.send_with(request, origin)
+    cookies = jar.header(origin, path) if jar is not None else ""
+    request = ConsoleRequest("GET", path, block_headers, "").with_cookies(cookies)
     block = WebSocketBlock(path, (), request.headers)
+    # What the handshake carries, as the consoles show what they sent: the block's headers,
+    # the Origin a browser adds, and the names (not the values) of the jar's cookies.
+    shown = list(block_headers)
+    if not any(name.lower() == "origin" for name, _ in shown):
+        shown.append(("Origin", origin))
+    await emit(
+        {
+            "event": "opening",
+            "path": f"{entry.mount}{path}",
+            "headers": [list(pair) for pair in shown],
+            "cookies": [pair.partition("=")[0] for pair in cookies.split("; ") if pair],
+        }
+    )
 
     def keep_cookies(handshake: Handshake) -> None:
         if jar is not None and handshake.headers:

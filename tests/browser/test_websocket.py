@@ -149,6 +149,9 @@ def test_a_block_with_headers_is_played_with_them_and_they_can_be_edited(pages: 
     status = origin.locator(".ws-status")
     expect(status).to_have_text("Played: 1 of 1 expected answer as written.")
     expect(origin.locator(".ws-event .ws-event-text")).to_have_text('refused 1008 "cross-origin"')
+    expect(origin.locator(".ws-handshake")).to_contain_text(
+        "handshake /examples/websockets/ws/lobby · Cookie: session=ann-token · Origin: https://evil.example"
+    )
 
     # Without the foreign Origin, the relay sends this page's own: the example lets ann in.
     headers.fill("Cookie: session=ann-token")

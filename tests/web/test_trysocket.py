@@ -95,6 +95,7 @@ def test_a_handshake_from_another_site_is_refused(site_client: TestClient) -> No
 def test_a_conversation_through_the_relay(site_client: TestClient) -> None:
     with site_client.websocket_connect("/try/greeting/ws", headers=SAME_ORIGIN) as session:
         opened(session, "/ws/echo?token=t-ann")
+        assert session.receive_json()["event"] == "opening"
         assert session.receive_json() == {"event": "accepted", "subprotocol": None}
         said(session, send="hi")
         assert session.receive_json() == {
@@ -115,6 +116,7 @@ def test_a_conversation_through_the_relay(site_client: TestClient) -> None:
 def test_a_refusal_is_told_with_the_examples_code(site_client: TestClient) -> None:
     with site_client.websocket_connect("/try/greeting/ws", headers=SAME_ORIGIN) as session:
         opened(session, "/ws/echo?token=nope")
+        assert session.receive_json()["event"] == "opening"
         assert session.receive_json() == {
             "event": "refused",
             "code": 1008,
@@ -127,6 +129,7 @@ def test_the_block_headers_and_the_readers_cookie_jar_reach_the_example(
 ) -> None:
     with site_client.websocket_connect("/try/greeting/ws", headers=SAME_ORIGIN) as session:
         opened(session, "/ws/whoami", [["Cookie", "sid=s-own"]])
+        assert session.receive_json()["event"] == "opening"
         assert session.receive_json()["event"] == "accepted"
         assert session.receive_json()["text"] == '{"sid":"s-own"}'
     # A console's request sets the session cookie in this reader's jar for the entry.
@@ -140,6 +143,12 @@ def test_the_block_headers_and_the_readers_cookie_jar_reach_the_example(
     assert "200 OK" in login.text
     with site_client.websocket_connect("/try/greeting/ws", headers=SAME_ORIGIN) as session:
         opened(session, "/ws/whoami")
+        assert session.receive_json() == {
+            "event": "opening",
+            "path": "/examples/greeting/ws/whoami",
+            "headers": [["Origin", "http://testserver"]],
+            "cookies": ["sid", "theme"],
+        }
         session.receive_json()
         assert session.receive_json()["text"] == '{"sid":"s-ann"}'
 
@@ -165,6 +174,7 @@ def test_an_exception_in_the_example_is_told_and_logged(
         site_client.websocket_connect("/try/greeting/ws", headers=SAME_ORIGIN) as session,
     ):
         opened(session, "/ws/echo?token=t-a")
+        assert session.receive_json()["event"] == "opening"
         session.receive_json()
         said(session, send="boom")
         assert session.receive_json() == {"event": "closed", "code": 1011, "reason": ""}
@@ -187,6 +197,7 @@ def test_each_conversation_counts_against_the_consoles_rate_limit(
 ) -> None:
     with limited_client.websocket_connect("/try/greeting/ws", headers=SAME_ORIGIN) as session:
         opened(session, "/ws/echo?token=t-a")
+        assert session.receive_json()["event"] == "opening"
         assert session.receive_json()["event"] == "accepted"
     with limited_client.websocket_connect("/try/greeting/ws", headers=SAME_ORIGIN) as session:
         opened(session, "/ws/echo?token=t-a")
@@ -201,6 +212,7 @@ def test_a_client_holds_a_bounded_number_of_relays(
     monkeypatch.setattr(trysocket, "MAX_SOCKETS_PER_CLIENT", 1)
     with site_client.websocket_connect("/try/greeting/ws", headers=SAME_ORIGIN) as first:
         opened(first, "/ws/echo?token=t-a")
+        assert first.receive_json()["event"] == "opening"
         assert first.receive_json()["event"] == "accepted"
         with (
             site_client.websocket_connect("/try/greeting/ws", headers=SAME_ORIGIN) as second,
@@ -211,6 +223,7 @@ def test_a_client_holds_a_bounded_number_of_relays(
         assert "at most 1 at once" in caught.value.reason
     with site_client.websocket_connect("/try/greeting/ws", headers=SAME_ORIGIN) as third:
         opened(third, "/ws/echo?token=t-a")
+        assert third.receive_json()["event"] == "opening"
         assert third.receive_json()["event"] == "accepted"
 
 
