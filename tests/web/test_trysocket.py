@@ -5,8 +5,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
@@ -225,28 +223,3 @@ def test_a_client_holds_a_bounded_number_of_relays(
         opened(third, "/ws/echo?token=t-a")
         assert third.receive_json()["event"] == "opening"
         assert third.receive_json()["event"] == "accepted"
-
-
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=4)
-        | st.dictionaries(
-            st.sampled_from(["open", "path", "headers", "send", "close", "code", "reason"])
-            | st.text(max_size=5),
-            children,
-            max_size=4,
-        )
-    ),
-    max_leaves=12,
-)
-
-
-@settings(max_examples=300, deadline=None, derandomize=True)
-@given(message=st.one_of(JSON.map(json.dumps), st.text(max_size=40)))
-def test_whatever_the_page_sends_is_taken_or_refused_with_a_reason(message: str) -> None:
-    for parse in (parse_open, parse_command):
-        try:
-            parse(message)
-        except RelayInputError as exc:
-            assert str(exc)
