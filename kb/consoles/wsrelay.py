@@ -80,7 +80,7 @@ async def relay(
     to_app.put_nowait({"type": "websocket.connect"})
     ending = Ending()
     failure: list[inprocess.Failure] = []
-    returned = asyncio.Event()  # the app has returned (or raised): it will send nothing more
+    returned = False  # the app has returned (or raised): it will send nothing more
 
     async def run() -> None:
         try:
@@ -95,9 +95,10 @@ async def relay(
             from_app.put_nowait(None)
 
     async def next_from_app() -> Message:
+        nonlocal returned
         message = await from_app.get()
         if message is None:  # as an ASGI server answers an app that returned or raised
-            returned.set()
+            returned = True
             if ending.accepted:
                 return {"type": "websocket.close", "code": 1011 if failure else 1000}
             return {"type": "websocket.http.response.start", "status": 500 if failure else 403}
@@ -106,7 +107,7 @@ async def relay(
     async def ended(message: Message) -> None:
         ending.took(message)
         if ending.state == "denied":
-            body = "" if returned.is_set() else await _denial_body(from_app, timeout)
+            body = "" if returned else await _denial_body(from_app, timeout)
             await emit({"event": "denied", "status": ending.code, "body": body})
         else:
             kind = "closed" if ending.state == "closed" else "refused"

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -70,6 +71,32 @@ _FROM_PAGE = {
     "vary": "Origin",
 }
 _METHODS = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
+
+
+class OpenSockets:
+    """WebSockets open per client address, at most :data:`MAX_SOCKETS_PER_CLIENT` each."""
+
+    def __init__(self) -> None:
+        self._by_client: dict[str, int] = {}
+
+    def full(self, client: str) -> bool:
+        return self._by_client.get(client, 0) >= MAX_SOCKETS_PER_CLIENT
+
+    @staticmethod
+    def refusal() -> str:
+        """The reason a socket over the bound is closed with (code 1013, "try again later")."""
+        return f"Too many open WebSockets: at most {MAX_SOCKETS_PER_CLIENT} at once."
+
+    @contextmanager
+    def held(self, client: str) -> Iterator[None]:
+        """Counts one socket of ``client`` while the block runs."""
+        self._by_client[client] = self._by_client.get(client, 0) + 1
+        try:
+            yield
+        finally:
+            self._by_client[client] -= 1
+            if not self._by_client[client]:
+                del self._by_client[client]
 
 
 @dataclass(frozen=True)
@@ -145,7 +172,7 @@ class ExamplesMount:
         self.app_for = app_for
         self.docs_page = docs_page
         self.not_found = not_found
-        self.sockets: dict[str, int] = {}  # open WebSockets by client address
+        self.sockets = OpenSockets()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -213,9 +240,8 @@ class ExamplesMount:
         route_path = get_route_path(scope)
         slug, _, _ = route_path.lstrip("/").partition("/")
         client = (scope.get("client") or ("unknown", 0))[0]
-        if self.sockets.get(client, 0) >= MAX_SOCKETS_PER_CLIENT:
-            reason = f"Too many open WebSockets: at most {MAX_SOCKETS_PER_CLIENT} at once."
-            await _accept_and_close(scope, receive, send, 1013, reason)  # "try again later"
+        if self.sockets.full(client):
+            await _accept_and_close(scope, receive, send, 1013, self.sockets.refusal())
             return
         app = await self.app_for(slug, reader_of(scope)) if slug else None
         if app is None:
@@ -236,17 +262,13 @@ class ExamplesMount:
             await send(message)
 
         child = {key: value for key, value in scope.items() if key not in _KB_ROUTING_KEYS}
-        self.sockets[client] = self.sockets.get(client, 0) + 1
-        try:
-            await app({**child, "root_path": root_path}, receive, send_scoped)
-        except Exception:
-            log.exception("example %s raised in the WebSocket %s", slug, route_path)
-            if state != "closed":  # 1011 "internal error"; before accepting, a refusal
-                await send({"type": "websocket.close", "code": 1011, "reason": ""})
-        finally:
-            self.sockets[client] -= 1
-            if not self.sockets[client]:
-                del self.sockets[client]
+        with self.sockets.held(client):
+            try:
+                await app({**child, "root_path": root_path}, receive, send_scoped)
+            except Exception:
+                log.exception("example %s raised in the WebSocket %s", slug, route_path)
+                if state != "closed":  # 1011 "internal error"; before accepting, a refusal
+                    await send({"type": "websocket.close", "code": 1011, "reason": ""})
 
 
 def _scope_cookies(message: Message, mount: str) -> None:

@@ -31,7 +31,7 @@ from kb.content.wsblocks import WebSocketBlock
 from kb.knowledge import KnowledgeBase
 from kb.middleware.observability import RouteLabel
 from kb.middleware.ratelimit import RateLimiter
-from kb.sandbox.mount import MAX_SOCKETS_PER_CLIENT
+from kb.sandbox.mount import OpenSockets
 from kb.sandbox.readers import PUBLIC, reader_of
 
 log = logging.getLogger("kb")
@@ -47,7 +47,7 @@ _SPACE = re.compile(r"\s")
 _TOKEN = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
-_open: dict[str, int] = {}  # relayed conversations by client address
+_open = OpenSockets()  # relayed conversations, bounded as sockets to the examples are
 
 
 class RelayInputError(ValueError):
@@ -134,23 +134,18 @@ async def try_socket(websocket: WebSocket) -> None:
         await websocket.close(1008)  # before accepting: the handshake gets a 403
         return
     client = (scope.get("client") or ("unknown", 0))[0]
-    if _open.get(client, 0) >= MAX_SOCKETS_PER_CLIENT:
+    if _open.full(client):
         await websocket.accept()
-        await websocket.close(
-            1013, f"Too many open WebSockets: at most {MAX_SOCKETS_PER_CLIENT} at once."
-        )
+        await websocket.close(1013, _open.refusal())
         return
-    _open[client] = _open.get(client, 0) + 1
-    try:
-        await websocket.accept()
-        await _serve(websocket, host, client)
-    finally:
-        _open[client] -= 1
-        if not _open[client]:
-            del _open[client]
-        if websocket.application_state == WebSocketState.CONNECTED:
-            with contextlib.suppress(RuntimeError, WebSocketDisconnect, OSError):
-                await websocket.close(1000)
+    with _open.held(client):
+        try:
+            await websocket.accept()
+            await _serve(websocket, host, client)
+        finally:
+            if websocket.application_state == WebSocketState.CONNECTED:
+                with contextlib.suppress(RuntimeError, WebSocketDisconnect, OSError):
+                    await websocket.close(1000)
 
 
 async def _serve(websocket: WebSocket, host: str, client: str) -> None:

@@ -10,8 +10,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from kb.app import create_app
 from kb.consoles.wsrelay import Leave, Say
+from kb.sandbox import mount
 from kb.settings import Settings
-from kb.web import trysocket
 from kb.web.trysocket import RelayInputError, parse_command, parse_open, same_origin
 from tests.web.test_tryit import send
 
@@ -207,7 +207,7 @@ def test_each_conversation_counts_against_the_consoles_rate_limit(
 def test_a_client_holds_a_bounded_number_of_relays(
     site_client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(trysocket, "MAX_SOCKETS_PER_CLIENT", 1)
+    monkeypatch.setattr(mount, "MAX_SOCKETS_PER_CLIENT", 1)
     with site_client.websocket_connect("/try/greeting/ws", headers=SAME_ORIGIN) as first:
         opened(first, "/ws/echo?token=t-a")
         assert first.receive_json()["event"] == "opening"
